@@ -1,0 +1,79 @@
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organisation, Role, User
+
+LOGO_MAX_BYTES = 512 * 1024
+
+
+class BootstrapMixin:
+    """Give widgets Bootstrap's classes so templates can render fields generically."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect | forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+class SignupNamesForm(forms.Form):
+    """Extra fields on allauth's sign-up form: the names schemes print on certificates."""
+
+    first_name = forms.CharField(label=_("First name"), max_length=150,
+                                 widget=forms.TextInput(attrs={"autocomplete": "given-name"}))
+    last_name = forms.CharField(label=_("Surname"), max_length=150,
+                                widget=forms.TextInput(attrs={"autocomplete": "family-name"}))
+
+    def signup(self, request: object, user: User) -> None:
+        user.first_name = self.cleaned_data["first_name"]
+        user.last_name = self.cleaned_data["last_name"]
+        user.save(update_fields=["first_name", "last_name"])
+
+
+class ProfileForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "date_of_birth", "address", "phone", "preferred_language"]
+        widgets = {
+            "date_of_birth": forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d"),
+            "address": forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}),
+            "phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+            "first_name": forms.TextInput(attrs={"autocomplete": "given-name"}),
+            "last_name": forms.TextInput(attrs={"autocomplete": "family-name"}),
+        }
+
+
+class InvitationForm(BootstrapMixin, forms.Form):
+    email = forms.EmailField(label=_("E-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "off"}))
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.PROFESSIONAL)
+
+
+class MembershipRolesForm(BootstrapMixin, forms.Form):
+    roles = forms.MultipleChoiceField(label=_("Roles"), choices=Role.choices,
+                                      widget=forms.CheckboxSelectMultiple, required=False)
+
+
+class OrganisationSettingsForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = ["name", "primary_colour", "logo", "default_language"]
+        widgets = {"primary_colour": forms.TextInput(attrs={"type": "color"})}
+
+    def clean_logo(self) -> object:
+        logo = self.cleaned_data.get("logo")
+        if logo and getattr(logo, "size", 0) > LOGO_MAX_BYTES:
+            raise ValidationError(_("The logo may be at most 512 KB."), code="too_large")
+        return logo
+
+
+class LanguageForm(BootstrapMixin, forms.Form):
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    next = forms.CharField(required=False, widget=forms.HiddenInput)

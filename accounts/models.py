@@ -1,0 +1,268 @@
+"""People, organisations (the tenants), memberships, invitations and the audit trail.
+
+`Organisation` is the tenant. Every tenant-owned table has a non-null `organisation` foreign key that
+leads its indexes and unique constraints (the future Citus distribution column), is read through
+`TenantManager` (fails closed when a query is not scoped to one organisation) and is guarded in
+PostgreSQL by a row-level-security policy (see accounts/tenancy.py and the RLS migrations).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.tenancy import TenantManager, TenantQuerySet
+
+RESERVED_SLUGS = frozenset({
+    "accounts", "admin", "api", "healthz", "i18n", "invitations", "media", "static", "profile",
+    "organisations", "sign", "statements", "www",
+})
+
+
+def validate_slug_not_reserved(value: str) -> None:
+    if value in RESERVED_SLUGS:
+        raise ValidationError(_("“%(slug)s” is reserved for the site itself; choose another address."),
+                              params={"slug": value}, code="reserved")
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra: object) -> User:
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra: object) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: object) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """One login for a person, whichever bodies certify them. Signs in by e-mail; no username."""
+
+    username = None
+    email = models.EmailField(_("e-mail address"), unique=True)
+    first_name = models.CharField(_("first name"), max_length=150)
+    last_name = models.CharField(_("surname"), max_length=150)
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    address = models.TextField(_("address"), blank=True)
+    phone = models.CharField(
+        _("phone"), max_length=32, blank=True,
+        validators=[RegexValidator(r"^\+?[0-9 ()\-]{6,31}$",
+                                   _("Enter a phone number of digits, spaces and an optional leading +."))],
+    )
+    preferred_language = models.CharField(_("preferred language"), max_length=8, blank=True,
+                                          choices=settings.LANGUAGES)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class Organisation(models.Model):
+    """A certifying organisation: the tenant."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("address"), max_length=60, unique=True, validators=[validate_slug_not_reserved],
+                            help_text=_("Used in the organisation's web addresses: /<address>/."))
+    host = models.CharField(_("own host name"), max_length=253, blank=True, null=True, unique=True,
+                            help_text=_("Optional host name of a white-label portal for this organisation."))
+    primary_colour = models.CharField(
+        _("primary colour"), max_length=7, default="#1f4e79",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as # and six hex digits."))])
+    logo = models.ImageField(_("logo"), upload_to="branding/", blank=True)
+    default_language = models.CharField(_("default language"), max_length=8, choices=settings.LANGUAGES,
+                                        default="en")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    PROFESSIONAL = "professional", _("Professional")
+    ASSESSOR = "assessor", _("Assessor")
+    DECISION_MAKER = "decision_maker", _("Decision maker (certifying body)")
+    ADMIN = "admin", _("Administrator")
+
+
+ROLE_FIELDS = {
+    Role.PROFESSIONAL: "is_professional",
+    Role.ASSESSOR: "is_assessor",
+    Role.DECISION_MAKER: "is_decision_maker",
+    Role.ADMIN: "is_admin",
+}
+
+
+class MembershipQuerySet(TenantQuerySet):
+    def with_role(self, role: Role) -> MembershipQuerySet:
+        return self.filter(**{ROLE_FIELDS[Role(role)]: True})
+
+
+class Membership(models.Model):
+    """A user's place in one organisation, with one or more roles (booleans keep them queryable)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    is_professional = models.BooleanField(_("professional"), default=False)
+    is_assessor = models.BooleanField(_("assessor"), default=False)
+    is_decision_maker = models.BooleanField(_("decision maker"), default=False)
+    is_admin = models.BooleanField(_("administrator"), default=False)
+    created_at = models.DateTimeField(_("member since"), auto_now_add=True)
+
+    objects = TenantManager.from_queryset(MembershipQuerySet)()
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "user"], name="membership_org_user_uniq"),
+        ]
+        indexes = [models.Index(fields=["organisation", "is_admin"], name="membership_org_admin_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organisation}"
+
+    @property
+    def roles(self) -> list[Role]:
+        return [role for role, field in ROLE_FIELDS.items() if getattr(self, field)]
+
+    def has_role(self, *roles: Role) -> bool:
+        return any(getattr(self, ROLE_FIELDS[Role(role)]) for role in roles)
+
+    def set_roles(self, roles: list[str] | set[str]) -> None:
+        chosen = {Role(r) for r in roles}
+        for role, field in ROLE_FIELDS.items():
+            setattr(self, field, role in chosen)
+
+
+def invitation_expiry() -> timezone.datetime:
+    return timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Invitation(models.Model):
+    """An e-mailed invitation to join an organisation with one role.
+
+    Only the SHA-256 of the link's token is stored, so a database leak does not leak usable links.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("e-mail address"))
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("invited"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"), default=invitation_expiry)
+    last_sent_at = models.DateTimeField(_("last sent"), null=True, blank=True)
+    send_count = models.PositiveIntegerField(_("times sent"), default=0)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                    blank=True, related_name="+")
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["organisation", "email"], name="invitation_org_email_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organisation}"
+
+    def new_token(self) -> str:
+        """Give the invitation a fresh link token (invalidating any earlier link) and return it."""
+        token = secrets.token_urlsafe(32)
+        self.token_hash = hash_token(token)
+        return token
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        REVOKED = "revoked", _("Revoked")
+        EXPIRED = "expired", _("Expired")
+
+    @property
+    def state(self) -> Invitation.State:
+        if self.accepted_at:
+            return self.State.ACCEPTED
+        if self.revoked_at:
+            return self.State.REVOKED
+        if self.expires_at <= timezone.now():
+            return self.State.EXPIRED
+        return self.State.PENDING
+
+    def get_state_display(self) -> str:
+        return str(self.state.label)
+
+
+class AuditEvent(models.Model):
+    """Append-only record of who did what in an organisation."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="audit_events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+")
+    action = models.CharField(_("action"), max_length=60)
+    summary = models.CharField(_("summary"), max_length=300)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organisation", "-created_at"], name="audit_org_created_idx")]
+
+    def __str__(self) -> str:
+        return self.summary
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise ValidationError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise ValidationError("Audit events are append-only.")

@@ -1,0 +1,185 @@
+"""Changes to organisations, memberships and invitations. Views call these; nothing else writes.
+
+Keyword-only, atomic; e-mail leaves only after the transaction commits (through Celery).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import (
+    ROLE_FIELDS,
+    AuditEvent,
+    Invitation,
+    Membership,
+    Organisation,
+    Role,
+    User,
+    invitation_expiry,
+)
+from accounts.tasks import send_email
+
+
+def audit_record(*, organisation: Organisation, actor: User | None, action: str, summary: str,
+                 **data: Any) -> AuditEvent:
+    return AuditEvent.objects.create(organisation=organisation, actor=actor, action=action,
+                                     summary=summary[:300], data=data)
+
+
+def email_enqueue(*, to: str, subject: str, body: str) -> None:
+    """Send a plain-text e-mail after the current transaction commits, through the task queue."""
+    transaction.on_commit(lambda: send_email.delay(to=[to], subject=subject, body=body))
+
+
+def _invitation_email(invitation: Invitation, token: str) -> tuple[str, str]:
+    link = settings.SITE_URL.rstrip("/") + reverse(
+        "invitation_accept", kwargs={"org": invitation.organisation.slug, "token": token})
+    context = {"invitation": invitation, "organisation": invitation.organisation, "link": link,
+               "role": Role(invitation.role).label, "inviter": invitation.invited_by}
+    # The invitee may have no account yet: write in the organisation's language.
+    with translation.override(invitation.organisation.default_language):
+        subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
+        body = render_to_string("accounts/email/invitation_body.txt", context)
+    return subject, body
+
+
+def _invitation_send(invitation: Invitation, token: str) -> None:
+    invitation.last_sent_at = timezone.now()
+    invitation.send_count += 1
+    invitation.save(update_fields=["token_hash", "expires_at", "last_sent_at", "send_count"])
+    subject, body = _invitation_email(invitation, token)
+    email_enqueue(to=invitation.email, subject=subject, body=body)
+
+
+@transaction.atomic
+def invitation_create(*, organisation: Organisation, email: str, role: str, by: User) -> Invitation:
+    email = email.strip().lower()
+    existing = Membership.objects.for_organisation(organisation).filter(user__email__iexact=email).first()
+    if existing is not None and existing.has_role(Role(role)):
+        raise ValidationError(_("%(email)s is already a member with this role.") % {"email": email},
+                              code="already_member")
+    pending = [i for i in Invitation.objects.for_organisation(organisation).filter(email__iexact=email)
+               if i.state == Invitation.State.PENDING]
+    if pending:
+        raise ValidationError(_("%(email)s already has a pending invitation; resend it instead.")
+                              % {"email": email}, code="already_invited")
+    invitation = Invitation(organisation=organisation, email=email, role=Role(role), invited_by=by)
+    token = invitation.new_token()
+    invitation.save()
+    _invitation_send(invitation, token)
+    audit_record(organisation=organisation, actor=by, action="invitation.create",
+                 summary=_("Invited %(email)s as %(role)s") % {"email": email, "role": Role(role).label},
+                 invitation=invitation.pk)
+    return invitation
+
+
+@transaction.atomic
+def invitation_resend(*, invitation: Invitation, by: User) -> Invitation:
+    if invitation.state in (Invitation.State.ACCEPTED, Invitation.State.REVOKED):
+        raise ValidationError(_("This invitation was already %(state)s and cannot be sent again.")
+                              % {"state": invitation.get_state_display().lower()}, code="closed")
+    token = invitation.new_token()  # the old link stops working
+    invitation.expires_at = invitation_expiry()
+    _invitation_send(invitation, token)
+    audit_record(organisation=invitation.organisation, actor=by, action="invitation.resend",
+                 summary=_("Resent the invitation to %(email)s") % {"email": invitation.email},
+                 invitation=invitation.pk)
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, by: User) -> Invitation:
+    if invitation.state != Invitation.State.PENDING and invitation.state != Invitation.State.EXPIRED:
+        raise ValidationError(_("Only an open invitation can be revoked."), code="closed")
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    audit_record(organisation=invitation.organisation, actor=by, action="invitation.revoke",
+                 summary=_("Revoked the invitation to %(email)s") % {"email": invitation.email},
+                 invitation=invitation.pk)
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
+    """Join the organisation (or gain the invited role). The link is single-use."""
+    # Lock the row so two clicks cannot both accept.
+    invitation = Invitation.objects.for_organisation(invitation.organisation_id).select_for_update().get(
+        pk=invitation.pk)
+    state = invitation.state
+    if state == Invitation.State.ACCEPTED:
+        raise ValidationError(_("This invitation has already been used."), code="used")
+    if state == Invitation.State.REVOKED:
+        raise ValidationError(_("This invitation was withdrawn by the organisation."), code="revoked")
+    if state == Invitation.State.EXPIRED:
+        raise ValidationError(_("This invitation has expired. Ask the organisation to send it again."),
+                              code="expired")
+    if invitation.email.lower() != user.email.lower():
+        raise ValidationError(
+            _("This invitation was sent to %(email)s. Sign in with that address to accept it.")
+            % {"email": invitation.email}, code="wrong_user")
+    organisation = invitation.organisation
+    membership = Membership.objects.for_organisation(organisation).filter(user=user).first()
+    if membership is None:
+        membership = Membership(organisation=organisation, user=user)
+    setattr(membership, ROLE_FIELDS[Role(invitation.role)], True)
+    membership.save()
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    audit_record(organisation=organisation, actor=user, action="invitation.accept",
+                 summary=_("%(user)s accepted the invitation as %(role)s")
+                 % {"user": user, "role": Role(invitation.role).label}, invitation=invitation.pk)
+    return membership
+
+
+def _other_admins_exist(membership: Membership) -> bool:
+    return (Membership.objects.for_organisation(membership.organisation_id).with_role(Role.ADMIN)
+            .exclude(pk=membership.pk).exists())
+
+
+@transaction.atomic
+def membership_update_roles(*, membership: Membership, roles: list[str], by: User) -> Membership:
+    if not roles:
+        raise ValidationError(_("Choose at least one role, or remove the member instead."), code="no_roles")
+    # Lock the organisation's admin rows so two administrators demoting each other cannot both succeed.
+    list(Membership.objects.for_organisation(membership.organisation_id).with_role(Role.ADMIN)
+         .select_for_update())
+    if membership.is_admin and Role.ADMIN not in roles and not _other_admins_exist(membership):
+        raise ValidationError(_("An organisation needs at least one administrator: appoint another "
+                                "administrator before removing this role."), code="last_admin")
+    before = [str(r) for r in membership.roles]
+    membership.set_roles(roles)
+    membership.save(update_fields=list(ROLE_FIELDS.values()))
+    audit_record(organisation=membership.organisation, actor=by, action="membership.roles",
+                 summary=_("Changed the roles of %(user)s") % {"user": membership.user},
+                 before=before, after=[str(r) for r in membership.roles])
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, by: User) -> None:
+    list(Membership.objects.for_organisation(membership.organisation_id).with_role(Role.ADMIN)
+         .select_for_update())
+    if membership.is_admin and not _other_admins_exist(membership):
+        raise ValidationError(_("An organisation needs at least one administrator: appoint another "
+                                "administrator before removing this one."), code="last_admin")
+    audit_record(organisation=membership.organisation, actor=by, action="membership.remove",
+                 summary=_("Removed %(user)s from the organisation") % {"user": membership.user},
+                 user=membership.user_id)
+    Membership.objects.for_organisation(membership.organisation_id).filter(pk=membership.pk).delete()
+
+
+@transaction.atomic
+def organisation_update(*, organisation: Organisation, by: User, changed: list[str]) -> Organisation:
+    organisation.save()
+    audit_record(organisation=organisation, actor=by, action="organisation.update",
+                 summary=_("Updated the organisation's settings"), fields=changed)
+    return organisation

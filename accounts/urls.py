@@ -1,0 +1,25 @@
+from django.urls import path
+
+from accounts import views
+
+# Site-wide pages (no organisation in the address).
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("profile/", views.profile, name="profile"),
+    path("i18n/setlang/", views.set_language, name="set_language"),
+    path("healthz", views.healthz, name="healthz"),
+]
+
+# Pages under /<org>/ (included by config/urls.py after everything else).
+org_urlpatterns = [
+    path("", views.org_home, name="org_home"),
+    path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("manage/members/", views.members, name="members"),
+    path("manage/members/<int:pk>/", views.member_edit, name="member_edit"),
+    path("manage/members/<int:pk>/remove/", views.member_remove, name="member_remove"),
+    path("manage/invitations/new/", views.invitation_create, name="invitation_create"),
+    path("manage/invitations/<int:pk>/resend/", views.invitation_resend, name="invitation_resend"),
+    path("manage/invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
+    path("manage/settings/", views.organisation_settings, name="organisation_settings"),
+    path("manage/audit/", views.audit_log, name="audit_log"),
+]

@@ -1,0 +1,274 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import connection
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from accounts import services
+from accounts.forms import (
+    InvitationForm,
+    LanguageForm,
+    MembershipRolesForm,
+    OrganisationSettingsForm,
+    ProfileForm,
+)
+from accounts.models import AuditEvent, Invitation, Membership, Organisation, Role, hash_token
+from accounts.tenancy import activate_organisation, member_required
+
+PAGE_SIZE = 25
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """Landing page for visitors; a member goes to their organisation (or chooses one)."""
+    if not request.user.is_authenticated:
+        return render(request, "home.html")
+    memberships = list(Membership.objects.for_user(request.user).select_related("organisation")
+                       .order_by("organisation__name"))
+    if len(memberships) == 1:
+        return redirect("org_home", org=memberships[0].organisation.slug)
+    return render(request, "accounts/choose_organisation.html", {"memberships": memberships})
+
+
+@require_GET
+@member_required()
+def org_home(request: HttpRequest, org: str) -> HttpResponse:
+    return render(request, "accounts/org_home.html")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        if user.preferred_language:
+            translation.activate(user.preferred_language)
+        messages.success(request, _("Your profile has been saved."))
+        return redirect("profile")
+    return render(request, "accounts/profile.html", {"form": form})
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Switch language; a signed-in user's choice is saved on their profile too."""
+    form = LanguageForm(request.POST)
+    next_url = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = "/"
+    response = redirect(next_url)
+    if form.is_valid():
+        language = form.cleaned_data["language"]
+        if request.user.is_authenticated and request.user.preferred_language != language:
+            request.user.preferred_language = language
+            request.user.save(update_fields=["preferred_language"])
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600,
+                            samesite="Lax", secure=request.is_secure())
+    return response
+
+
+# --- Organisation administration -----------------------------------------------------------------
+
+@require_GET
+@member_required(Role.ADMIN)
+@vary_on_headers("HX-Request")
+def members(request: HttpRequest, org: str) -> HttpResponse:
+    qs = (Membership.objects.for_organisation(request.organisation).select_related("user")
+          .order_by("user__last_name", "user__first_name", "user__email"))
+    query = request.GET.get("q", "").strip()
+    if query:
+        qs = qs.filter(Q(user__email__icontains=query) | Q(user__first_name__icontains=query)
+                       | Q(user__last_name__icontains=query))
+    role = request.GET.get("role", "")
+    if role in Role.values:
+        qs = qs.with_role(Role(role))
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "query": query, "role": role, "roles": Role.choices}
+    if request.htmx:
+        return render(request, "accounts/members.html#member-table", context)
+    invitations = list(Invitation.objects.for_organisation(request.organisation)
+                   .filter(accepted_at__isnull=True, revoked_at__isnull=True).select_related("invited_by"))
+    context["invitations"] = invitations
+    return render(request, "accounts/members.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@member_required(Role.ADMIN)
+def member_edit(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+    membership = get_object_or_404(Membership.objects.select_related("user"),
+                                   organisation=request.organisation, pk=pk)
+    form = MembershipRolesForm(request.POST or None, initial={"roles": [str(r) for r in membership.roles]})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_update_roles(membership=membership, roles=form.cleaned_data["roles"],
+                                             by=request.user)
+        except ValidationError as error:
+            form.add_error("roles", error)
+        else:
+            messages.success(request, _("The roles of %(user)s have been saved.") % {"user": membership.user})
+            return redirect("members", org=org)
+    return render(request, "accounts/member_edit.html", {"form": form, "member": membership})
+
+
+@require_http_methods(["GET", "POST"])
+@member_required(Role.ADMIN)
+def member_remove(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+    membership = get_object_or_404(Membership.objects.select_related("user"),
+                                   organisation=request.organisation, pk=pk)
+    error = None
+    if request.method == "POST":
+        try:
+            services.membership_remove(membership=membership, by=request.user)
+        except ValidationError as exc:
+            error = exc.messages[0]
+        else:
+            messages.success(request, _("%(user)s has been removed.") % {"user": membership.user})
+            return redirect("members", org=org)
+    return render(request, "accounts/member_remove.html", {"member": membership, "error": error},
+                  status=400 if error else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@member_required(Role.ADMIN)
+def invitation_create(request: HttpRequest, org: str) -> HttpResponse:
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invitation_create(organisation=request.organisation, by=request.user,
+                                       email=form.cleaned_data["email"], role=form.cleaned_data["role"])
+        except ValidationError as error:
+            form.add_error("email", error)
+        else:
+            messages.success(request, _("An invitation has been sent to %(email)s.")
+                             % {"email": form.cleaned_data["email"]})
+            return redirect("members", org=org)
+    return render(request, "accounts/invitation_form.html", {"form": form})
+
+
+@require_POST
+@member_required(Role.ADMIN)
+def invitation_resend(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+    invitation = get_object_or_404(Invitation, organisation=request.organisation, pk=pk)
+    try:
+        services.invitation_resend(invitation=invitation, by=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("The invitation to %(email)s has been sent again.")
+                         % {"email": invitation.email})
+    return redirect("members", org=org)
+
+
+@require_http_methods(["GET", "POST"])
+@member_required(Role.ADMIN)
+def invitation_revoke(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+    invitation = get_object_or_404(Invitation, organisation=request.organisation, pk=pk)
+    if request.method == "POST":
+        try:
+            services.invitation_revoke(invitation=invitation, by=request.user)
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+        else:
+            messages.success(request, _("The invitation to %(email)s has been revoked.")
+                             % {"email": invitation.email})
+        return redirect("members", org=org)
+    return render(request, "accounts/invitation_revoke.html", {"invitation": invitation})
+
+
+@require_http_methods(["GET", "POST"])
+@member_required(Role.ADMIN)
+def organisation_settings(request: HttpRequest, org: str) -> HttpResponse:
+    form = OrganisationSettingsForm(request.POST or None, request.FILES or None, instance=request.organisation)
+    if request.method == "POST" and form.is_valid():
+        services.organisation_update(organisation=form.save(commit=False), by=request.user,
+                                     changed=form.changed_data)
+        messages.success(request, _("The organisation's settings have been saved."))
+        return redirect("organisation_settings", org=org)
+    return render(request, "accounts/organisation_settings.html", {"form": form})
+
+
+@require_GET
+@member_required(Role.ADMIN)
+def audit_log(request: HttpRequest, org: str) -> HttpResponse:
+    qs = AuditEvent.objects.for_organisation(request.organisation).select_related("actor")
+    action = request.GET.get("action", "")
+    if action:
+        qs = qs.filter(action=action)
+    actions = sorted(set(AuditEvent.objects.for_organisation(request.organisation)
+                         .values_list("action", flat=True).distinct()))
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "accounts/audit_log.html", {"page": page, "action": action, "actions": actions})
+
+
+# --- Invitation links -----------------------------------------------------------------------------
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def invitation_accept(request: HttpRequest, org: str, token: str) -> HttpResponse:
+    """The link in an invitation e-mail. Sign-in (or sign-up) comes first, then one click to join."""
+    from django.contrib.auth.views import redirect_to_login
+
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    organisation = Organisation.objects.filter(slug=org).first()
+    if organisation is None:
+        raise Http404(_("There is no organisation at this address."))
+    activate_organisation(organisation)
+    invitation = (Invitation.objects.for_organisation(organisation).select_related("organisation")
+                  .filter(token_hash=hash_token(token)).first())
+    if invitation is None:
+        raise Http404(_("This invitation link is not valid. It may have been replaced by a newer one."))
+    error = None
+    if request.method == "POST":
+        try:
+            services.invitation_accept(invitation=invitation, user=request.user)
+        except ValidationError as exc:
+            error = exc.messages[0]
+        else:
+            messages.success(request, _("Welcome to %(organisation)s.") % {"organisation": organisation.name})
+            return redirect("org_home", org=organisation.slug)
+    return render(request, "accounts/invitation_accept.html",
+                  {"invitation": invitation, "invite_organisation": organisation, "error": error,
+                   "state": invitation.state, "email_matches":
+                   invitation.email.lower() == request.user.email.lower()},
+                  status=400 if error else 200)
+
+
+# --- Health --------------------------------------------------------------------------------------
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness for load balancers: the database must answer; the broker's state is reported."""
+    from config.celery import app
+
+    result: dict[str, str] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        result["database"] = "ok"
+    except Exception:  # noqa: BLE001 - any database failure means unhealthy
+        result["database"] = "unavailable"
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        result["broker"] = "in-process"
+    else:
+        try:
+            with app.connection_for_write() as conn:
+                conn.ensure_connection(max_retries=1, timeout=2)
+            result["broker"] = "ok"
+        except Exception:  # noqa: BLE001
+            result["broker"] = "unreachable"
+    status = 200 if result["database"] == "ok" else 503
+    return JsonResponse(result, status=status)

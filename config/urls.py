@@ -1,0 +1,17 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+from accounts.urls import org_urlpatterns
+
+# The Django admin (platform superusers only) logs in through allauth: MFA and rate limits apply.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "Recert platform administration"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("", include("accounts.urls")),
+    # Organisation-scoped pages come last: /<org>/... must not shadow the site's own addresses.
+    path("<slug:org>/", include(org_urlpatterns)),
+]

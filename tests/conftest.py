@@ -1,0 +1,74 @@
+"""Shared fixtures: the cast, after healthchecks' tests.
+
+Org A ("acme"): Alice (professional), Bob (assessor), Ada (administrator).
+Org B ("bravo"): Charlie (professional and administrator) — the outsider who must get 404s in org A.
+
+Test code itself is "maintenance code": it may set up rows in several organisations. Requests made
+through the test client or the live server run with the real, strict tenant context (the middleware
+resets both walls for the request), so views are tested under the ORM guard and PostgreSQL RLS.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.db import connection
+
+from accounts import tenancy
+from tests import factories
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _test_code_is_maintenance(request: pytest.FixtureRequest) -> None:
+    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(
+        request.fixturenames)
+    token = tenancy._maintenance.set(True)
+    try:
+        if uses_db and "transactional_db" not in request.fixturenames and "live_server" not in request.fixturenames:
+            request.getfixturevalue("db")
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT set_config('app.maintenance', 'on', true)")
+        yield
+    finally:
+        tenancy._maintenance.reset(token)
+
+
+@pytest.fixture(autouse=True)
+def _fast_settings(settings: object) -> None:
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+
+
+@pytest.fixture
+def org_a(db: None) -> factories.Organisation:
+    return factories.organisation(slug="acme", name="Acme Certification")
+
+
+@pytest.fixture
+def org_b(db: None) -> factories.Organisation:
+    return factories.organisation(slug="bravo", name="Bravo Body")
+
+
+@pytest.fixture
+def alice(org_a: factories.Organisation) -> factories.User:
+    return factories.member(org_a, "alice@example.com", "professional", first_name="Alice")
+
+
+@pytest.fixture
+def bob(org_a: factories.Organisation) -> factories.User:
+    return factories.member(org_a, "bob@example.com", "assessor", first_name="Bob")
+
+
+@pytest.fixture
+def ada(org_a: factories.Organisation) -> factories.User:
+    return factories.member(org_a, "ada@example.com", "admin", first_name="Ada")
+
+
+@pytest.fixture
+def charlie(org_b: factories.Organisation) -> factories.User:
+    return factories.member(org_b, "charlie@example.com", "professional", "admin", first_name="Charlie")
