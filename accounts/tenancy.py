@@ -181,8 +181,13 @@ def tenant_context(organisation: Organisation | int | None, user_id: int | None 
 
 
 def activate_organisation(organisation: Organisation) -> None:
-    """Point the database wall at this organisation for the rest of the current transaction."""
-    _set_db_context({"app.organisation_id": str(organisation.pk)})
+    """Point the database wall at this organisation for the rest of the current transaction.
+
+    No restore of its own: it runs inside the request's (or task's) `tenant_context`, which restores.
+    """
+    if _is_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('app.organisation_id', %s, true)", [str(organisation.pk)])
 
 
 class TenantTransactionMiddleware:

@@ -38,6 +38,14 @@ def _test_code_is_maintenance(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Rate limits live in the (real, Redis) cache: start every test with none used up."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_settings(settings: object) -> None:
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.STORAGES = {**settings.STORAGES, "staticfiles": {

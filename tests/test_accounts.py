@@ -1,0 +1,146 @@
+"""Accounts: sign-up, profile, language, MFA errors, unknown organisations, health."""
+
+import pytest
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal import auth as totp_auth
+from django.urls import reverse
+
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_signup_with_an_existing_email_says_so_and_keeps_input(client, alice):
+    response = client.post(reverse("account_signup"), {
+        "email": alice.email, "password1": "a-long-new-password-1", "password2": "a-long-new-password-1",
+        "first_name": "Alice", "last_name": "Again"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "already registered" in body
+    assert 'value="Again"' in body
+
+
+def test_signup_in_dutch_gives_the_message_in_dutch(client, alice):
+    client.cookies["django_language"] = "nl"
+    response = client.post(reverse("account_signup"), {
+        "email": alice.email, "password1": "a-long-new-password-1", "password2": "a-long-new-password-1",
+        "first_name": "Alice", "last_name": "Again"})
+    assert "Er is al een gebruiker geregistreerd met dit e-mailadres" in response.content.decode()
+
+
+def test_signup_requires_verification_before_login(client, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("account_signup"), {
+            "email": "newbie@example.com", "password1": "a-long-new-password-1",
+            "password2": "a-long-new-password-1", "first_name": "New", "last_name": "Bie"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_email_verification_sent")
+    assert len(mailoutbox) == 1
+    assert "newbie@example.com" in mailoutbox[0].to
+    assert not client.session.get("_auth_user_id")
+
+
+def test_unknown_organisation_gives_a_clear_404(client, alice):
+    client.force_login(alice)
+    response = client.get("/no-such-body/")
+    assert response.status_code == 404
+    assert "no organisation at this address" in response.content.decode()
+
+
+def test_unknown_organisation_404_in_norwegian(client, alice):
+    alice.preferred_language = "nb"
+    alice.save()
+    client.force_login(alice)
+    response = client.get("/no-such-body/")
+    assert response.status_code == 404
+    assert 'lang="nb"' in response.content.decode()
+
+
+def test_profile_keeps_input_on_error(client, alice):
+    client.force_login(alice)
+    response = client.post(reverse("profile"), {"first_name": "", "last_name": "Liddell", "phone": "call me",
+                                                "address": "1 Rabbit Hole", "preferred_language": ""})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "This field is required" in body
+    assert "Enter a phone number" in body
+    assert "1 Rabbit Hole" in body
+    response = client.post(reverse("profile"), {"first_name": "Alice", "last_name": "Liddell",
+                                                "phone": "+31 20 123 4567", "date_of_birth": "1990-02-28",
+                                                "preferred_language": "nl"})
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert alice.phone == "+31 20 123 4567"
+    assert alice.preferred_language == "nl"
+
+
+def test_language_switch_is_saved_for_signed_in_users(client, org_a, alice):
+    client.force_login(alice)
+    response = client.post(reverse("set_language"), {"language": "nb", "next": f"/{org_a.slug}/"})
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert alice.preferred_language == "nb"
+    page = client.get(f"/{org_a.slug}/")
+    assert "Hjem" in page.content.decode()
+
+
+def test_language_switch_refuses_offsite_next(client):
+    response = client.post(reverse("set_language"), {"language": "nl", "next": "https://evil.example/"})
+    assert response["Location"] == "/"
+
+
+def test_organisation_switcher_lists_only_own_memberships(client, org_a, org_b, alice, charlie):
+    factories.member(org_b, alice.email, "professional")
+    client.force_login(alice)
+    response = client.get("/")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert org_a.name in body
+    assert org_b.name in body
+    client.force_login(charlie)
+    assert client.get("/")["Location"] == f"/{org_b.slug}/"
+
+
+def test_wrong_totp_code_is_refused_with_a_message(client, alice):
+    secret = totp_auth.generate_totp_secret()
+    totp_auth.TOTP.activate(alice, secret)
+    assert Authenticator.objects.filter(user=alice, type=Authenticator.Type.TOTP).exists()
+    response = client.post(reverse("account_login"), {"login": alice.email, "password": factories.PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mfa_authenticate")
+    response = client.post(reverse("mfa_authenticate"), {"code": "000000"})
+    assert response.status_code == 200
+    assert "Incorrect code" in response.content.decode()
+    assert not client.session.get("_auth_user_id")
+    counter = next(totp_auth.yield_hotp_counters_from_time())
+    good = totp_auth.format_hotp_value(totp_auth.hotp_value(secret, counter))
+    response = client.post(reverse("mfa_authenticate"), {"code": good})
+    assert response.status_code == 302
+    assert client.session.get("_auth_user_id") == str(alice.pk)
+
+
+def test_admin_login_goes_through_allauth(client):
+    response = client.get("/admin/login/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_healthz_reports_database_and_broker(client, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"database": "ok", "broker": "ok"}
+
+
+def test_healthz_reports_an_unreachable_broker(client, settings):
+    from config.celery import app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    original = app.conf.broker_url
+    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    try:
+        response = client.get("/healthz")
+    finally:
+        app.conf.broker_url = original
+    assert response.status_code == 200
+    assert response.json()["broker"] == "unreachable"
