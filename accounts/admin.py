@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AuditEvent, Invitation, Membership, Organisation, User
 
@@ -11,10 +12,10 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["email", "first_name", "last_name"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        ("Profile", {"fields": ["first_name", "last_name", "date_of_birth", "address", "phone",
+        (_("Profile"), {"fields": ["first_name", "last_name", "date_of_birth", "address", "phone",
                                 "preferred_language"]}),
-        ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser"]}),
-        ("Dates", {"fields": ["last_login", "date_joined"]}),
+        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser"]}),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "first_name", "last_name",
                                                              "password1", "password2"]})]
@@ -43,7 +44,7 @@ class InvitationAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "organisation", "actor", "action", "summary"]
+    list_display = ["created_at", "organisation", "actor", "action", "__str__"]
     list_filter = ["organisation", "action"]
 
     def has_change_permission(self, request, obj=None):  # noqa: ANN001, ANN201

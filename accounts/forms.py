@@ -8,22 +8,6 @@ from accounts.models import Organisation, Role, User
 LOGO_MAX_BYTES = 512 * 1024
 
 
-class BootstrapMixin:
-    """Give widgets Bootstrap's classes so templates can render fields generically."""
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect | forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-
-
 class SignupNamesForm(forms.Form):
     """Extra fields on allauth's sign-up form: the names schemes print on certificates."""
 
@@ -38,7 +22,7 @@ class SignupNamesForm(forms.Form):
         user.save(update_fields=["first_name", "last_name"])
 
 
-class ProfileForm(BootstrapMixin, forms.ModelForm):
+class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["first_name", "last_name", "date_of_birth", "address", "phone", "preferred_language"]
@@ -51,17 +35,17 @@ class ProfileForm(BootstrapMixin, forms.ModelForm):
         }
 
 
-class InvitationForm(BootstrapMixin, forms.Form):
+class InvitationForm(forms.Form):
     email = forms.EmailField(label=_("E-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "off"}))
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.PROFESSIONAL)
 
 
-class MembershipRolesForm(BootstrapMixin, forms.Form):
+class MembershipRolesForm(forms.Form):
     roles = forms.MultipleChoiceField(label=_("Roles"), choices=Role.choices,
                                       widget=forms.CheckboxSelectMultiple, required=False)
 
 
-class OrganisationSettingsForm(BootstrapMixin, forms.ModelForm):
+class OrganisationSettingsForm(forms.ModelForm):
     class Meta:
         model = Organisation
         fields = ["name", "primary_colour", "logo", "default_language"]
@@ -74,6 +58,6 @@ class OrganisationSettingsForm(BootstrapMixin, forms.ModelForm):
         return logo
 
 
-class LanguageForm(BootstrapMixin, forms.Form):
+class LanguageForm(forms.Form):
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
     next = forms.CharField(required=False, widget=forms.HiddenInput)

@@ -19,6 +19,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.tenancy import TenantManager, TenantQuerySet
 
@@ -64,11 +65,12 @@ class User(AbstractUser):
     first_name = models.CharField(_("first name"), max_length=150)
     last_name = models.CharField(_("surname"), max_length=150)
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
-    address = models.TextField(_("address"), blank=True)
+    address = models.TextField(pgettext_lazy("postal", "address"), blank=True)
     phone = models.CharField(
         _("phone"), max_length=32, blank=True,
-        validators=[RegexValidator(r"^\+?[0-9 ()\-]{6,31}$",
-                                   _("Enter a phone number of digits, spaces and an optional leading +."))],
+        validators=[RegexValidator(
+            r"^\+?[0-9 ()\-]{6,31}$",
+            _("Enter a phone number: digits, spaces, brackets or hyphens, optionally starting with +."))],
     )
     preferred_language = models.CharField(_("preferred language"), max_length=8, blank=True,
                                           choices=settings.LANGUAGES)
@@ -93,8 +95,8 @@ class Organisation(models.Model):
     """A certifying organisation: the tenant."""
 
     name = models.CharField(_("name"), max_length=200)
-    slug = models.SlugField(_("address"), max_length=60, unique=True, validators=[validate_slug_not_reserved],
-                            help_text=_("Used in the organisation's web addresses: /<address>/."))
+    slug = models.SlugField(_("web address"), max_length=60, unique=True, validators=[validate_slug_not_reserved],
+                            help_text=_("The short name in the organisation's web addresses, e.g. “noloc”."))
     host = models.CharField(_("own host name"), max_length=253, blank=True, null=True, unique=True,
                             help_text=_("Optional host name of a white-label portal for this organisation."))
     primary_colour = models.CharField(
@@ -244,7 +246,6 @@ class AuditEvent(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                               related_name="+")
     action = models.CharField(_("action"), max_length=60)
-    summary = models.CharField(_("summary"), max_length=300)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(_("when"), default=timezone.now)
 
@@ -257,7 +258,9 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["organisation", "-created_at"], name="audit_org_created_idx")]
 
     def __str__(self) -> str:
-        return self.summary
+        from accounts.audit import describe
+
+        return describe(self)
 
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None:

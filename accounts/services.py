@@ -28,10 +28,9 @@ from accounts.models import (
 from accounts.tasks import send_email
 
 
-def audit_record(*, organisation: Organisation, actor: User | None, action: str, summary: str,
-                 **data: Any) -> AuditEvent:
-    return AuditEvent.objects.create(organisation=organisation, actor=actor, action=action,
-                                     summary=summary[:300], data=data)
+def audit_record(*, organisation: Organisation, actor: User | None, action: str, **data: Any) -> AuditEvent:
+    """Append to the audit trail. `data` holds codes and values; accounts/audit.py words them on display."""
+    return AuditEvent.objects.create(organisation=organisation, actor=actor, action=action, data=data)
 
 
 def email_enqueue(*, to: str, subject: str, body: str) -> None:
@@ -43,7 +42,8 @@ def _invitation_email(invitation: Invitation, token: str) -> tuple[str, str]:
     link = settings.SITE_URL.rstrip("/") + reverse(
         "invitation_accept", kwargs={"org": invitation.organisation.slug, "token": token})
     context = {"invitation": invitation, "organisation": invitation.organisation, "link": link,
-               "role": Role(invitation.role).label, "inviter": invitation.invited_by}
+               "role": Role(invitation.role).label, "inviter": invitation.invited_by,
+               "valid_days": settings.INVITATION_VALID_DAYS}
     # The invitee may have no account yet: write in the organisation's language.
     with translation.override(invitation.organisation.default_language):
         subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
@@ -75,23 +75,23 @@ def invitation_create(*, organisation: Organisation, email: str, role: str, by: 
     token = invitation.new_token()
     invitation.save()
     _invitation_send(invitation, token)
-    audit_record(organisation=organisation, actor=by, action="invitation.create",
-                 summary=_("Invited %(email)s as %(role)s") % {"email": email, "role": Role(role).label},
-                 invitation=invitation.pk)
+    audit_record(organisation=organisation, actor=by, action="invitation.create", email=email,
+                 role=str(Role(role)), invitation=invitation.pk)
     return invitation
 
 
 @transaction.atomic
 def invitation_resend(*, invitation: Invitation, by: User) -> Invitation:
-    if invitation.state in (Invitation.State.ACCEPTED, Invitation.State.REVOKED):
-        raise ValidationError(_("This invitation was already %(state)s and cannot be sent again.")
-                              % {"state": invitation.get_state_display().lower()}, code="closed")
+    if invitation.state == Invitation.State.ACCEPTED:
+        raise ValidationError(_("This invitation has already been accepted; there is nothing to resend."),
+                              code="closed")
+    if invitation.state == Invitation.State.REVOKED:
+        raise ValidationError(_("This invitation was revoked; invite the address again instead."), code="closed")
     token = invitation.new_token()  # the old link stops working
     invitation.expires_at = invitation_expiry()
     _invitation_send(invitation, token)
     audit_record(organisation=invitation.organisation, actor=by, action="invitation.resend",
-                 summary=_("Resent the invitation to %(email)s") % {"email": invitation.email},
-                 invitation=invitation.pk)
+                 email=invitation.email, invitation=invitation.pk)
     return invitation
 
 
@@ -102,8 +102,7 @@ def invitation_revoke(*, invitation: Invitation, by: User) -> Invitation:
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
     audit_record(organisation=invitation.organisation, actor=by, action="invitation.revoke",
-                 summary=_("Revoked the invitation to %(email)s") % {"email": invitation.email},
-                 invitation=invitation.pk)
+                 email=invitation.email, invitation=invitation.pk)
     return invitation
 
 
@@ -134,9 +133,8 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
-    audit_record(organisation=organisation, actor=user, action="invitation.accept",
-                 summary=_("%(user)s accepted the invitation as %(role)s")
-                 % {"user": user, "role": Role(invitation.role).label}, invitation=invitation.pk)
+    audit_record(organisation=organisation, actor=user, action="invitation.accept", email=user.email,
+                 role=invitation.role, invitation=invitation.pk)
     return membership
 
 
@@ -159,8 +157,7 @@ def membership_update_roles(*, membership: Membership, roles: list[str], by: Use
     membership.set_roles(roles)
     membership.save(update_fields=list(ROLE_FIELDS.values()))
     audit_record(organisation=membership.organisation, actor=by, action="membership.roles",
-                 summary=_("Changed the roles of %(user)s") % {"user": membership.user},
-                 before=before, after=[str(r) for r in membership.roles])
+                 email=membership.user.email, before=before, roles=[str(r) for r in membership.roles])
     return membership
 
 
@@ -172,14 +169,12 @@ def membership_remove(*, membership: Membership, by: User) -> None:
         raise ValidationError(_("An organisation needs at least one administrator: appoint another "
                                 "administrator before removing this one."), code="last_admin")
     audit_record(organisation=membership.organisation, actor=by, action="membership.remove",
-                 summary=_("Removed %(user)s from the organisation") % {"user": membership.user},
-                 user=membership.user_id)
+                 email=membership.user.email, user=membership.user_id)
     Membership.objects.for_organisation(membership.organisation_id).filter(pk=membership.pk).delete()
 
 
 @transaction.atomic
 def organisation_update(*, organisation: Organisation, by: User, changed: list[str]) -> Organisation:
     organisation.save()
-    audit_record(organisation=organisation, actor=by, action="organisation.update",
-                 summary=_("Updated the organisation's settings"), fields=changed)
+    audit_record(organisation=organisation, actor=by, action="organisation.update", fields=changed)
     return organisation

@@ -38,6 +38,10 @@ SCOPING_KEYS = frozenset({"organisation", "organisation_id", "organisation__id",
                           "organisation__slug"})
 
 
+class NotFound(Http404):
+    """A 404 whose message is written for people; the 404 page shows it (Django's own stay hidden)."""
+
+
 class UnscopedQuery(RuntimeError):
     """A tenant table was queried without an organisation filter outside maintenance code."""
 
@@ -239,7 +243,7 @@ def member_required(*roles: Role) -> Callable[[Callable[..., HttpResponse]], Cal
                 activate_organisation(organisation)
                 membership = get_membership(request.user, organisation)
             if membership is None:
-                raise Http404(_("There is no organisation at this address, or you are not a member of it."))
+                raise NotFound(_("There is no organisation at this address, or you are not a member of it."))
             if roles and not membership.has_role(*roles):
                 raise PermissionDenied(_("Your role in %(organisation)s does not give access to this page.")
                                        % {"organisation": organisation.name})

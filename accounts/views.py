@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from accounts import services
+from accounts import audit, services
 from accounts.forms import (
     InvitationForm,
     LanguageForm,
@@ -25,7 +25,7 @@ from accounts.forms import (
     ProfileForm,
 )
 from accounts.models import AuditEvent, Invitation, Membership, Organisation, Role, hash_token
-from accounts.tenancy import activate_organisation, member_required
+from accounts.tenancy import NotFound, activate_organisation, member_required
 
 PAGE_SIZE = 25
 
@@ -154,7 +154,8 @@ def invitation_create(request: HttpRequest, org: str) -> HttpResponse:
             messages.success(request, _("An invitation has been sent to %(email)s.")
                              % {"email": form.cleaned_data["email"]})
             return redirect("members", org=org)
-    return render(request, "accounts/invitation_form.html", {"form": form})
+    return render(request, "accounts/invitation_form.html",
+                  {"form": form, "valid_days": settings.INVITATION_VALID_DAYS})
 
 
 @require_POST
@@ -206,10 +207,9 @@ def audit_log(request: HttpRequest, org: str) -> HttpResponse:
     action = request.GET.get("action", "")
     if action:
         qs = qs.filter(action=action)
-    actions = sorted(set(AuditEvent.objects.for_organisation(request.organisation)
-                         .values_list("action", flat=True).distinct()))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "accounts/audit_log.html", {"page": page, "action": action, "actions": actions})
+    return render(request, "accounts/audit_log.html",
+                  {"page": page, "action": action, "actions": audit.action_choices()})
 
 
 # --- Invitation links -----------------------------------------------------------------------------
@@ -224,12 +224,12 @@ def invitation_accept(request: HttpRequest, org: str, token: str) -> HttpRespons
         return redirect_to_login(request.get_full_path())
     organisation = Organisation.objects.filter(slug=org).first()
     if organisation is None:
-        raise Http404(_("There is no organisation at this address."))
+        raise NotFound(_("There is no organisation at this address."))
     activate_organisation(organisation)
     invitation = (Invitation.objects.for_organisation(organisation).select_related("organisation")
                   .filter(token_hash=hash_token(token)).first())
     if invitation is None:
-        raise Http404(_("This invitation link is not valid. It may have been replaced by a newer one."))
+        raise NotFound(_("This invitation link is not valid. It may have been replaced by a newer one."))
     error = None
     if request.method == "POST":
         try:
@@ -244,6 +244,15 @@ def invitation_accept(request: HttpRequest, org: str, token: str) -> HttpRespons
                    "state": invitation.state, "email_matches":
                    invitation.email.lower() == request.user.email.lower()},
                   status=400 if error else 200)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """404 page: our own messages (NotFound) are shown; Django's technical ones are not."""
+    from django.template import loader
+
+    message = str(exception.args[0]) if isinstance(exception, NotFound) and exception.args else ""
+    body = loader.render_to_string("404.html", {"message": message}, request)
+    return HttpResponseNotFound(body)
 
 
 # --- Health --------------------------------------------------------------------------------------

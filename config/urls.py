@@ -1,12 +1,14 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from accounts.urls import org_urlpatterns
 
 # The Django admin (platform superusers only) logs in through allauth: MFA and rate limits apply.
 admin.site.login = secure_admin_login(admin.site.login)
-admin.site.site_header = "Recert platform administration"
+admin.site.site_header = _("Recert platform administration")
+handler404 = "accounts.views.page_not_found"
 
 urlpatterns = [
     path("admin/", admin.site.urls),

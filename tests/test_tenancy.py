@@ -91,8 +91,8 @@ def test_rls_backstop_with_raw_sql(org_a, org_b, alice, charlie, strict):
     assert _raw("SELECT count(*) FROM accounts_invitation") == [(0,)]
     # Writing a row for B while set to A is refused.
     with pytest.raises(DatabaseError, match="row-level security"), transaction.atomic():
-        _raw("INSERT INTO accounts_auditevent (organisation_id, action, summary, data, created_at) "
-             "VALUES (%s, 'x', 'x', '{}', now())", [org_b.pk])
+        _raw("INSERT INTO accounts_auditevent (organisation_id, action, data, created_at) "
+             "VALUES (%s, 'x', '{}', now())", [org_b.pk])
     # Updating B's rows from A touches nothing.
     _raw("UPDATE accounts_membership SET is_admin = true WHERE organisation_id = %s", [org_b.pk])
     _raw("SELECT set_config('app.organisation_id', '', true)")

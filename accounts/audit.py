@@ -1,0 +1,39 @@
+"""What each audit action means, in words translated when shown (events store codes and parameters)."""
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from accounts.models import AuditEvent, Role
+
+# action code → (label for filters, sentence with %(name)s parameters from the event's data)
+ACTIONS = {
+    "invitation.create": (_("Invitation sent"), _("Invited %(email)s as %(role)s")),
+    "invitation.resend": (_("Invitation sent again"), _("Sent the invitation to %(email)s again")),
+    "invitation.revoke": (_("Invitation revoked"), _("Revoked the invitation to %(email)s")),
+    "invitation.accept": (_("Invitation accepted"), _("%(email)s accepted the invitation as %(role)s")),
+    "membership.roles": (_("Roles changed"), _("Changed the roles of %(email)s to: %(roles)s")),
+    "membership.remove": (_("Member removed"), _("Removed %(email)s from the organisation")),
+    "organisation.update": (pgettext_lazy("audit", "Settings changed"), _("Changed the organisation's settings")),
+}
+
+
+def _role_words(codes: list[str]) -> str:
+    return ", ".join(str(Role(code).label).lower() for code in codes if code in Role.values)
+
+
+def describe(event: AuditEvent) -> str:
+    """The event as a sentence in the current language."""
+    label, sentence = ACTIONS.get(event.action, (event.action, event.action))
+    params = {key: value for key, value in event.data.items() if isinstance(value, str | int)}
+    if "role" in event.data:
+        params["role"] = _role_words([event.data["role"]])
+    if "roles" in event.data:
+        params["roles"] = _role_words(event.data["roles"])
+    try:
+        return str(sentence) % params
+    except (KeyError, TypeError, ValueError):
+        return str(label)
+
+
+def action_choices() -> list[tuple[str, str]]:
+    return [(code, str(label)) for code, (label, _sentence) in ACTIONS.items()]
