@@ -14,8 +14,11 @@ def tenancy(request: HttpRequest) -> dict[str, object]:
         return list(Membership.objects.for_user(user).select_related("organisation")
                     .order_by("organisation__name"))
 
+    organisation = getattr(request, "organisation", None)
     return {
-        "organisation": getattr(request, "organisation", None),
+        "organisation": organisation,
+        # Branding: the organisation being visited, else the white-label host's organisation.
+        "brand": organisation or getattr(request, "host_organisation", None),
         "membership": getattr(request, "membership", None),
         "my_memberships": SimpleLazyObject(memberships),
     }

@@ -8,6 +8,15 @@ from accounts.models import Organisation, Role, User
 LOGO_MAX_BYTES = 512 * 1024
 
 
+def logo_image_type(head: bytes) -> str | None:
+    """The content type of a logo by its first bytes: PNG or JPEG, nothing else (no SVG scripts)."""
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    return None
+
+
 class SignupNamesForm(forms.Form):
     """Extra fields on allauth's sign-up form: the names schemes print on certificates."""
 
@@ -55,6 +64,11 @@ class OrganisationSettingsForm(forms.ModelForm):
         logo = self.cleaned_data.get("logo")
         if logo and getattr(logo, "size", 0) > LOGO_MAX_BYTES:
             raise ValidationError(_("The logo may be at most 512 KB."), code="too_large")
+        if logo and hasattr(logo, "content_type"):  # a new upload
+            head = logo.read(16)
+            logo.seek(0)
+            if logo_image_type(head) is None:
+                raise ValidationError(_("Upload the logo as a PNG or JPEG image."), code="type")
         return logo
 
 

@@ -4,6 +4,24 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
 
+class HostOrganisationMiddleware:
+    """A white-label host name (Organisation.host) brands the site-wide pages for that organisation.
+
+    Organisation pages still live under /<slug>/ and still require membership: the host only chooses
+    the branding and where `/` leads.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from accounts.models import Organisation
+
+        host = request.get_host().split(":")[0].lower()
+        request.host_organisation = Organisation.objects.filter(host=host).first() if host else None
+        return self.get_response(request)
+
+
 class UserLanguageMiddleware:
     """A signed-in user's saved language wins over the browser's; the switcher saves it."""
 

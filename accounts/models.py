@@ -29,6 +29,27 @@ RESERVED_SLUGS = frozenset({
 })
 
 
+def contrast_with_white(colour: str) -> float:
+    """WCAG contrast ratio between #rrggbb and white."""
+
+    def channel(hex_pair: str) -> float:
+        c = int(hex_pair, 16) / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(colour[i:i + 2]) for i in (1, 3, 5))
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return 1.05 / (luminance + 0.05)
+
+
+def validate_brand_colour(value: str) -> None:
+    """The navigation shows white text on the brand colour: it must stay readable (WCAG AA, 4.5:1)."""
+    if len(value) == 7 and contrast_with_white(value) < 4.5:
+        raise ValidationError(
+            _("White text on %(colour)s is hard to read (contrast %(ratio).1f:1; at least 4.5:1 is needed). "
+              "Choose a darker colour."), params={"colour": value, "ratio": contrast_with_white(value)},
+            code="low_contrast")
+
+
 def validate_slug_not_reserved(value: str) -> None:
     if value in RESERVED_SLUGS:
         raise ValidationError(_("“%(slug)s” is reserved for the site itself; choose another address."),
@@ -101,7 +122,8 @@ class Organisation(models.Model):
                             help_text=_("Optional host name of a white-label portal for this organisation."))
     primary_colour = models.CharField(
         _("primary colour"), max_length=7, default="#1f4e79",
-        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as # and six hex digits."))])
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as # and six hex digits.")),
+                    validate_brand_colour])
     logo = models.ImageField(_("logo"), upload_to="branding/", blank=True)
     default_language = models.CharField(_("default language"), max_length=8, choices=settings.LANGUAGES,
                                         default="en")

@@ -13,6 +13,7 @@ urlpatterns = [
 # Pages under /<org>/ (included by config/urls.py after everything else).
 org_urlpatterns = [
     path("", views.org_home, name="org_home"),
+    path("logo", views.organisation_logo, name="organisation_logo"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("manage/members/", views.members, name="members"),
     path("manage/members/<int:pk>/", views.member_edit, name="member_edit"),

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseNotFound, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -23,6 +23,7 @@ from accounts.forms import (
     MembershipRolesForm,
     OrganisationSettingsForm,
     ProfileForm,
+    logo_image_type,
 )
 from accounts.models import AuditEvent, Invitation, Membership, Organisation, Role, hash_token
 from accounts.tenancy import NotFound, activate_organisation, member_required
@@ -33,8 +34,11 @@ PAGE_SIZE = 25
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """Landing page for visitors; a member goes to their organisation (or chooses one)."""
+    host_organisation = getattr(request, "host_organisation", None)
     if not request.user.is_authenticated:
         return render(request, "home.html")
+    if host_organisation is not None:
+        return redirect("org_home", org=host_organisation.slug)
     memberships = list(Membership.objects.for_user(request.user).select_related("organisation")
                        .order_by("organisation__name"))
     if len(memberships) == 1:
@@ -253,6 +257,20 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     message = str(exception.args[0]) if isinstance(exception, NotFound) and exception.args else ""
     body = loader.render_to_string("404.html", {"message": message}, request)
     return HttpResponseNotFound(body)
+
+
+@require_GET
+def organisation_logo(request: HttpRequest, org: str) -> HttpResponse:
+    """An organisation's logo: public branding, shown on its pages and its white-label host."""
+    organisation = Organisation.objects.filter(slug=org).exclude(logo="").first()
+    if organisation is None:
+        raise NotFound(_("This organisation has no logo."))
+    organisation.logo.open("rb")
+    kind = logo_image_type(organisation.logo.read(16))
+    organisation.logo.seek(0)
+    response = FileResponse(organisation.logo, content_type=kind or "application/octet-stream")
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 # --- Health --------------------------------------------------------------------------------------

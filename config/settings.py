@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "accounts.middleware.HostOrganisationMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
     "accounts.tenancy.TenantTransactionMiddleware",
 ]
@@ -166,7 +167,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # --- E-mail ---------------------------------------------------------------------------------------------
 # EMAIL_URL, e.g. smtp://mailpit:1025 or submission://user:pass@smtp.example:587 ; default: console.
-_email = env.email_url("EMAIL_URL", default="consolemail://")
+# Production must name its mail server: the console default exists only with DEBUG on.
+_email = env.email_url("EMAIL_URL", default="consolemail://") if DEBUG else env.email_url("EMAIL_URL")
 _smtp_options = {"host": "EMAIL_HOST", "port": "EMAIL_PORT", "username": "EMAIL_HOST_USER",
                  "password": "EMAIL_HOST_PASSWORD", "use_tls": "EMAIL_USE_TLS", "use_ssl": "EMAIL_USE_SSL"}
 MAILERS = {"default": {

@@ -144,3 +144,42 @@ def test_healthz_reports_an_unreachable_broker(client, settings):
         app.conf.broker_url = original
     assert response.status_code == 200
     assert response.json()["broker"] == "unreachable"
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("nl", "Deze uitnodiging is verlopen"),
+    ("nb", "Denne invitasjonen har utløpt"),
+])
+def test_expired_invitation_message_in_the_users_language(client, org_a, language, expected):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    _invitation, token = factories.invitation(org_a, "late@example.com",
+                                              expires_at=timezone.now() - timedelta(days=1))
+    late = factories.user("late@example.com", preferred_language=language)
+    client.force_login(late)
+    response = client.post(reverse("invitation_accept", kwargs={"org": org_a.slug, "token": token}))
+    assert response.status_code == 400
+    assert expected in response.content.decode()
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("nl", "Er is geen organisatie op dit adres"),
+    ("nb", "Det finnes ingen organisasjon på denne adressen"),
+])
+def test_unknown_organisation_message_in_the_users_language(client, alice, language, expected):
+    alice.preferred_language = language
+    alice.save()
+    client.force_login(alice)
+    response = client.get("/no-such-body/")
+    assert response.status_code == 404
+    assert expected in response.content.decode()
+
+
+def test_wrong_totp_code_message_in_dutch(client, alice):
+    totp_auth.TOTP.activate(alice, totp_auth.generate_totp_secret())
+    client.cookies["django_language"] = "nl"
+    client.post(reverse("account_login"), {"login": alice.email, "password": factories.PASSWORD})
+    response = client.post(reverse("mfa_authenticate"), {"code": "000000"})
+    assert "Ongeldige code" in response.content.decode()

@@ -211,3 +211,49 @@ def test_organisation_settings_validate_colour(client, org_a, ada):
     org_a.refresh_from_db()
     assert org_a.name == "Acme Renamed"
     assert AuditEvent.objects.filter(organisation=org_a, action="organisation.update").exists()
+
+
+def test_brand_colour_must_keep_white_text_readable(client, org_a, ada):
+    client.force_login(ada)
+    response = client.post(url("organisation_settings", org_a),
+                           {"name": "Acme", "primary_colour": "#ffee88", "default_language": "en"})
+    assert response.status_code == 200
+    assert "hard to read" in response.content.decode()
+
+
+def test_logo_must_be_an_image_and_is_served_publicly(client, org_a, ada):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(ada)
+    fake = SimpleUploadedFile("logo.png", b"<svg onload=alert(1)></svg>", content_type="image/png")
+    response = client.post(url("organisation_settings", org_a), {"name": "Acme", "primary_colour": "#112233",
+                                                                  "default_language": "en", "logo": fake})
+    assert response.status_code == 200
+    assert "Upload a valid image" in response.content.decode() or "PNG or JPEG" in response.content.decode()
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "#112233").save(buffer, format="PNG")
+    png = buffer.getvalue()
+    response = client.post(url("organisation_settings", org_a), {
+        "name": "Acme", "primary_colour": "#112233", "default_language": "en",
+        "logo": SimpleUploadedFile("logo.png", png, content_type="image/png")})
+    assert response.status_code == 302
+    client.logout()
+    logo = client.get(reverse("organisation_logo", kwargs={"org": org_a.slug}))
+    assert logo.status_code == 200
+    assert logo["Content-Type"] == "image/png"
+    assert b"".join(logo.streaming_content) == png
+    assert client.get(reverse("organisation_logo", kwargs={"org": "nobody"})).status_code == 404
+
+
+def test_white_label_host_brands_the_site_and_leads_to_its_organisation(client, org_a, alice, settings):
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "portal.acme.example"]
+    org_a.host = "portal.acme.example"
+    org_a.save()
+    landing = client.get("/", headers={"host": "portal.acme.example"})
+    assert org_a.name in landing.content.decode()
+    client.force_login(alice)
+    assert client.get("/", headers={"host": "portal.acme.example"})["Location"] == f"/{org_a.slug}/"
