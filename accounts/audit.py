@@ -14,6 +14,8 @@ ACTIONS = {
     "membership.roles": (_("Roles changed"), _("Changed the roles of %(email)s to: %(roles)s")),
     "membership.remove": (_("Member removed"), _("Removed %(email)s from the organisation")),
     "organisation.update": (pgettext_lazy("audit", "Settings changed"), _("Changed the organisation's settings")),
+    "scheme.version": (_("Scheme version saved"),
+                       _("Saved version %(version)s of %(scheme)s, in effect from %(effective_from)s")),
 }
 
 

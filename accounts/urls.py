@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from accounts import views
 
@@ -23,4 +23,5 @@ org_urlpatterns = [
     path("manage/invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
     path("manage/settings/", views.organisation_settings, name="organisation_settings"),
     path("manage/audit/", views.audit_log, name="audit_log"),
+    path("manage/schemes/", include("schemes.urls")),
 ]

@@ -38,11 +38,17 @@ def _test_code_is_maintenance(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache() -> None:
-    """Rate limits live in the (real, Redis) cache: start every test with none used up."""
+def _fresh_cache(request: pytest.FixtureRequest) -> None:
+    """Rate limits live in the (real, Redis) cache: start every test with none used up.
+
+    The database cache (no REDIS_URL) can only be cleared by tests that use the database.
+    """
+    from django.conf import settings
     from django.core.cache import cache
 
-    cache.clear()
+    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(request.fixturenames)
+    if "redis" in settings.CACHES["default"]["BACKEND"].lower() or uses_db:
+        cache.clear()
 
 
 @pytest.fixture(autouse=True)

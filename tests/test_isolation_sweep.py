@@ -54,6 +54,14 @@ def _b_invitation_token(w: World) -> dict[str, object]:
     return {"token": w.b_objects["invitation_token"]}
 
 
+def _b_scheme(w: World) -> dict[str, object]:
+    return {"code": w.b_objects["scheme_code"]}
+
+
+def _b_scheme_version(w: World) -> dict[str, object]:
+    return {"code": w.b_objects["scheme_code"], "version": 1}
+
+
 ORG_SCOPED: dict[str, Callable[[World], dict[str, object]] | None] = {
     # None: the pattern takes no object; the member of A asks for B's address instead.
     "org_home": None,
@@ -66,6 +74,13 @@ ORG_SCOPED: dict[str, Callable[[World], dict[str, object]] | None] = {
     "invitation_resend": _b_invitation,
     "invitation_revoke": _b_invitation,
     "invitation_accept": _b_invitation_token,
+    "scheme_list": None,
+    "scheme_adopt": None,
+    "scheme_import": None,
+    "scheme_detail": _b_scheme,
+    "scheme_edit": _b_scheme,
+    "scheme_edit_json": _b_scheme,
+    "scheme_export": _b_scheme_version,
 }
 
 
@@ -92,12 +107,14 @@ def all_patterns() -> list[tuple[str, str, set[str]]]:
 @pytest.fixture
 def world(org_a, org_b, ada, charlie) -> World:
     from accounts.models import Membership
+    from schemes.services import scheme_adopt
 
     invitation, token = factories.invitation(org_b, "invitee@example.com")
     b_membership = Membership.objects.get(organisation=org_b, user=charlie)
+    scheme = scheme_adopt(organisation=org_b, code="ccmg-cpd", by=charlie)
     return World(a=org_a, b=org_b, member_a=ada,
                  b_objects={"membership": b_membership.pk, "invitation": invitation.pk,
-                            "invitation_token": token})
+                            "invitation_token": token, "scheme_code": scheme.code})
 
 
 def test_every_pattern_is_classified():
@@ -136,8 +153,8 @@ def test_non_public_patterns_send_anonymous_visitors_to_log_in(client, world):
         kwargs: dict[str, object] = {}
         if "org" in keywords:
             kwargs["org"] = world.a.slug
-        if "pk" in keywords:
-            kwargs["pk"] = 1
+        for number in {"pk", "version"} & keywords:
+            kwargs[number] = 1
         if "token" in keywords:
             kwargs["token"] = "x"
         for key in keywords - set(kwargs):

@@ -1,0 +1,70 @@
+"""An organisation's versions of a scheme definition. The rules themselves live in schemes/rules/."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organisation
+from accounts.tenancy import TenantManager, TenantQuerySet
+from schemes import rules
+
+
+class SchemeVersionQuerySet(TenantQuerySet):
+    def current(self, code: str, on: object | None = None) -> SchemeVersion | None:
+        """The version in force on a date (default today): latest effective date, then highest number."""
+        on = on or timezone.localdate()
+        return (self.filter(code=code, effective_from__lte=on)
+                .order_by("-effective_from", "-version").first())
+
+
+class SchemeVersion(models.Model):
+    """One immutable version of a scheme definition adopted by an organisation.
+
+    Editing never changes a saved version: it saves a new one with its own effective date, so dossiers and
+    certifications keep the version they were started under.
+    """
+
+    class Source(models.TextChoices):
+        SHIPPED = "shipped", _("Adopted from the shipped definition")
+        EDITED = "edited", _("Edited in the product")
+        IMPORTED = "imported", _("Imported from a file")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="scheme_versions")
+    code = models.SlugField(_("scheme code"), max_length=80)
+    version = models.PositiveIntegerField(_("version"))
+    definition = models.JSONField(_("definition"))
+    effective_from = models.DateField(_("effective from"))
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    based_on = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    change_note = models.TextField(_("what changed and why"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(_("saved"), auto_now_add=True)
+
+    objects = TenantManager.from_queryset(SchemeVersionQuerySet)()
+
+    class Meta:
+        verbose_name = _("scheme version")
+        verbose_name_plural = _("scheme versions")
+        ordering = ["code", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "code", "version"], name="schemeversion_org_code_version"),
+        ]
+        indexes = [models.Index(fields=["organisation", "code", "effective_from"], name="schemeversion_current_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.label} v{self.version}"
+
+    @cached_property
+    def rules(self) -> rules.SchemeDefinition:
+        """The validated definition (saved versions were validated before saving)."""
+        return rules.load_definition(self.definition)
+
+    @property
+    def label(self) -> str:
+        labels = self.definition.get("label", {})
+        return labels.get(translation.get_language() or "en") or labels.get("en") or self.code

@@ -1,0 +1,264 @@
+"""Points for one activity, and the rules one activity must pass on its own.
+
+``score`` (behind ``activity_points``) is the only place a formula is applied: the live form preview
+calls ``activity_points``, and the engine calls ``score`` for every activity it evaluates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from .definition import (
+    ActivityType,
+    PerHalfDay,
+    PerItem,
+    PerUnit,
+    PerYear,
+    PerYearPlusPerCandidate,
+    SchemeDefinition,
+)
+from .messages import Message, Ref, gettext_noop
+
+COMPLETED = "completed"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActivityInput:
+    """One logged activity as the engine sees it.
+
+    ``attributes`` holds the type's extra values (``words``, ``candidates``; ``completed`` for types
+    awarded on completion). ``ref`` is opaque: the caller's handle to map results back to its rows.
+    """
+
+    type: str
+    date: dt.date
+    quantity: Decimal
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+    ref: Hashable = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActivityPoints:
+    """An activity's points in isolation; ``points`` is ``None`` when they cannot be computed at all."""
+
+    points: Decimal | None
+    problems: tuple[Message, ...] = ()
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+
+def _is_number(value: Any) -> bool:
+    if isinstance(value, Decimal):
+        return value.is_finite()
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_count(value: Any) -> bool:
+    """A whole number of things, zero or more (candidates)."""
+    return _is_number(value) and value == int(value) and value >= 0
+
+
+def _attribute_problems(activity_type: ActivityType, activity: ActivityInput) -> list[Message]:
+    """Required attributes present, of the declared type, inside their bounds (an article's words ≥ 1500)."""
+    problems = []
+    for attribute in activity_type.attributes:
+        name = Ref("attribute", attribute.code, activity_type.code)
+        value = activity.attributes.get(attribute.code)
+        if value is None:
+            if attribute.required:
+                problems.append(
+                    Message(
+                        "attribute-missing", gettext_noop("%(attribute)s is required"), {"attribute": name}
+                    )
+                )
+            continue
+        if attribute.type in ("integer", "decimal"):
+            if not _is_number(value):
+                problems.append(
+                    Message(
+                        "attribute-not-number",
+                        gettext_noop("%(attribute)s must be a number"),
+                        {"attribute": name},
+                    )
+                )
+                continue
+            if attribute.type == "integer" and value != int(value):
+                problems.append(
+                    Message(
+                        "attribute-not-whole",
+                        gettext_noop("%(attribute)s must be a whole number, not %(value)s"),
+                        {"attribute": name, "value": value},
+                    )
+                )
+            elif attribute.min is not None and value < attribute.min:
+                problems.append(
+                    Message(
+                        "attribute-below-min",
+                        gettext_noop("%(attribute)s is %(value)s, below the minimum of %(minimum)s"),
+                        {"attribute": name, "value": value, "minimum": attribute.min},
+                    )
+                )
+            elif attribute.max is not None and value > attribute.max:
+                problems.append(
+                    Message(
+                        "attribute-above-max",
+                        gettext_noop("%(attribute)s is %(value)s, above the maximum of %(maximum)s"),
+                        {"attribute": name, "value": value, "maximum": attribute.max},
+                    )
+                )
+        elif attribute.type == "boolean" and not isinstance(value, bool):
+            problems.append(
+                Message(
+                    "attribute-not-boolean",
+                    gettext_noop("%(attribute)s must be yes or no"),
+                    {"attribute": name},
+                )
+            )
+        elif attribute.type == "text" and not isinstance(value, str):
+            problems.append(
+                Message(
+                    "attribute-not-text", gettext_noop("%(attribute)s must be a text"), {"attribute": name}
+                )
+            )
+    if activity_type.awarded_on_completion and not isinstance(activity.attributes.get(COMPLETED, True), bool):
+        problems.append(
+            Message(
+                "completed-not-boolean", gettext_noop("whether the activity is completed must be yes or no")
+            )
+        )
+    return problems
+
+
+def activity_points(defn: SchemeDefinition, activity: ActivityInput) -> ActivityPoints:
+    """Points of one activity by its type's formula, plus every rule it breaks on its own.
+
+    Points outside the per-activity minimum and maximum, or off the step, are reported as problems and
+    never clamped: an activity with problems counts for nothing until it is corrected.
+    """
+    points, problems = score(defn, activity)
+    return ActivityPoints(points=points, problems=problems)
+
+
+def score(defn: SchemeDefinition, activity: ActivityInput) -> tuple[Decimal | None, tuple[Message, ...]]:
+    """``activity_points`` as a plain tuple: the one implementation the engine also runs per activity."""
+    activity_type = defn.activity_types.get(activity.type)
+    if activity_type is None:
+        return None, (
+            Message(
+                "unknown-type",
+                gettext_noop('"%(type)s" is not an activity type of this scheme'),
+                {"type": str(activity.type)},
+            ),
+        )
+    problems = _attribute_problems(activity_type, activity) if activity_type.attributes else []
+    day = activity.date
+    if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
+        problems.append(Message("date-invalid", gettext_noop("the date is missing or not a calendar date")))
+    quantity = activity.quantity
+    formula = activity_type.formula
+    if not _is_number(quantity):
+        problems.append(Message("quantity-not-number", gettext_noop("the quantity must be a number")))
+        return None, tuple(problems)
+    if quantity <= 0:
+        problems.append(
+            Message(
+                "quantity-not-positive",
+                gettext_noop("the quantity must be more than 0, not %(quantity)s"),
+                {"quantity": quantity},
+            )
+        )
+        return None, tuple(problems)
+    if defn.index.units[formula.unit].whole and quantity != quantity.to_integral_value():
+        problems.append(
+            Message(
+                "quantity-not-whole",
+                gettext_noop("the quantity must be a whole number of %(unit)s, not %(quantity)s"),
+                {"unit": Ref("unit", formula.unit), "quantity": quantity},
+            )
+        )
+        return None, tuple(problems)
+    per_candidate = formula.attribute if isinstance(formula, PerYearPlusPerCandidate) else None
+    if per_candidate is not None and not _is_count(activity.attributes.get(per_candidate)):
+        return None, tuple(problems)  # the attribute check above already says what is wrong with it
+    points = formula.points(Decimal(quantity), activity.attributes)
+    rules = defn.points
+    if rules.activity_min is not None and points < rules.activity_min:
+        problems.append(
+            Message(
+                "points-below-min",
+                gettext_noop("%(points)s points is below the per-activity minimum of %(minimum)s"),
+                {"points": points, "minimum": rules.activity_min},
+            )
+        )
+    elif rules.activity_max is not None and points > rules.activity_max:
+        problems.append(
+            Message(
+                "points-above-max",
+                gettext_noop("%(points)s points is above the per-activity maximum of %(maximum)s"),
+                {"points": points, "maximum": rules.activity_max},
+            )
+        )
+    if rules.step is not None and points % rules.step:
+        problems.append(
+            Message(
+                "points-off-step",
+                gettext_noop("%(points)s points is not a multiple of the step of %(step)s"),
+                {"points": points, "step": rules.step},
+            )
+        )
+    return points, tuple(problems)
+
+
+def check_activity(
+    defn: SchemeDefinition, activity: ActivityInput, index: int | None = None
+) -> list[Message]:
+    """The rules one activity breaks; with ``index``, each message names the activity and its type.
+
+    For example ``activity 3 (mentoring): 16 points is above the per-activity maximum of 15``.
+    """
+    problems = activity_points(defn, activity).problems
+    if index is None:
+        return list(problems)
+    return [
+        Message(
+            "activity-problem",
+            gettext_noop("activity %(index)s (%(type)s): %(problem)s"),
+            {"index": index, "type": str(activity.type), "problem": problem},
+        )
+        for problem in problems
+    ]
+
+
+def describe_formula(defn: SchemeDefinition, type_code: str) -> Message:
+    """How a type earns points, for the activity form (``Points = Half-days × 3``...)."""
+    formula = defn.activity_types[type_code].formula
+    unit = Ref("unit", formula.unit)
+    if isinstance(formula, PerHalfDay):
+        return Message(
+            "formula-per-half-day",
+            gettext_noop("%(per_half_day)s points per half day, %(per_day)s points per day"),
+            {"per_half_day": formula.per_half_day, "per_day": formula.per_day},
+        )
+    if isinstance(formula, PerYearPlusPerCandidate):
+        return Message(
+            "formula-per-year-plus-per-candidate",
+            gettext_noop("Points = %(unit)s × %(per_year)s + %(attribute)s × %(per_candidate)s"),
+            {
+                "unit": unit,
+                "per_year": formula.per_year,
+                "per_candidate": formula.per_candidate,
+                "attribute": Ref("attribute", formula.attribute, type_code),
+            },
+        )
+    rate = {PerUnit: "factor", PerItem: "points_per_item", PerYear: "per_year"}[type(formula)]
+    return Message(
+        "formula-multiply",
+        gettext_noop("Points = %(unit)s × %(rate)s"),
+        {"unit": unit, "rate": getattr(formula, rate)},
+    )

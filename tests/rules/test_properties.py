@@ -1,0 +1,183 @@
+"""Properties of the engine over generated portfolios (hypothesis).
+
+Portfolios mix valid and rejected activities, dates before, inside and after the frame and after
+``as_of``, so the properties hold across every way a point can fail to count.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from schemes.rules import ActivityInput, CandidateContext, Report, evaluate, shipped_definition
+
+from .support import day
+
+SCHEMES = {
+    # code: (context dates, first possible activity date, number of days activities spread over)
+    "peoplecert-cpd": ({"exam_passed_on": day("2024-02-29")}, day("2024-01-01"), 5 * 365),
+    "noloc-register-jobcoach": ({"recertification_date": day("2027-03-01")}, day("2022-06-01"), 5 * 365),
+    "ccmg-cpd": ({"cycle_start": day("2024-01-01")}, day("2023-10-01"), 4 * 365),
+}
+
+# Per test rather than a global profile, so other test modules keep their own hypothesis settings.
+RULES = settings(deadline=None, max_examples=150)
+
+
+@st.composite
+def activity(draw, code: str, ref: int) -> ActivityInput:
+    definition = shipped_definition(code)
+    _, first, span = SCHEMES[code]
+    type_code = draw(st.sampled_from(sorted(definition.activity_types)))
+    attributes: dict = {}
+    if type_code == "article":
+        attributes["words"] = draw(st.integers(1400, 2000))
+    elif type_code == "register-mentor-assessor":
+        attributes["candidates"] = draw(st.integers(0, 4))
+    elif type_code == "training-course-with-exam":
+        attributes["completed"] = draw(st.booleans())
+    # Halves from 0 to 20: some zero, some off a whole unit, some above PeopleCert's 15: rejected ones too.
+    quantity = Decimal(draw(st.integers(0, 40))) / 2
+    when = first + timedelta(days=draw(st.integers(0, span)))
+    return ActivityInput(type=type_code, date=when, quantity=quantity, attributes=attributes, ref=ref)
+
+
+@st.composite
+def portfolio(draw, extra: bool = False):
+    code = draw(st.sampled_from(sorted(SCHEMES)))
+    dates, first, span = SCHEMES[code]
+    definition = shipped_definition(code)
+    as_of = first + timedelta(days=draw(st.integers(0, span)))
+    designation = draw(st.sampled_from(["CCSUP", "CCOP", "CCStP", "CCIDP"])) if code == "ccmg-cpd" else None
+    context = CandidateContext(as_of=as_of, designation=designation, **dates)
+    count = draw(st.integers(0, 30))
+    activities = [draw(activity(code, ref)) for ref in range(count)]
+    if extra:
+        return definition, context, activities, draw(activity(code, count))
+    return definition, context, activities
+
+
+def scopes(report: Report):
+    """Every evaluated scope: the periods and the cycle."""
+    return [*report.periods, *([report.cycle] if report.cycle else [])]
+
+
+@RULES
+@given(portfolio())
+def test_counted_never_exceeds_raw(case):
+    report = evaluate(*case)
+    for scope in scopes(report):
+        for category in scope.categories:
+            assert 0 <= category.counted <= category.raw
+            for cap in category.sub_caps:
+                assert 0 <= cap.counted <= cap.raw
+        assert scope.total_counted <= scope.total_raw
+    for result in report.activities:
+        assert 0 <= result.counted <= (result.points or 0)
+
+
+@RULES
+@given(portfolio(), st.randoms(use_true_random=False))
+def test_shuffling_the_activities_changes_nothing(case, rng: random.Random):
+    definition, context, activities = case
+    shuffled = list(activities)
+    rng.shuffle(shuffled)
+    assert (
+        evaluate(definition, context, shuffled).to_dict()
+        == evaluate(definition, context, activities).to_dict()
+    )
+
+
+@RULES
+@given(portfolio(extra=True))
+def test_adding_an_activity_never_lowers_a_counted_total(case):
+    definition, context, activities, added = case
+    before = evaluate(definition, context, activities)
+    after = evaluate(definition, context, [*activities, added])
+    assert after.total_counted >= before.total_counted
+    for old, new in zip(scopes(before), scopes(after), strict=True):
+        assert new.total_counted >= old.total_counted
+        for old_category, new_category in zip(old.categories, new.categories, strict=True):
+            assert new_category.counted >= old_category.counted
+
+
+@RULES
+@given(portfolio())
+def test_a_cap_is_never_exceeded(case):
+    report = evaluate(*case)
+    for scope in scopes(report):
+        for category in scope.categories:
+            if category.maximum is not None:
+                assert category.counted <= category.maximum
+            for cap in category.sub_caps:
+                if cap.maximum is not None:
+                    assert cap.counted <= cap.maximum
+
+
+@RULES
+@given(portfolio())
+def test_every_uncounted_point_is_explained(case):
+    report = evaluate(*case)
+    uncounted = sum(
+        (
+            result.points - result.counted
+            for result in report.activities
+            if result.points is not None
+            and not any(reason.code == "activity-rejected" for reason in result.reasons)
+        ),
+        Decimal(0),
+    )
+    explained = sum(
+        (
+            message.params.get("excess", message.params.get("points", Decimal(0)))
+            for message in report.explanations
+            if message.code != "activity-rejected"
+        ),
+        Decimal(0),
+    )
+    assert explained == uncounted
+    for result in report.activities:
+        if result.points is None or result.counted < result.points:
+            assert result.reasons
+
+
+@RULES
+@given(portfolio())
+def test_category_counted_is_the_capped_sum(case):
+    """counted = min(max, Σ min(sub-cap group, sub-cap) + the rest), whatever order caps were filled in."""
+    definition, context, _ = case
+    report = evaluate(*case)
+    cap_reasons = {"category-cap-reached", "sub-cap-reached"}
+    eligible = [
+        result for result in report.activities if all(reason.code in cap_reasons for reason in result.reasons)
+    ]
+    for scope in scopes(report):
+        for category in scope.categories:
+            capped_types = {
+                name
+                for cap in definition.index.categories[category.code].sub_caps
+                for name in cap.activity_types
+            }
+            in_scope = [
+                result
+                for result in eligible
+                if definition.activity_types[result.type].category == category.code
+                and scope.start <= result.date <= scope.end
+            ]
+            expected = sum(
+                (result.points for result in in_scope if result.type not in capped_types), Decimal(0)
+            )
+            for cap in definition.index.categories[category.code].sub_caps:
+                group = sum(
+                    (result.points for result in in_scope if result.type in cap.activity_types), Decimal(0)
+                )
+                expected += (
+                    min(group, cap.max) if category.per == ("period" if scope.number else "cycle") else group
+                )
+            if category.maximum is not None:
+                expected = min(expected, category.maximum)
+            assert category.counted == expected
