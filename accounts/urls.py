@@ -24,4 +24,5 @@ org_urlpatterns = [
     path("manage/settings/", views.organisation_settings, name="organisation_settings"),
     path("manage/audit/", views.audit_log, name="audit_log"),
     path("manage/schemes/", include("schemes.urls")),
+    path("", include("portfolios.urls")),
 ]

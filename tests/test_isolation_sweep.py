@@ -1,126 +1,87 @@
 """Walk every URL pattern of the project.
 
-For each organisation-scoped pattern, a signed-in member of org A asks for org B's object (or for org
-B's address) and must get 404. Every non-public pattern must send an anonymous visitor to log in.
-A new URL pattern without an entry below fails this test, so nobody forgets the walls.
+For each organisation-scoped pattern, a signed-in member of org A (an administrator, and a professional
+with a certification, so role checks pass) asks for org B's object — or for org B's address — and must get
+404. Every non-public pattern must send an anonymous visitor to log in.
+
+Each area registers its patterns in tests/sweep/<area>.py: `PUBLIC`, `PERSONAL` (signed-in, no organisation
+object), `ORG_SCOPED` (name → function giving org B's object as URL keywords, or None when the pattern takes
+only the organisation) and optionally `make_b_objects(world)` creating org B's objects. A URL pattern in no
+registry fails this test, so nobody forgets the walls.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls.converters import IntConverter
 
+import tests.sweep
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-# Patterns anyone may open.
-PUBLIC = {
-    "home", "healthz", "set_language", "organisation_logo",
-    "account_login", "account_logout", "account_inactive", "account_signup", "account_confirm_login_code",
-    "account_email_verification_sent", "account_confirm_email", "account_reset_password",
-    "account_reset_password_done", "account_reset_password_from_key", "account_reset_password_from_key_done",
-    "mfa_authenticate",
-}
-# Signed-in pages that belong to a person, not to an organisation (no object to leak).
-PERSONAL = {
-    "profile", "account_reauthenticate", "account_email", "account_change_password", "account_set_password",
-    "mfa_index", "mfa_reauthenticate", "mfa_activate_totp", "mfa_deactivate_totp", "mfa_view_recovery_codes",
-    "mfa_generate_recovery_codes", "mfa_download_recovery_codes",
-}
+
+def registries() -> list[Any]:
+    return [importlib.import_module(f"tests.sweep.{m.name}") for m in pkgutil.iter_modules(tests.sweep.__path__)]
+
+
+PUBLIC: set[str] = set().union(*(getattr(r, "PUBLIC", set()) for r in registries()))
+PERSONAL: set[str] = set().union(*(getattr(r, "PERSONAL", set()) for r in registries()))
+ORG_SCOPED: dict[str, Callable[[World], dict[str, object]] | None] = {
+    name: fixture for r in registries() for name, fixture in getattr(r, "ORG_SCOPED", {}).items()}
 
 
 @dataclass
 class World:
-    a: factories.Organisation
-    b: factories.Organisation
+    org_a: factories.Organisation
+    org_b: factories.Organisation
     member_a: factories.User
-    b_objects: dict[str, int | str]
+    b_user: factories.User
+    b: dict[str, Any] = field(default_factory=dict)
 
 
-# Organisation-scoped patterns: which of B's objects to ask for, by URL keyword.
-def _b_membership(w: World) -> dict[str, object]:
-    return {"pk": w.b_objects["membership"]}
+def all_patterns() -> list[tuple[str, str, dict[str, Any]]]:
+    """(name, route, {keyword: converter}) for every named pattern outside the Django admin."""
+    found: list[tuple[str, str, dict[str, Any]]] = []
 
-
-def _b_invitation(w: World) -> dict[str, object]:
-    return {"pk": w.b_objects["invitation"]}
-
-
-def _b_invitation_token(w: World) -> dict[str, object]:
-    return {"token": w.b_objects["invitation_token"]}
-
-
-def _b_scheme(w: World) -> dict[str, object]:
-    return {"code": w.b_objects["scheme_code"]}
-
-
-def _b_scheme_version(w: World) -> dict[str, object]:
-    return {"code": w.b_objects["scheme_code"], "version": 1}
-
-
-ORG_SCOPED: dict[str, Callable[[World], dict[str, object]] | None] = {
-    # None: the pattern takes no object; the member of A asks for B's address instead.
-    "org_home": None,
-    "members": None,
-    "invitation_create": None,
-    "organisation_settings": None,
-    "audit_log": None,
-    "member_edit": _b_membership,
-    "member_remove": _b_membership,
-    "invitation_resend": _b_invitation,
-    "invitation_revoke": _b_invitation,
-    "invitation_accept": _b_invitation_token,
-    "scheme_list": None,
-    "scheme_adopt": None,
-    "scheme_import": None,
-    "scheme_detail": _b_scheme,
-    "scheme_edit": _b_scheme,
-    "scheme_edit_json": _b_scheme,
-    "scheme_export": _b_scheme_version,
-}
-
-
-def all_patterns() -> list[tuple[str, str, set[str]]]:
-    """(name, route, keyword names) for every named pattern outside the Django admin."""
-    found: list[tuple[str, str, set[str]]] = []
-
-    def walk(resolver: URLResolver, prefix: str, namespace: str | None) -> None:
+    def walk(resolver: URLResolver, prefix: str, namespace: str | None, converters: dict[str, Any]) -> None:
         for entry in resolver.url_patterns:
             if isinstance(entry, URLResolver):
                 if entry.namespace == "admin":
                     continue
-                walk(entry, prefix + str(entry.pattern), entry.namespace or namespace)
+                walk(entry, prefix + str(entry.pattern), entry.namespace or namespace,
+                     {**converters, **getattr(entry.pattern, "converters", {})})
             elif isinstance(entry, URLPattern) and entry.name:
-                route = prefix + str(entry.pattern)
                 name = f"{namespace}:{entry.name}" if namespace else entry.name
-                keywords = set(entry.pattern.converters) | ({"org"} if "<slug:org>" in route else set())
-                found.append((name, route, keywords))
+                found.append((name, prefix + str(entry.pattern),
+                              {**converters, **getattr(entry.pattern, "converters", {})}))
 
-    walk(get_resolver(), "", None)
+    walk(get_resolver(), "", None, {})
     return found
 
 
 @pytest.fixture
 def world(org_a, org_b, ada, charlie) -> World:
-    from accounts.models import Membership
-    from schemes.services import scheme_adopt
-
-    invitation, token = factories.invitation(org_b, "invitee@example.com")
-    b_membership = Membership.objects.get(organisation=org_b, user=charlie)
-    scheme = scheme_adopt(organisation=org_b, code="ccmg-cpd", by=charlie)
-    return World(a=org_a, b=org_b, member_a=ada,
-                 b_objects={"membership": b_membership.pk, "invitation": invitation.pk,
-                            "invitation_token": token, "scheme_code": scheme.code})
+    factories.member(org_a, ada.email, "professional")  # Ada: administrator and professional in A
+    factories.certification(org_a, ada)
+    built = World(org_a=org_a, org_b=org_b, member_a=ada, b_user=charlie)
+    for registry in registries():
+        if hasattr(registry, "make_b_objects"):
+            built.b.update(registry.make_b_objects(built))
+    return built
 
 
 def test_every_pattern_is_classified():
     names = {name for name, _route, _kw in all_patterns()}
     unclassified = names - PUBLIC - PERSONAL - set(ORG_SCOPED)
-    assert not unclassified, f"Add these URL patterns to the isolation sweep: {sorted(unclassified)}"
+    assert not unclassified, f"Add these URL patterns to a registry in tests/sweep/: {sorted(unclassified)}"
     stale = (PUBLIC | PERSONAL | set(ORG_SCOPED)) - names
     assert not stale, f"The sweep lists patterns that no longer exist: {sorted(stale)}"
 
@@ -128,37 +89,29 @@ def test_every_pattern_is_classified():
 def test_org_scoped_patterns_answer_404_for_another_organisation(client, world):
     client.force_login(world.member_a)
     checked = 0
-    for name, route, keywords in all_patterns():
+    for name, route, converters in all_patterns():
         if name not in ORG_SCOPED:
             continue
         assert route.startswith("<slug:org>/"), f"{name} is organisation-scoped but not under /<org>/"
         objects = ORG_SCOPED[name]
-        kwargs = {"org": world.b.slug} if objects is None else {"org": world.a.slug, **objects(world)}
-        assert set(kwargs) == keywords, f"{name}: fixture gives {set(kwargs)}, pattern wants {keywords}"
+        kwargs = {"org": world.org_b.slug} if objects is None else {"org": world.org_a.slug, **objects(world)}
+        assert set(kwargs) == set(converters) | {"org"}, f"{name}: fixture gives {set(kwargs)}, pattern {route}"
         url = reverse(name, kwargs=kwargs)
         for method in ("get", "post"):
             response = getattr(client, method)(url)
             assert response.status_code in (404, 405), f"{method.upper()} {url} ({name}) → {response.status_code}"
-            if response.status_code == 405:
-                continue
-            checked += 1
+            checked += response.status_code == 404
     assert checked >= len(ORG_SCOPED)
 
 
 def test_non_public_patterns_send_anonymous_visitors_to_log_in(client, world):
     login = reverse("account_login")
-    for name, _route, keywords in all_patterns():
+    for name, _route, converters in all_patterns():
         if name in PUBLIC:
             continue
-        kwargs: dict[str, object] = {}
-        if "org" in keywords:
-            kwargs["org"] = world.a.slug
-        for number in {"pk", "version"} & keywords:
-            kwargs[number] = 1
-        if "token" in keywords:
-            kwargs["token"] = "x"
-        for key in keywords - set(kwargs):
-            kwargs[key] = "x"
+        kwargs = {key: 1 if isinstance(conv, IntConverter) else "x" for key, conv in converters.items()}
+        if "org" in kwargs:
+            kwargs["org"] = world.org_a.slug
         url = reverse(name, kwargs=kwargs)
         response = client.get(url)
         if response.status_code == 405:
@@ -168,5 +121,4 @@ def test_non_public_patterns_send_anonymous_visitors_to_log_in(client, world):
 
 
 def test_django_admin_requires_a_login(client):
-    response = client.get("/admin/")
-    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 302

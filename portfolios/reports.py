@@ -1,0 +1,81 @@
+"""The one way the Django side asks the rules engine, and words its answers for people.
+
+Every number a professional sees comes from here: the dashboard, the activity form's live preview, the
+dossier's checklist and submission check, reminders and exports all call `evaluate_certification`, and
+every engine message is put into words by `say` in the current language with the locale's number and
+date formats. Nothing outside schemes/rules computes a rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext
+
+from accounts.models import Organisation, User
+from portfolios.models import Activity, Certification
+from portfolios.rules_inputs import activity_inputs, certification_context
+from schemes import rules
+from schemes.models import SchemeVersion
+
+
+def number(value: Decimal | int) -> str:
+    """A number in the user's locale, without trailing zeros (1,5 in Dutch; 1.5 in English)."""
+    value = Decimal(value)
+    normalized = value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+    return formats.number_format(normalized, use_l10n=True)
+
+
+def date(value: dt.date) -> str:
+    return formats.date_format(value, "DATE_FORMAT", use_l10n=True)
+
+
+def say(message: rules.Message, definition: rules.SchemeDefinition) -> str:
+    """An engine message as a sentence in the current language."""
+    language = (translation.get_language() or "en").split("-")[0]
+    return rules.render_message(message, definition, language, gettext, number=number, date=date)
+
+
+def label(texts: Any, fallback: str = "") -> str:
+    """A definition's label ({en, nl, nb} or a LocalText) in the current language."""
+    language = (translation.get_language() or "en").split("-")[0]
+    if isinstance(texts, dict):
+        return texts.get(language) or texts.get("en") or fallback
+    if texts is not None and hasattr(texts, "get"):
+        return texts.get(language) or fallback
+    return fallback
+
+
+def versions_in_force(organisation: Organisation, codes: Iterable[str], on: dt.date) -> dict[str, SchemeVersion]:
+    """The version in force on `on` for each scheme code, in one query."""
+    found: dict[str, SchemeVersion] = {}
+    for version in (SchemeVersion.objects.for_organisation(organisation)
+                    .filter(code__in=set(codes), effective_from__lte=on).order_by("code", "-effective_from", "-version")):
+        found.setdefault(version.code, version)
+    return found
+
+
+def owner_activities(organisation: Organisation, owner: User | int) -> list[rules.ActivityInput]:
+    """All of one professional's activities in the organisation, as engine inputs (one query)."""
+    owner_id = getattr(owner, "pk", owner)
+    return activity_inputs(Activity.objects.for_organisation(organisation).filter(owner_id=owner_id)).get(owner_id, [])
+
+
+def known(definition: rules.SchemeDefinition, activities: Sequence[rules.ActivityInput]) -> list[rules.ActivityInput]:
+    """The activities whose type the scheme knows: one log serves all of a person's certifications."""
+    types = definition.activity_types
+    return [activity for activity in activities if activity.type in types]
+
+
+def evaluate_certification(certification: Certification, definition: rules.SchemeDefinition,
+                           activities: Sequence[rules.ActivityInput], as_of: dt.date | None = None,
+                           **context: Any) -> rules.Report:
+    """The engine's report for one certification under `definition` (raises rules.ContextError when the
+    certification lacks the date its scheme counts from)."""
+    as_of = as_of or timezone.localdate()
+    return rules.evaluate(definition, certification_context(certification, as_of, **context),
+                          known(definition, activities))

@@ -1,0 +1,3 @@
+"""activities pages (being built)."""
+
+urlpatterns: list = []

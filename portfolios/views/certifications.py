@@ -1,0 +1,3 @@
+"""certifications pages (being built)."""
+
+urlpatterns: list = []

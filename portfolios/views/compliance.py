@@ -1,0 +1,3 @@
+"""compliance pages (being built)."""
+
+urlpatterns: list = []

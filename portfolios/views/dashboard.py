@@ -1,0 +1,3 @@
+"""The professional's home: one card per certification (being built)."""
+
+urlpatterns: list = []

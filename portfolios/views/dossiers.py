@@ -1,0 +1,3 @@
+"""dossiers pages (being built)."""
+
+urlpatterns: list = []

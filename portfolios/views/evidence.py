@@ -1,0 +1,3 @@
+"""evidence pages (being built)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""mydata pages (being built)."""
+
+urlpatterns: list = []

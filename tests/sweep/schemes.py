@@ -1,0 +1,18 @@
+"""Isolation-sweep registry for scheme administration."""
+
+from schemes.services import scheme_adopt
+
+ORG_SCOPED = {
+    "scheme_list": None,
+    "scheme_adopt": None,
+    "scheme_import": None,
+    "scheme_detail": lambda w: {"code": w.b["scheme_code"]},
+    "scheme_edit": lambda w: {"code": w.b["scheme_code"]},
+    "scheme_edit_json": lambda w: {"code": w.b["scheme_code"]},
+    "scheme_export": lambda w: {"code": w.b["scheme_code"], "version": 1},
+}
+
+
+def make_b_objects(world):
+    # A scheme only org B has adopted: asking for it under org A's address must find nothing.
+    return {"scheme_code": scheme_adopt(organisation=world.org_b, code="ccmg-cpd", by=world.b_user).code}
