@@ -127,14 +127,19 @@ def _is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _set_db_context(values: dict[str, str]) -> dict[str, str]:
-    """Set transaction-local settings; return their previous values so callers can restore them."""
+def _set_db_context(values: dict[str, str], *, fresh: bool = False) -> dict[str, str]:
+    """Set transaction-local settings; return their previous values so callers can restore them.
+
+    `fresh`: the transaction was just opened, so there is nothing to restore (saves a round trip).
+    """
     if not _is_postgres() or not values:
         return {}
     names = list(values)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(["current_setting(%s, true)"] * len(names)), names)
-        previous = dict(zip(names, (v or "" for v in cursor.fetchone()), strict=True))
+        previous: dict[str, str] = {}
+        if not fresh:
+            cursor.execute("SELECT " + ", ".join(["current_setting(%s, true)"] * len(names)), names)
+            previous = dict(zip(names, (v or "" for v in cursor.fetchone()), strict=True))
         params: list[str] = []
         for name, value in values.items():
             params += [name, value]
@@ -169,17 +174,19 @@ def tenant_context(organisation: Organisation | int | None, user_id: int | None 
     """Run code as inside one organisation (tasks, commands): both walls scoped to it, strict mode."""
     org_id = getattr(organisation, "pk", organisation)
     token = _maintenance.set(False)
+    fresh = not connection.in_atomic_block  # a new transaction: its settings end with it
     try:
         with transaction.atomic():
             previous = _set_db_context({
                 "app.organisation_id": "" if org_id is None else str(org_id),
                 "app.user_id": "" if user_id is None else str(user_id),
                 "app.maintenance": "off",
-            })
+            }, fresh=fresh)
             try:
                 yield
             finally:
-                _set_db_context(previous)
+                if not fresh:
+                    _set_db_context(previous)
     finally:
         _maintenance.reset(token)
 

@@ -49,7 +49,11 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @member_required()
 def org_home(request: HttpRequest, org: str) -> HttpResponse:
-    return render(request, "accounts/org_home.html")
+    """The organisation's home: a professional's certification cards, and the tools of the other roles."""
+    from portfolios.views.dashboard import certification_cards
+
+    cards = certification_cards(request) if request.membership.is_professional else []
+    return render(request, "accounts/org_home.html", {"cards": cards})
 
 
 @require_http_methods(["GET", "POST"])

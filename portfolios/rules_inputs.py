@@ -32,7 +32,7 @@ def activity_inputs(activities: QuerySet | Iterable) -> dict[int, list[rules.Act
         rows = ((pk, owner, kind, day, quantity, {} if raw in (None, "{}") else json.loads(raw))
                 for pk, owner, kind, day, quantity, raw in activities.annotate(
                     attributes_text=Cast("attributes", TextField())).values_list(
-                    "pk", "owner_id", "type_code", "date", "quantity", "attributes_text").iterator(chunk_size=5000))
+                    "pk", "owner_id", "type_code", "date", "quantity", "attributes_text"))
     else:
         rows = ((a.pk, a.owner_id, a.type_code, a.date, a.quantity, a.attributes) for a in activities)
     for pk, owner_id, type_code, date, quantity, attributes in rows:

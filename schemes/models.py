@@ -14,6 +14,20 @@ from accounts.tenancy import TenantManager, TenantQuerySet
 from schemes import rules
 
 
+def _parsed(key: tuple, definition: dict) -> rules.SchemeDefinition:
+    """Parse once per saved version; `created_at` in the key keeps a reused row id (SQLite) apart."""
+    found = _PARSED.get(key)
+    if found is None:
+        found = rules.load_definition(definition)
+        if len(_PARSED) >= 256:
+            _PARSED.pop(next(iter(_PARSED)))
+        _PARSED[key] = found
+    return found
+
+
+_PARSED: dict[tuple, rules.SchemeDefinition] = {}
+
+
 class SchemeVersionQuerySet(TenantQuerySet):
     def current(self, code: str, on: object | None = None) -> SchemeVersion | None:
         """The version in force on a date (default today): latest effective date, then highest number."""
@@ -61,8 +75,13 @@ class SchemeVersion(models.Model):
 
     @cached_property
     def rules(self) -> rules.SchemeDefinition:
-        """The validated definition (saved versions were validated before saving)."""
-        return rules.load_definition(self.definition)
+        """The validated definition (saved versions were validated before saving).
+
+        Saved versions never change, so the parsed definition is shared per process by primary key.
+        """
+        if self.pk is None:
+            return rules.load_definition(self.definition)
+        return _parsed((self.pk, self.code, self.version, self.created_at), self.definition)
 
     @property
     def label(self) -> str:

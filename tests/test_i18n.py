@@ -1,11 +1,17 @@
-"""The Dutch and Norwegian catalogues are complete, keep their placeholders, and ship compiled.
+"""The Dutch and Norwegian catalogues are complete, keep their placeholders, ship compiled, and match the source.
 
-No database: these tests read locale/ and use Django's translation machinery only.
+No database: these tests read locale/ and use Django's translation machinery only (the sync test runs
+``makemessages`` on a copy of the source, so it needs GNU gettext on PATH).
 """
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
+import sys
+from decimal import Decimal
 from pathlib import Path
 
 import polib
@@ -13,6 +19,9 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext, ngettext
+
+from schemes.rules import evaluate, render_message, shipped_definition
+from tests.rules.support import act, context
 
 LOCALE_DIR = Path(settings.BASE_DIR) / "locale"
 LANGUAGES = ["nl", "nb"]
@@ -151,3 +160,74 @@ def test_plural_forms(lang: str, one: str, many: str) -> None:
     with translation.override(lang):
         assert ngettext("%(counter)s member", "%(counter)s members", 1) % {"counter": 1} == one
         assert ngettext("%(counter)s member", "%(counter)s members", 3) % {"counter": 3} == many
+
+
+# What `makemessages` reads, and the exact command the catalogues are maintained with.
+SOURCE = ["accounts", "schemes", "portfolios", "config", "templates", "locale", "manage.py"]
+MAKEMESSAGES = ["makemessages", "-l", "nl", "-l", "nb", "--ignore=.venv", "--ignore=var", "--ignore=tests/*",
+                "--ignore=bench/*", "--no-location", "--no-obsolete"]
+
+
+def _msgids(path: Path) -> set[tuple[str | None, str, str | None]]:
+    return {_key(entry) for entry in polib.pofile(str(path)) if not entry.obsolete}
+
+
+@pytest.fixture(scope="module")
+def regenerated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The locale/ directory after running makemessages on a copy of the source (the checkout is left alone)."""
+    missing_tools = [tool for tool in ("xgettext", "msgmerge", "msguniq") if shutil.which(tool) is None]
+    if missing_tools:
+        pytest.skip(f"GNU gettext is not installed ({', '.join(missing_tools)} not on PATH): "
+                    "cannot regenerate the catalogues (apt-get install gettext)")
+    base = Path(settings.BASE_DIR)
+    copy = tmp_path_factory.mktemp("source")
+    for name in SOURCE:
+        if (base / name).is_dir():
+            shutil.copytree(base / name, copy / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        else:
+            shutil.copy2(base / name, copy / name)
+    env = {"DJANGO_SETTINGS_MODULE": "config.settings", "PATH": os.environ.get("PATH", "")}
+    result = subprocess.run([sys.executable, "manage.py", *MAKEMESSAGES], cwd=copy, env=env,
+                            capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, f"makemessages failed:\n{result.stdout}\n{result.stderr}"
+    return copy / "locale"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_catalogue_in_sync_with_source(regenerated: Path, lang: str) -> None:
+    """Every translatable string in the source is in the catalogue, and the catalogue holds nothing else."""
+    fresh = _msgids(regenerated / lang / "LC_MESSAGES" / "django.po")
+    committed = _msgids(LOCALE_DIR / lang / "LC_MESSAGES" / "django.po")
+    missing = sorted(fresh - committed, key=repr)
+    extra = sorted(committed - fresh, key=repr)
+    assert (missing, extra) == ([], []), (
+        f"{lang}: locale/{lang}/LC_MESSAGES/django.po is out of date with the source; run "
+        f"`manage.py {' '.join(MAKEMESSAGES)}`, translate, then `manage.py compilemessages --ignore=.venv`.\n"
+        f"missing from the catalogue ({len(missing)}): {missing}\n"
+        f"in the catalogue but no longer in the source ({len(extra)}): {extra}"
+    )
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("nl", "4 van de 19 punten voor Gemeenschap gaan boven het maximum van 15 per CPD-jaar "
+           "(CPD-jaar 1 mei 2025 – 30 april 2026)."),
+    ("nb", "4 av 19 poeng i Fellesskap går over taket på 15 per CPD-år (CPD-år 1. mai 2025 – 30. april 2026)."),
+])
+def test_rules_engine_message_is_translated(lang: str, expected: str) -> None:
+    """The engine's gettext_noop templates reach the catalogue and are rendered in the reader's language."""
+    peoplecert = shipped_definition("peoplecert-cpd")
+    report = evaluate(peoplecert, context("2026-04-30", exam_passed_on="2024-04-30"), [
+        act("attending-events", "2025-06-01", 10),
+        act("reading-forums", "2025-07-01", 9),
+    ])
+    assert report.category("community").raw == Decimal(19)
+    [message] = report.explanations
+    assert message.code == "category-cap-excess"
+    english = render_message(message, peoplecert, "en")
+    assert english == "4 of 19 Community points exceed the 15 per CPD year cap (CPD year 1 May 2025 – 30 April 2026)."
+    with translation.override(lang):
+        assert gettext(message.template) != message.template, f"{lang}: the engine template is not translated"
+        text = render_message(message, peoplecert, lang, translate=gettext)
+    assert text != english
+    assert text != render_message(message, peoplecert, lang)  # labels, numbers and dates alone are not enough
+    assert text == expected

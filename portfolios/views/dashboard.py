@@ -1,3 +1,131 @@
-"""The professional's home: one card per certification (being built)."""
+"""The professional's home: one card per certification, everything computed by the rules engine.
+
+A fixed number of queries whatever the number of activities: certifications, the versions in force,
+the person's activities, and their open dossiers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+
+from portfolios import reports
+from portfolios.models import Certification, Dossier
+from schemes import rules
+
+
+@dataclass
+class Bar:
+    label: str
+    counted: Decimal
+    raw: Decimal
+    minimum: Decimal | None
+    maximum: Decimal | None
+
+    @property
+    def bound(self) -> Decimal | None:
+        return self.maximum if self.maximum is not None else self.minimum
+
+    @property
+    def percent(self) -> int:
+        bound = self.bound
+        if not bound:
+            return 100 if self.counted else 0
+        return min(100, int(self.counted * 100 / bound))
+
+    @property
+    def met(self) -> bool:
+        return self.minimum is None or self.counted >= self.minimum
+
+    @property
+    def uncounted(self) -> Decimal:
+        return self.raw - self.counted
+
+
+@dataclass
+class PeriodBar:
+    label: str
+    counted: Decimal
+    required: Decimal | None
+    compliant: bool
+    current: bool
+
+    @property
+    def percent(self) -> int:
+        if not self.required:
+            return 100 if self.counted else 0
+        return min(100, int(self.counted * 100 / self.required))
+
+
+@dataclass
+class Card:
+    certification: Certification
+    scheme_label: str
+    compliant: bool | None = None
+    counted: Decimal | None = None
+    required: Decimal | None = None
+    deadline: Any = None
+    days_left: int | None = None
+    missing: list[str] = field(default_factory=list)
+    explanations: list[str] = field(default_factory=list)
+    bars: list[Bar] = field(default_factory=list)
+    periods: list[PeriodBar] = field(default_factory=list)
+    period_label: str = ""
+    unit_label: str = ""
+    renewal: rules.RenewalStatus | None = None
+    membership_lapsed: bool = False
+    problem: str = ""
+    dossier: Dossier | None = None
+
+
+def certification_cards(request: HttpRequest) -> list[Card]:
+    organisation, user = request.organisation, request.user
+    today = timezone.localdate()
+    certifications = list(Certification.objects.for_organisation(organisation).filter(holder=user)
+                          .exclude(status=Certification.Status.WITHDRAWN).select_related("scheme_version")
+                          .order_by("number"))
+    if not certifications:
+        return []
+    versions = reports.versions_in_force(organisation, {c.scheme_version.code for c in certifications}, today)
+    activities = reports.owner_activities(organisation, user)
+    drafts = {d.certification_id: d for d in Dossier.objects.for_organisation(organisation)
+              .filter(owner=user, status=Dossier.Status.DRAFT).order_by("-created_at")}
+    cards = []
+    for certification in certifications:
+        version = versions.get(certification.scheme_version.code, certification.scheme_version)
+        definition = version.rules
+        card = Card(certification=certification, scheme_label=version.label, dossier=drafts.get(certification.pk),
+                    unit_label=reports.label(definition.points.label_plural))
+        if definition.prerequisites and (certification.membership_valid_until is None
+                                         or certification.membership_valid_until < today):
+            card.membership_lapsed = True
+        try:
+            report = reports.evaluate_certification(certification, definition, activities, today)
+        except rules.ContextError as error:
+            card.problem = str(error)
+            cards.append(card)
+            continue
+        card.compliant = report.compliant
+        card.counted, card.required = report.total_counted, report.required_total
+        card.deadline = report.deadline
+        card.days_left = (report.deadline - today).days
+        card.missing = [reports.say(message, definition) for message in report.problems]
+        card.explanations = [reports.say(message, definition) for message in report.explanations]
+        categories = {category.code: category for category in definition.categories}
+        card.bars = [Bar(reports.label(categories[c.code].label, c.code), c.counted, c.raw, c.minimum, c.maximum)
+                     for c in report.categories]
+        if definition.cycle.model != "window":
+            card.period_label = reports.label(definition.cycle.period_label)
+            card.periods = [PeriodBar(f"{reports.date(p.start)} – {reports.date(p.end)}", p.total_counted,
+                                      p.required_total, p.compliant, p.number == report.current_period)
+                            for p in report.periods]
+        card.renewal = report.renewal
+        cards.append(card)
+    return cards
+
 
 urlpatterns: list = []
