@@ -1,4 +1,11 @@
-"""What each audit action means, in words translated when shown (events store codes and parameters)."""
+"""What each audit action means, in words translated when shown (events store codes and parameters).
+
+Each area words its own actions next to its services (`AUDIT_ACTIONS` in the modules listed in
+AUDIT_SOURCES); they are gathered on first use, so this module imports nothing from the areas above it.
+"""
+
+from functools import cache
+from importlib import import_module
 
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -18,6 +25,30 @@ ACTIONS = {
                        _("Saved version %(version)s of %(scheme)s, in effect from %(effective_from)s")),
 }
 
+AUDIT_SOURCES = [
+    "portfolios.services.activities", "portfolios.services.evidence", "portfolios.services.certifications",
+    "portfolios.services.imports", "portfolios.services.mydata", "portfolios.services.dossiers",
+    "portfolios.services.statements", "portfolios.services.submission",
+]
+
+
+@cache
+def all_actions() -> dict:
+    merged = dict(ACTIONS)
+    for path in AUDIT_SOURCES:
+        merged.update(getattr(import_module(path), "AUDIT_ACTIONS", {}))
+    return merged
+
+
+@cache
+def _value_labels() -> dict[str, str]:
+    """Codes stored in event data that read better as their labels (statuses, dossier kinds)."""
+    from portfolios.models import Certification
+
+    labels = dict(Certification.Status.choices)
+    labels.update({"recertification": _("recertification"), "initial": _("initial certification")})
+    return labels
+
 
 def _role_words(codes: list[str]) -> str:
     return ", ".join(str(Role(code).label).lower() for code in codes if code in Role.values)
@@ -25,8 +56,13 @@ def _role_words(codes: list[str]) -> str:
 
 def describe(event: AuditEvent) -> str:
     """The event as a sentence in the current language."""
-    label, sentence = ACTIONS.get(event.action, (event.action, event.action))
-    params = {key: value for key, value in event.data.items() if isinstance(value, str | int)}
+    label, sentence = all_actions().get(event.action, (event.action, event.action))
+    values = _value_labels()
+    params = {}
+    for key, value in event.data.items():
+        if isinstance(value, str | int):
+            params[key] = str(values[value]) if key in ("from_status", "to_status", "kind") and value in values \
+                else value
     if "role" in event.data:
         params["role"] = _role_words([event.data["role"]])
     if "roles" in event.data:
@@ -38,4 +74,4 @@ def describe(event: AuditEvent) -> str:
 
 
 def action_choices() -> list[tuple[str, str]]:
-    return [(code, str(label)) for code, (label, _sentence) in ACTIONS.items()]
+    return [(code, str(label)) for code, (label, _sentence) in all_actions().items()]

@@ -42,7 +42,8 @@ def populate() -> tuple[object, object]:
         if organisation is not None:
             return organisation, User.objects.get(email="pro@bench-dashboard.bench")
         organisation = Organisation.objects.create(slug="bench-dashboard", name="Dashboard benchmark")
-        user = User.objects.create_user(email="pro@bench-dashboard.bench", password="x", first_name="P", last_name="Pro")
+        user = User.objects.create_user(email="pro@bench-dashboard.bench", password="x", first_name="P",
+                                        last_name="Pro")
         Membership.objects.create(organisation=organisation, user=user, is_professional=True)
         version = scheme_adopt(organisation=organisation, code="noloc-register-jobcoach", by=user,
                                effective_from=dt.date(2020, 1, 1))

@@ -210,6 +210,11 @@ if not DEBUG:
 
 # --- Product settings -------------------------------------------------------------------------------------
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
+STATEMENT_VALID_DAYS = env.int("STATEMENT_VALID_DAYS", default=14)
+EVIDENCE_MAX_FILE_BYTES = env.int("EVIDENCE_MAX_FILE_BYTES", default=10 * 1024 * 1024)
+EVIDENCE_MAX_TOTAL_BYTES = env.int("EVIDENCE_MAX_TOTAL_BYTES", default=200 * 1024 * 1024)
+# Uploads beyond this are refused by Django before a view runs (evidence limits are checked in the view).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 LOGGING = {
     "version": 1,

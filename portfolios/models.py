@@ -115,6 +115,9 @@ class CertificationStatusChange(models.Model):
         ordering = ["-changed_at", "-id"]
         indexes = [models.Index(fields=["organisation", "certification"], name="certstatus_org_cert_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.from_status or '—'} → {self.to_status}"
+
 
 def evidence_path(instance: Evidence, filename: str) -> str:
     """Server-generated storage name: nothing of the uploader's file name reaches the file system."""
@@ -149,10 +152,14 @@ class Dossier(models.Model):
         verbose_name = _("dossier")
         verbose_name_plural = _("dossiers")
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "certification", "kind", "reference_date", "product_series"],
-                                    name="dossier_org_cert_kind_date"),
+            models.UniqueConstraint(
+                fields=["organisation", "certification", "kind", "reference_date", "product_series"],
+                name="dossier_org_cert_kind_date"),
         ]
         indexes = [models.Index(fields=["organisation", "owner", "status"], name="dossier_org_owner_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.certification_id}: {self.kind} {self.reference_date}"
 
     @property
     def is_locked(self) -> bool:
@@ -173,6 +180,9 @@ class DossierSection(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organisation", "dossier", "code"],
                                                name="dossiersection_org_dossier_code")]
+
+    def __str__(self) -> str:
+        return self.code
 
 
 class Evidence(models.Model):
@@ -252,6 +262,9 @@ class StatementRequest(models.Model):
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["organisation", "dossier"], name="statement_org_dossier_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.requirement_code} ({self.signer_email})"
+
 
 class Submission(models.Model):
     """The immutable snapshot taken when a dossier is submitted."""
@@ -269,6 +282,9 @@ class Submission(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["organisation", "submitted_at"], name="submission_org_date_idx")]
+
+    def __str__(self) -> str:
+        return self.snapshot_sha256[:12]
 
 
 class ActivityImport(models.Model):
@@ -288,6 +304,9 @@ class ActivityImport(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["organisation", "created_at"], name="activityimport_org_idx")]
+
+    def __str__(self) -> str:
+        return self.file_name
 
 
 class DeletionRequest(models.Model):
@@ -314,3 +333,6 @@ class DeletionRequest(models.Model):
     class Meta:
         ordering = ["-requested_at"]
         indexes = [models.Index(fields=["organisation", "status"], name="deletionrequest_org_idx")]
+
+    def __str__(self) -> str:
+        return self.user_email

@@ -53,8 +53,9 @@ def label(texts: Any, fallback: str = "") -> str:
 def versions_in_force(organisation: Organisation, codes: Iterable[str], on: dt.date) -> dict[str, SchemeVersion]:
     """The version in force on `on` for each scheme code, in one query."""
     found: dict[str, SchemeVersion] = {}
-    for version in (SchemeVersion.objects.for_organisation(organisation)
-                    .filter(code__in=set(codes), effective_from__lte=on).order_by("code", "-effective_from", "-version")):
+    versions = (SchemeVersion.objects.for_organisation(organisation).filter(code__in=set(codes), effective_from__lte=on)
+                .order_by("code", "-effective_from", "-version"))
+    for version in versions:
         found.setdefault(version.code, version)
     return found
 

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from collections import defaultdict
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.db.models import QuerySet, TextField
 from django.db.models.functions import Cast
@@ -29,7 +30,7 @@ def activity_inputs(activities: QuerySet | Iterable) -> dict[int, list[rules.Act
     """
     grouped: dict[int, list[rules.ActivityInput]] = defaultdict(list)
     if isinstance(activities, QuerySet):
-        rows = ((pk, owner, kind, day, quantity, {} if raw in (None, "{}") else json.loads(raw))
+        rows = ((pk, owner, kind, day, quantity, {} if raw in (None, "{}") else json.loads(raw, parse_float=Decimal))
                 for pk, owner, kind, day, quantity, raw in activities.annotate(
                     attributes_text=Cast("attributes", TextField())).values_list(
                     "pk", "owner_id", "type_code", "date", "quantity", "attributes_text"))

@@ -11,6 +11,8 @@ resets both walls for the request), so views are tested under the ORM guard and 
 from __future__ import annotations
 
 import os
+import shutil
+from collections.abc import Iterator
 
 import pytest
 from django.db import connection
@@ -86,3 +88,45 @@ def ada(org_a: factories.Organisation) -> factories.User:
 @pytest.fixture
 def charlie(org_b: factories.Organisation) -> factories.User:
     return factories.member(org_b, "charlie@example.com", "professional", "admin", first_name="Charlie")
+
+
+# --- A real browser: Playwright driving Debian's Chromium (never a downloaded browser) ---------------------
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's package (apt-get install chromium).")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(chromium: object, live_server: object, settings: object) -> Iterator[object]:
+    """Factory: each call opens a page in a fresh context (its own cookies), like a second person.
+
+    Links in e-mails point at the live server, and assertions wait as long as actions do.
+    """
+    from playwright.sync_api import expect
+
+    settings.SITE_URL = live_server.url
+    expect.set_options(timeout=15_000)
+    contexts = []
+
+    def make(**context_options: object) -> object:
+        context = chromium.new_context(base_url=live_server.url, **context_options)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()

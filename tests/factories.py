@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from allauth.account.models import EmailAddress
 
-from accounts.models import Invitation, Membership, Organisation, Role, User
+from accounts.models import Invitation, Membership, Organisation, User
 from accounts.tenancy import maintenance
 
 PASSWORD = "correct-horse-battery-staple"

@@ -1,3 +1,186 @@
-"""statements pages (being built)."""
+"""Signed statements: the professional requests, resends and withdraws; the signer signs or declines.
 
-urlpatterns: list = []
+The signing page is public (the signer has no account): the token is looked up inside the organisation
+named in the address only, so another organisation's token finds nothing there.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.models import Organisation, Role, hash_token
+from accounts.tenancy import NotFound, activate_organisation, member_required
+from portfolios import reports
+from portfolios.forms.statements import FIELD_PREFIX, StatementDeclineForm, StatementRequestForm, StatementSignForm
+from portfolios.models import StatementRequest
+from portfolios.services import statements as services
+from portfolios.services.dossiers import statement_state
+from portfolios.views.dossiers import _dossier, locked_message
+
+
+def _statement(request: HttpRequest, pk: int) -> StatementRequest:
+    """A statement request on one of the signed-in professional's own dossiers (404 otherwise)."""
+    return get_object_or_404(
+        StatementRequest.objects.select_related("dossier__scheme_version", "dossier__owner", "organisation"),
+        organisation=request.organisation, dossier__owner=request.user, pk=pk)
+
+
+def _back(org: str, statement: StatementRequest) -> HttpResponse:
+    return redirect("dossier_section", org=org, pk=statement.dossier_id, code=statement.section_code)
+
+
+def _labels(statement_or_dossier: object, section_code: str, requirement_code: str) -> dict[str, object]:
+    dossier = getattr(statement_or_dossier, "dossier", statement_or_dossier)
+    section, requirement = services.statement_requirement(dossier, section_code, requirement_code)
+    return {"section_label": reports.label(section.label, section.code),
+            "requirement": requirement,
+            "requirement_label": reports.label(requirement.label, requirement.code),
+            "requirement_description": reports.label(requirement.description),
+            "signer_hint": reports.label(requirement.signer)}
+
+
+@require_http_methods(["GET", "POST"])
+@member_required(Role.PROFESSIONAL)
+def statement_request(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+    """Ask someone to sign a statement for `?section=<code>&requirement=<code>` of the dossier."""
+    dossier = _dossier(request, pk)
+    section_code = request.GET.get("section", "")
+    requirement_code = request.GET.get("requirement", "")
+    try:
+        labels = _labels(dossier, section_code, requirement_code)
+    except ValidationError as error:
+        raise NotFound(error.messages[0]) from error
+    if dossier.is_locked and request.method == "POST":
+        raise PermissionDenied(locked_message())
+    form = StatementRequestForm(request.POST or None, signer_hint=labels["signer_hint"])
+    if request.method == "POST" and form.is_valid():
+        try:
+            statement = services.statement_request(dossier=dossier, section_code=section_code,
+                                                   requirement_code=requirement_code, by=request.user,
+                                                   **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("%(name)s has been asked by e-mail to sign. The link works for %(days)s "
+                                        "days.") % {"name": statement.signer_name, "days": services.valid_days()})
+            return _back(org, statement)
+    return render(request, "portfolios/statements/statement_request.html", {
+        "dossier": dossier, "form": form, "section_code": section_code, "requirement_code": requirement_code,
+        "valid_days": services.valid_days(), "locked_message": locked_message() if dossier.is_locked else "",
+        **labels}, status=422 if form.errors else 200)
+
+
+@require_POST
+@member_required(Role.PROFESSIONAL)
+def statement_resend(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+    statement = _statement(request, pk)
+    if statement.dossier.is_locked:
+        raise PermissionDenied(locked_message())
+    try:
+        services.statement_resend(statement=statement, by=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("A new link has been sent to %(email)s; the previous link no longer works.")
+                         % {"email": statement.signer_email})
+    return _back(org, statement)
+
+
+@require_http_methods(["GET", "POST"])
+@member_required(Role.PROFESSIONAL)
+def statement_withdraw(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+    """Confirm, then withdraw an open request (its link stops working). Signed statements are final."""
+    statement = _statement(request, pk)
+    if statement.dossier.is_locked and request.method == "POST":
+        raise PermissionDenied(locked_message())
+    state = statement_state(statement)
+    if request.method == "POST":
+        try:
+            services.statement_withdraw(statement=statement, by=request.user)
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+        else:
+            messages.success(request, _("The request to %(name)s has been withdrawn.")
+                             % {"name": statement.signer_name})
+        return _back(org, statement)
+    return render(request, "portfolios/statements/statement_withdraw.html", {
+        "statement": statement, "dossier": statement.dossier, "state": state,
+        "locked_message": locked_message() if statement.dossier.is_locked else "",
+        **_labels(statement, statement.section_code, statement.requirement_code)})
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def statement_sign(request: HttpRequest, org: str, token: str) -> HttpResponse:
+    """The signer's page (no account): who asks, what is confirmed, the fields, a typed-name signature.
+
+    Closed links (expired, signed, declined, withdrawn, dossier submitted) say so with status 410.
+    """
+    organisation = Organisation.objects.filter(slug=org).first()
+    if organisation is None:
+        raise NotFound(_("This link is not valid."))
+    activate_organisation(organisation)
+    request.organisation = organisation  # the page carries the organisation's branding
+    statement = (StatementRequest.objects.for_organisation(organisation)
+                 .select_related("dossier__owner", "dossier__scheme_version", "organisation")
+                 .filter(token_hash=hash_token(token)).first())
+    if statement is None:
+        raise NotFound(_("This link is not valid. It may have been replaced by a newer one: use the link in the "
+                         "most recent e-mail you received."))
+    context = {"statement": statement, "requester": statement.dossier.owner,
+               **_labels(statement, statement.section_code, statement.requirement_code)}
+    state = services.sign_state(statement)
+    if state != "open":
+        return _closed(request, context, state)
+    sign_form = StatementSignForm(requirement=context["requirement"])
+    decline_form = StatementDeclineForm()
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "decline":
+                decline_form = StatementDeclineForm(request.POST)
+                if decline_form.is_valid():
+                    services.statement_decline(statement=statement, reason=decline_form.cleaned_data["reason"])
+                    return render(request, "portfolios/statements/statement_done.html",
+                                  {**context, "declined": True})
+            else:
+                sign_form = StatementSignForm(request.POST, requirement=context["requirement"])
+                if sign_form.is_valid():
+                    services.statement_sign(statement=statement, fields=sign_form.statement_fields(),
+                                            signed_name=sign_form.cleaned_data["signed_name"])
+                    return render(request, "portfolios/statements/statement_done.html",
+                                  {**context, "declined": False})
+        except ValidationError as error:
+            if error.code in ("expired", "signed", "declined", "withdrawn", "submitted"):
+                return _closed(request, context, error.code)
+            target = decline_form if action == "decline" else sign_form
+            if hasattr(error, "error_dict"):
+                for name, errors in error.error_dict.items():
+                    key = name if name in target.fields else FIELD_PREFIX + name
+                    target.add_error(key if key in target.fields else None, errors)
+            else:
+                target.add_error(None, error)
+    status = 422 if sign_form.errors or decline_form.errors else 200
+    return render(request, "portfolios/statements/statement_sign.html",
+                  {**context, "form": sign_form, "decline_form": decline_form,
+                   "decline_open": bool(decline_form.errors)}, status=status)
+
+
+def _closed(request: HttpRequest, context: dict[str, object], state: str) -> HttpResponse:
+    return render(request, "portfolios/statements/statement_closed.html",
+                  {**context, "state": state, "message": services.closed_message(state)}, status=410)
+
+
+urlpatterns = [
+    path("dossiers/<int:pk>/statements/new/", statement_request, name="statement_request"),
+    path("statements/<int:pk>/resend/", statement_resend, name="statement_resend"),
+    path("statements/<int:pk>/withdraw/", statement_withdraw, name="statement_withdraw"),
+    path("sign/<str:token>/", statement_sign, name="statement_sign"),
+]

@@ -12,7 +12,7 @@ class Command(BaseCommand):
         out.write("")
         out.write(self.style.SUCCESS(f"Browse to {settings.SITE_URL}/  — e-mail is printed in this console."))
         out.write(f"Every demo user's password: {DEMO_PASSWORD}")
-        for slug, name, _colour, _language in ORGANISATIONS:
+        for slug, name, _colour, _language, _scheme in ORGANISATIONS:
             out.write(f"  {name} ({settings.SITE_URL}/{slug}/)")
             for _role, local, _first, _last in ROLE_USERS:
                 out.write(f"    {local:<13} {demo_email(slug, local)}")

@@ -1,0 +1,210 @@
+"""Evidence files: attach them to an activity or a dossier section, delete them, and decide who sees them.
+
+Every upload is checked before anything is stored: the per-file limit, the professional's total, and
+the type by content (portfolios/evidence_files.py). The SHA-256 is computed while the file is read in
+chunks; the stored name is server-generated (`models.evidence_path`); storage goes through the
+`Evidence.file` FileField, so S3-compatible storage is a setting. Downloads go through
+`evidence_visible_to`, which the review workflow extends with `evidence_visibility_rule`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet, Sum
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import Membership, Organisation, User
+from accounts.services import audit_record
+from portfolios import evidence_files, reports
+from portfolios.models import Activity, Dossier, DossierSection, Evidence
+
+# action code → (label for filters, sentence with %(name)s parameters from the event's data).
+# For accounts/audit.py ACTIONS (the lead merges them there).
+AUDIT_ACTIONS = {
+    "evidence.upload": (gettext_lazy("Evidence uploaded"), gettext_lazy("Uploaded the evidence file “%(name)s”")),
+    "evidence.delete": (gettext_lazy("Evidence deleted"), gettext_lazy("Deleted the evidence file “%(name)s”")),
+}
+
+# --- who may see a file ----------------------------------------------------------------------------------
+
+EvidenceVisibilityRule = Callable[[User, Organisation], Q | None]
+_visibility_rules: list[EvidenceVisibilityRule] = []
+
+
+def evidence_visibility_rule(rule: EvidenceVisibilityRule) -> EvidenceVisibilityRule:
+    """Register a rule that widens who may download evidence (use as a decorator).
+
+    A rule gets the user and the organisation and returns a `Q` over `Evidence` (or None when it grants
+    nothing), e.g. the review workflow: evidence of dossiers the user is assigned to assess,
+    `Q(section__dossier__in=assigned) | Q(activity__locked_by__dossier__in=assigned)`. The organisation
+    filter is always applied on top, so a rule can never reach another organisation's files.
+    """
+    if rule not in _visibility_rules:
+        _visibility_rules.append(rule)
+    return rule
+
+
+def evidence_visible_to(user: User, organisation: Organisation) -> QuerySet[Evidence]:
+    """The evidence `user` may download in `organisation`: their own, plus what registered rules grant."""
+    condition = Q(owner=user)
+    for rule in _visibility_rules:
+        extra = rule(user, organisation)
+        if extra is not None:
+            condition |= extra
+    return Evidence.objects.for_organisation(organisation).filter(condition)
+
+
+# --- parents ----------------------------------------------------------------------------------------------
+
+def evidence_parent_locked(evidence: Evidence) -> bool:
+    """Whether the activity or dossier the file belongs to is locked by a submission."""
+    if evidence.activity_id is not None:
+        return evidence.activity.is_locked
+    if evidence.section_id is not None:
+        return evidence.section.dossier.is_locked
+    return False
+
+
+def _section_requirement(section: DossierSection, code: str) -> Any:
+    """The requirement `code` of the section in the dossier's scheme version, or a ValidationError."""
+    definition = section.dossier.scheme_version.rules
+    scheme_section = next((item for item in definition.sections if item.code == section.code), None)
+    requirement = None
+    if scheme_section is not None:
+        requirement = next((item for item in scheme_section.requirements if item.code == code), None)
+    if requirement is None:
+        raise ValidationError(_("This part of the dossier does not take files."), code="requirement")
+    return requirement
+
+
+def _check_parent(*, owner: User, organisation: Organisation, activity: Activity | None,
+                  section: DossierSection | None, requirement_code: str) -> None:
+    if (activity is None) == (section is None):
+        raise ValidationError(_("Say which activity or dossier section the file belongs to."), code="parent")
+    if activity is not None:
+        if activity.organisation_id != organisation.pk or activity.owner_id != owner.pk:
+            raise ValidationError(_("This activity is not yours."), code="parent")
+        # Read the lock again under a row lock, so a submission cannot take the activity in between.
+        activity = Activity.objects.for_organisation(organisation).select_for_update().get(pk=activity.pk)
+        if activity.is_locked:
+            raise ValidationError(_("This activity is part of a submitted dossier; its evidence can no longer "
+                                    "change."), code="locked")
+        return
+    assert section is not None
+    if section.organisation_id != organisation.pk or section.dossier.owner_id != owner.pk:
+        raise ValidationError(_("This dossier is not yours."), code="parent")
+    dossier = Dossier.objects.for_organisation(organisation).select_for_update().get(pk=section.dossier_id)
+    if dossier.is_locked:
+        raise ValidationError(_("This dossier has been submitted; its files can no longer change."), code="locked")
+    requirement = _section_requirement(section, requirement_code)
+    if getattr(requirement, "KIND", "") == "document" and not requirement.multiple and (
+            Evidence.objects.for_organisation(organisation)
+            .filter(section=section, requirement_code=requirement_code).exists()):
+        raise ValidationError(_("This part takes one file. Delete the current file first to replace it."),
+                              code="single")
+
+
+# --- sizes --------------------------------------------------------------------------------------------------
+
+def evidence_usage(*, organisation: Organisation, owner: User) -> int:
+    """Bytes of evidence the professional has stored in the organisation."""
+    total = (Evidence.objects.for_organisation(organisation).filter(owner=owner)
+             .aggregate(total=Sum("size"))["total"])
+    return int(total or 0)
+
+
+def too_large_message(name: str) -> str:
+    return _("“%(name)s” is larger than %(limit)s MB, the most a single file may be. Make it smaller (for "
+             "example scan at a lower resolution or save as PDF) and try again.") % {
+        "name": name, "limit": reports.number(evidence_files.megabytes(evidence_files.max_file_bytes()))}
+
+
+def _check_total(*, organisation: Organisation, owner: User, name: str, size: int) -> None:
+    limit = evidence_files.max_total_bytes()
+    used = evidence_usage(organisation=organisation, owner=owner)
+    if used + size > limit:
+        raise ValidationError(_(
+            "“%(name)s” (%(size)s MB) does not fit: your evidence may take up at most %(limit)s MB and %(left)s MB "
+            "is left. Delete files you no longer need first.") % {
+            "name": name, "size": reports.number(evidence_files.megabytes(size)),
+            "limit": reports.number(evidence_files.megabytes(limit)),
+            "left": reports.number(evidence_files.megabytes(max(limit - used, 0)))}, code="quota")
+
+
+# --- changes ------------------------------------------------------------------------------------------------
+
+@transaction.atomic
+def evidence_attach(*, owner: User, organisation: Organisation, upload: Any, activity: Activity | None = None,
+                    section: DossierSection | None = None, requirement_code: str = "") -> Evidence:
+    """Store an uploaded file as evidence of an activity, or of a dossier section's requirement.
+
+    `upload` is a Django `UploadedFile` (or any `File`). Checked before anything is stored, in this order:
+    the parent is the owner's and not locked (a single-file requirement has no file yet), the file is not
+    empty and within the per-file limit, the professional's total stays within its limit (uploads of one
+    professional are serialised on their membership row, so two at once cannot both squeeze in), and the
+    content is PDF, PNG, JPEG, DOCX or ODT. Raises ValidationError with a worded message.
+    """
+    name = evidence_files.clean_file_name(getattr(upload, "name", None))
+    _check_parent(owner=owner, organisation=organisation, activity=activity, section=section,
+                  requirement_code=requirement_code)
+    declared = getattr(upload, "size", None)
+    if declared is not None and declared > evidence_files.max_file_bytes():
+        raise ValidationError(too_large_message(name), code="too_large")
+    digest, size = evidence_files.hash_and_size(upload)
+    if size == 0:
+        raise ValidationError(_("“%(name)s” is empty.") % {"name": name}, code="empty")
+    if size > evidence_files.max_file_bytes():
+        raise ValidationError(too_large_message(name), code="too_large")
+    Membership.objects.for_organisation(organisation).select_for_update().filter(user=owner).first()
+    _check_total(organisation=organisation, owner=owner, name=name, size=size)
+    content_type = evidence_files.detect_content_type(upload)
+    if content_type is None:
+        raise ValidationError(_("“%(name)s” is not a PDF, PNG, JPEG, DOCX or ODT file. Files are recognised by "
+                                "what they contain, not by their name.") % {"name": name}, code="type")
+    evidence = Evidence(organisation=organisation, owner=owner, activity=activity, section=section,
+                        requirement_code=requirement_code if section is not None else "", original_name=name,
+                        content_type=content_type, size=size, sha256=digest)
+    upload.seek(0)
+    evidence.file.save(name, upload, save=False)
+    try:
+        evidence.save()
+    except BaseException:
+        evidence.file.storage.delete(evidence.file.name)
+        raise
+    audit_record(organisation=organisation, actor=owner, action="evidence.upload", name=name,
+                 evidence=evidence.pk, activity=activity.pk if activity else None,
+                 section=section.pk if section else None)
+    return evidence
+
+
+def stored_files_delete_on_commit(names: Iterable[str]) -> None:
+    """Remove stored files once the rows pointing at them are gone for good (after the commit)."""
+    names = [name for name in names if name]
+    if not names:
+        return
+
+    storage = Evidence._meta.get_field("file").storage
+
+    def remove() -> None:
+        for name in names:
+            storage.delete(name)
+
+    transaction.on_commit(remove)
+
+
+@transaction.atomic
+def evidence_delete(*, evidence: Evidence, by: User) -> None:
+    """Delete an evidence file (the row now, the stored file after the commit) unless its parent is locked."""
+    if evidence_parent_locked(evidence):
+        raise ValidationError(_("This file belongs to a submitted dossier and can no longer be deleted."),
+                              code="locked")
+    data = {"name": evidence.original_name, "evidence": evidence.pk}
+    file_name = evidence.file.name
+    evidence.delete()
+    stored_files_delete_on_commit([file_name])
+    audit_record(organisation=evidence.organisation, actor=by, action="evidence.delete", **data)

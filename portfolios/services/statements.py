@@ -1,0 +1,265 @@
+"""Signed statements asked of third parties: request, resend, withdraw; sign or decline (no account).
+
+The signer's link carries a one-time token; only its SHA-256 is stored (like invitations), so a database
+leak does not leak usable links. Resending replaces the token, so the old link stops working. A signed
+statement is final: neither the professional nor the signer can change it. E-mail leaves after commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import User, hash_token
+from accounts.services import audit_record, email_enqueue
+from portfolios import reports
+from portfolios.models import Dossier, StatementRequest
+from portfolios.services.dossiers import lock_draft, section_definition, statement_state
+from schemes.rules.definition import Section, StatementRequirement
+
+AUDIT_ACTIONS = {
+    "statement.request": (gettext_lazy("Statement requested"),
+                          gettext_lazy("Asked %(email)s to sign a statement for section %(section)s")),
+    "statement.resend": (gettext_lazy("Statement request sent again"),
+                         gettext_lazy("Sent the statement request to %(email)s again")),
+    "statement.withdraw": (gettext_lazy("Statement request withdrawn"),
+                           gettext_lazy("Withdrew the statement request to %(email)s")),
+    "statement.sign": (gettext_lazy("Statement signed"),
+                       gettext_lazy("%(email)s signed the statement for section %(section)s as %(signed_name)s")),
+    "statement.decline": (gettext_lazy("Statement declined"),
+                          gettext_lazy("%(email)s declined to sign the statement for section %(section)s")),
+}
+
+
+def valid_days() -> int:
+    return int(getattr(settings, "STATEMENT_VALID_DAYS", 14))
+
+
+def statement_requirement(dossier: Dossier, section_code: str, requirement_code: str
+                          ) -> tuple[Section, StatementRequirement]:
+    """The section and statement requirement of the dossier's scheme version; ValidationError if none."""
+    section = section_definition(dossier.scheme_version.rules, section_code)
+    if section is not None and dossier.kind in section.applies_to:
+        for requirement in section.requirements:
+            if isinstance(requirement, StatementRequirement) and requirement.code == requirement_code:
+                return section, requirement
+    raise ValidationError(_("This dossier asks for no such statement."), code="requirement")
+
+
+def closed_message(state: str) -> str:
+    """What a signer is told when their link no longer works."""
+    return {
+        "expired": _("This link has expired. Ask the person who sent it to send you a new one."),
+        "signed": _("This statement has already been signed. Thank you — there is nothing more to do."),
+        "declined": _("You declined to sign this statement. If that was a mistake, ask for a new link."),
+        "withdrawn": _("This request was withdrawn by the person who sent it. There is nothing more to do."),
+        "submitted": _("The dossier this statement was for has already been submitted. There is nothing more "
+                       "to do."),
+    }.get(state, _("This link no longer works."))
+
+
+def _link(statement: StatementRequest, token: str) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse(
+        "statement_sign", kwargs={"org": statement.organisation.slug, "token": token})
+
+
+def _request_email(statement: StatementRequest, token: str) -> tuple[str, str]:
+    dossier = statement.dossier
+    organisation = statement.organisation
+    # The signer has no account: write in the organisation's language.
+    with translation.override(organisation.default_language):
+        section, requirement = statement_requirement(dossier, statement.section_code, statement.requirement_code)
+        context = {
+            "statement": statement, "organisation": organisation, "link": _link(statement, token),
+            "requester": dossier.owner.get_full_name() or dossier.owner.email,
+            "requirement": reports.label(requirement.label, requirement.code),
+            "requirement_description": reports.label(requirement.description),
+            "section": reports.label(section.label, section.code),
+            "expires": reports.date(timezone.localtime(statement.expires_at).date()),
+        }
+        subject = render_to_string("portfolios/email/statement_request_subject.txt", context).strip()
+        body = render_to_string("portfolios/email/statement_request_body.txt", context)
+    return subject, body
+
+
+def _send(statement: StatementRequest, token: str) -> None:
+    statement.last_sent_at = timezone.now()
+    statement.send_count += 1
+    statement.save(update_fields=["token_hash", "expires_at", "status", "decline_reason", "closed_at",
+                                  "last_sent_at", "send_count"])
+    subject, body = _request_email(statement, token)
+    email_enqueue(to=statement.signer_email, subject=subject, body=body)
+
+
+def _new_token(statement: StatementRequest) -> str:
+    token = secrets.token_urlsafe(32)
+    statement.token_hash = hash_token(token)
+    statement.expires_at = timezone.now() + dt.timedelta(days=valid_days())
+    return token
+
+
+@transaction.atomic
+def statement_request(*, dossier: Dossier, section_code: str, requirement_code: str, signer_name: str,
+                      signer_email: str, by: User, signer_role: str = "", message: str = ""
+                      ) -> StatementRequest:
+    """Ask a third party to sign one statement; they get an e-mailed one-time link (valid for
+    STATEMENT_VALID_DAYS, default 14)."""
+    lock_draft(dossier)
+    statement_requirement(dossier, section_code, requirement_code)
+    signer_email = signer_email.strip().lower()
+    if signer_email == by.email.lower():
+        raise ValidationError({"signer_email": _("A statement must be signed by someone else: enter the "
+                                                 "address of the person who confirms it.")}, code="self")
+    statement = StatementRequest(organisation_id=dossier.organisation_id, dossier=dossier, section_code=section_code,
+                                 requirement_code=requirement_code, signer_name=signer_name.strip(),
+                                 signer_email=signer_email, signer_role=signer_role.strip(), message=message.strip())
+    token = _new_token(statement)
+    statement.save()
+    _send(statement, token)
+    audit_record(organisation=dossier.organisation, actor=by, action="statement.request", email=signer_email,
+                 section=section_code, requirement=requirement_code, dossier=dossier.pk, statement=statement.pk)
+    return statement
+
+
+def _lock(statement: StatementRequest) -> StatementRequest:
+    return (StatementRequest.objects.for_organisation(statement.organisation_id).select_for_update(of=("self",))
+            .select_related("dossier__owner", "dossier__scheme_version", "organisation").get(pk=statement.pk))
+
+
+@transaction.atomic
+def statement_resend(*, statement: StatementRequest, by: User) -> StatementRequest:
+    """Send a new link (new token, new expiry): the old link stops working. Also reopens a declined one."""
+    lock_draft(statement.dossier)
+    locked = _lock(statement)
+    state = statement_state(locked)
+    if state == StatementRequest.Status.SIGNED:
+        raise ValidationError(_("This statement has been signed; there is nothing to resend."), code="signed")
+    if state == StatementRequest.Status.WITHDRAWN:
+        raise ValidationError(_("This request was withdrawn; request a new statement instead."), code="withdrawn")
+    token = _new_token(locked)
+    locked.status = StatementRequest.Status.REQUESTED
+    locked.decline_reason = ""
+    locked.closed_at = None
+    _send(locked, token)
+    audit_record(organisation=locked.organisation, actor=by, action="statement.resend", email=locked.signer_email,
+                 section=locked.section_code, statement=locked.pk, previous_state=state)
+    return locked
+
+
+@transaction.atomic
+def statement_withdraw(*, statement: StatementRequest, by: User) -> StatementRequest:
+    """Withdraw an open (or expired or declined) request; its link stops working. Signed ones are final."""
+    lock_draft(statement.dossier)
+    locked = _lock(statement)
+    state = statement_state(locked)
+    if state == StatementRequest.Status.SIGNED:
+        raise ValidationError(_("A signed statement cannot be withdrawn."), code="signed")
+    if state == StatementRequest.Status.WITHDRAWN:
+        raise ValidationError(_("This request has already been withdrawn."), code="withdrawn")
+    locked.status = StatementRequest.Status.WITHDRAWN
+    locked.closed_at = timezone.now()
+    locked.save(update_fields=["status", "closed_at"])
+    audit_record(organisation=locked.organisation, actor=by, action="statement.withdraw", email=locked.signer_email,
+                 section=locked.section_code, statement=locked.pk)
+    return locked
+
+
+def sign_state(statement: StatementRequest) -> str:
+    """What the signer's link shows: "open", or why it is closed (expired, signed, declined, withdrawn,
+    submitted)."""
+    state = statement_state(statement)
+    if state != StatementRequest.Status.REQUESTED:
+        return state
+    if statement.dossier.is_locked:
+        return "submitted"
+    return "open"
+
+
+def _lock_open(statement: StatementRequest) -> StatementRequest:
+    # The dossier first (as submission does), so a statement cannot be signed while a submission freezes it.
+    Dossier.objects.for_organisation(statement.organisation_id).select_for_update().filter(
+        pk=statement.dossier_id).first()
+    locked = _lock(statement)
+    state = sign_state(locked)
+    if state != "open":
+        raise ValidationError(closed_message(state), code=state)
+    return locked
+
+
+def _notify_owner(statement: StatementRequest, template: str) -> None:
+    owner = statement.dossier.owner
+    language = owner.preferred_language or statement.organisation.default_language
+    with translation.override(language):
+        dossier = statement.dossier
+        section, requirement = statement_requirement(dossier, statement.section_code, statement.requirement_code)
+        link = settings.SITE_URL.rstrip("/") + reverse(
+            "dossier_detail", kwargs={"org": statement.organisation.slug, "pk": dossier.pk})
+        context = {"statement": statement, "organisation": statement.organisation, "owner": owner, "link": link,
+                   "requirement": reports.label(requirement.label, requirement.code),
+                   "section": reports.label(section.label, section.code)}
+        subject = render_to_string(f"portfolios/email/statement_{template}_subject.txt", context).strip()
+        body = render_to_string(f"portfolios/email/statement_{template}_body.txt", context)
+    email_enqueue(to=owner.email, subject=subject, body=body)
+
+
+@transaction.atomic
+def statement_sign(*, statement: StatementRequest, fields: dict[str, Any], signed_name: str) -> StatementRequest:
+    """Record the signer's answers, typed name and the moment of signing. The link is single-use."""
+    locked = _lock_open(statement)
+    _section, requirement = statement_requirement(locked.dossier, locked.section_code, locked.requirement_code)
+    known = {item.code: item.type for item in requirement.fields}
+    stored: dict[str, Any] = {}
+    for code, kind in known.items():
+        value = fields.get(code)
+        if kind == "boolean":
+            stored[code] = bool(value)
+        elif kind == "date":
+            stored[code] = value.isoformat() if isinstance(value, dt.date) else (str(value) if value else None)
+        elif kind == "integer":
+            stored[code] = int(value) if value not in (None, "") else None
+        else:
+            stored[code] = str(value or "").strip()
+        if kind != "boolean" and stored[code] in (None, ""):
+            raise ValidationError({code: _("Fill this in: the statement must be complete.")}, code="incomplete")
+    signed_name = " ".join(signed_name.split())
+    if not signed_name:
+        raise ValidationError({"signed_name": _("Type your full name to sign.")}, code="no_name")
+    now = timezone.now()
+    locked.fields = stored
+    locked.signed_name = signed_name
+    locked.signed_at = now
+    locked.closed_at = now
+    locked.status = StatementRequest.Status.SIGNED
+    locked.save(update_fields=["fields", "signed_name", "signed_at", "closed_at", "status"])
+    audit_record(organisation=locked.organisation, actor=None, action="statement.sign", email=locked.signer_email,
+                 signed_name=signed_name, section=locked.section_code, statement=locked.pk)
+    _notify_owner(locked, "signed")
+    return locked
+
+
+@transaction.atomic
+def statement_decline(*, statement: StatementRequest, reason: str) -> StatementRequest:
+    """The signer declines, saying why; the professional is told and may resend or ask someone else."""
+    locked = _lock_open(statement)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say briefly why you decline, so the requester knows what to do.")},
+                              code="no_reason")
+    locked.status = StatementRequest.Status.DECLINED
+    locked.decline_reason = reason
+    locked.closed_at = timezone.now()
+    locked.save(update_fields=["status", "decline_reason", "closed_at"])
+    audit_record(organisation=locked.organisation, actor=None, action="statement.decline",
+                 email=locked.signer_email, section=locked.section_code, statement=locked.pk)
+    _notify_owner(locked, "declined")
+    return locked
