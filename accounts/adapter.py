@@ -3,8 +3,6 @@ from typing import Any
 from allauth.account.adapter import DefaultAccountAdapter
 from django.db import transaction
 
-from accounts.tasks import send_email
-
 
 class AccountAdapter(DefaultAccountAdapter):
     """allauth's mail goes through the same background path as the rest of the product's mail."""
@@ -13,6 +11,8 @@ class AccountAdapter(DefaultAccountAdapter):
         message = self.render_mail(template_prefix, email, context)
         html = next((content for content, mimetype in getattr(message, "alternatives", [])
                      if mimetype == "text/html"), None)
-        kwargs = {"to": list(message.to), "subject": message.subject, "body": message.body,
-                  "html": html, "from_email": message.from_email}
-        transaction.on_commit(lambda: send_email.delay(**kwargs))
+        from notifications.outbox import outbox_enqueue
+
+        with transaction.atomic():
+            outbox_enqueue("accounts.tasks.send_email", to=list(message.to), subject=message.subject,
+                           body=message.body, html=html, from_email=message.from_email)

@@ -25,7 +25,6 @@ from accounts.models import (
     User,
     invitation_expiry,
 )
-from accounts.tasks import send_email
 
 
 def audit_record(*, organisation: Organisation, actor: User | None, action: str, **data: Any) -> AuditEvent:
@@ -33,9 +32,14 @@ def audit_record(*, organisation: Organisation, actor: User | None, action: str,
     return AuditEvent.objects.create(organisation=organisation, actor=actor, action=action, data=data)
 
 
-def email_enqueue(*, to: str, subject: str, body: str) -> None:
-    """Send a plain-text e-mail after the current transaction commits, through the task queue."""
-    transaction.on_commit(lambda: send_email.delay(to=[to], subject=subject, body=body))
+def email_enqueue(*, to: str, subject: str, body: str, html: str | None = None,
+                  organisation: Organisation | None = None) -> None:
+    """Send an e-mail through the task queue, via the outbox: it leaves after the transaction commits,
+    and waits in the outbox if the broker is down. `organisation` records a refused address for it."""
+    from notifications.outbox import outbox_enqueue
+
+    outbox_enqueue("accounts.tasks.send_email", to=[to], subject=subject, body=body, html=html,
+                   organisation_id=organisation.pk if organisation else None)
 
 
 def _invitation_email(invitation: Invitation, token: str) -> tuple[str, str]:
@@ -56,7 +60,7 @@ def _invitation_send(invitation: Invitation, token: str) -> None:
     invitation.send_count += 1
     invitation.save(update_fields=["token_hash", "expires_at", "last_sent_at", "send_count"])
     subject, body = _invitation_email(invitation, token)
-    email_enqueue(to=invitation.email, subject=subject, body=body)
+    email_enqueue(to=invitation.email, subject=subject, body=body, organisation=invitation.organisation)
 
 
 @transaction.atomic

@@ -1,14 +1,58 @@
+"""E-mail delivery in the background: retried with backoff while the mail server is unreachable, and a
+permanently refused address recorded for the organisation's administrators instead of retried for ever."""
+
+import logging
+import smtplib
+
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
+logger = logging.getLogger(__name__)
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, retry_backoff_max=600, max_retries=8)
-def send_email(*, to: list[str], subject: str, body: str, html: str | None = None,
-               from_email: str | None = None) -> None:
-    """Deliver one already-rendered message; retried with backoff when the mail server is unreachable."""
+MAX_RETRIES = 8
+
+
+def _record_refused(organisation_id: int | None, email: str, reason: str, subject: str) -> None:
+    if organisation_id is None:
+        logger.error("Mail to %s refused for good: %s", email, reason)
+        return
+    from django.db.models import F
+
+    from accounts.tenancy import tenant_context
+    from notifications.models import DeliveryFailure
+
+    with tenant_context(organisation_id):
+        updated = DeliveryFailure.objects.for_organisation(organisation_id).filter(email=email).update(
+            count=F("count") + 1, reason=reason[:2000], subject=subject[:300])
+        if not updated:
+            DeliveryFailure.objects.create(organisation_id=organisation_id, email=email, reason=reason[:2000],
+                                           subject=subject[:300])
+
+
+@shared_task(bind=True, max_retries=MAX_RETRIES)
+def send_email(self, *, to: list[str], subject: str, body: str, html: str | None = None,  # noqa: ANN001
+               from_email: str | None = None, organisation_id: int | None = None) -> None:
+    """Deliver one already-rendered message."""
     message = EmailMultiAlternatives(subject=subject, body=body,
                                      from_email=from_email or settings.DEFAULT_FROM_EMAIL, to=to)
     if html:
         message.attach_alternative(html, "text/html")
-    message.send()
+    try:
+        message.send()
+    except smtplib.SMTPRecipientsRefused as error:
+        for address, (code, reply) in error.recipients.items():
+            _record_refused(organisation_id, address, f"{code} {reply!r}", subject)
+    except smtplib.SMTPResponseException as error:
+        if 500 <= error.smtp_code < 600:  # a permanent answer: retrying will not change it
+            for address in to:
+                _record_refused(organisation_id, address, f"{error.smtp_code} {error.smtp_error!r}", subject)
+            return
+        raise self.retry(exc=error, countdown=_backoff(self.request.retries)) from error
+    except (OSError, smtplib.SMTPException) as error:
+        raise self.retry(exc=error, countdown=_backoff(self.request.retries)) from error
+
+
+def _backoff(retries: int) -> int:
+    """30 s, 1 min, 2 min … up to an hour between attempts."""
+    return min(3600, 30 * 2**retries)

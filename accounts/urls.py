@@ -25,4 +25,5 @@ org_urlpatterns = [
     path("manage/audit/", views.audit_log, name="audit_log"),
     path("manage/schemes/", include("schemes.urls")),
     path("", include("portfolios.urls")),
+    path("", include("notifications.urls")),
 ]

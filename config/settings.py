@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "accounts",
     "schemes",
     "portfolios",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -190,6 +191,15 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TIMEZONE = TIME_ZONE
+# Publishing fails fast when Redis is unreachable (the outbox keeps the work; see notifications/outbox.py).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 0}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    "outbox-relay": {"task": "notifications.tasks.outbox_relay", "schedule": 30.0},
+    "heartbeat": {"task": "notifications.tasks.heartbeat", "schedule": 60.0},
+    "reminder-scan": {"task": "notifications.reminders.reminder_scan_task",
+                      "schedule": __import__("celery.schedules").schedules.crontab(hour=6, minute=0)},
+}
 
 # --- Security -------------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.services import audit_record, email_enqueue
+from notifications.outbox import outbox_enqueue
 from portfolios import reports
 from portfolios.models import Activity, Dossier, Evidence, StatementRequest, Submission
 from portfolios.services.dossiers import (
@@ -292,9 +293,9 @@ def dossier_submit(*, dossier: Dossier, by: User, today: dt.date | None = None) 
     audit_record(organisation=locked.organisation, actor=by, action="dossier.submit", dossier=locked.pk,
                  certification=locked.certification.number, snapshot=digest[:12], submission=submission.pk)
 
-    from portfolios.tasks import render_submission_pdf
 
-    transaction.on_commit(lambda: render_submission_pdf.delay(submission.pk, locked.organisation_id), robust=True)
+    outbox_enqueue("portfolios.tasks.render_submission_pdf", submission_id=submission.pk,
+                   organisation_id=locked.organisation_id)
     _confirmation_email(submission, locked)
     dossier.status, dossier.submitted_at = locked.status, locked.submitted_at
     return submission

@@ -1,0 +1,93 @@
+"""The administrators' health page: is the background machinery alive, and is work piling up?
+
+Platform figures (outbox backlog, failed tasks) are shown as counts and task names only; their details
+can name other organisations' people and stay with platform superusers (the Django admin).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, Min
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from accounts.models import Role
+from accounts.tenancy import maintenance, member_required
+from notifications.models import DeliveryFailure, Heartbeat, OutboxMessage, TaskFailure
+
+STALE_AFTER = {"worker": dt.timedelta(minutes=3), "beat": dt.timedelta(minutes=3),
+               "outbox-relay": dt.timedelta(minutes=3), "reminder-scan": dt.timedelta(hours=26)}
+
+
+@dataclass
+class Check:
+    label: str
+    ok: bool
+    detail: str
+
+
+def broker_reachable() -> tuple[bool, str]:
+    from config.celery import app
+
+    if app.conf.task_always_eager:
+        return True, str(_("Tasks run inside the web process (no broker configured)."))
+    try:
+        with app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, timeout=2)
+    except Exception as error:  # noqa: BLE001 - any failure means unreachable
+        return False, str(_("Unreachable: %(error)s") % {"error": type(error).__name__})
+    return True, str(_("Reachable."))
+
+
+def _beat(beats: dict[str, Heartbeat], name: str, label: str, now: dt.datetime) -> Check:
+    beat = beats.get(name)
+    if beat is None:
+        return Check(label, False, str(_("Never seen.")))
+    age = now - beat.at
+    minutes = int(age.total_seconds() // 60)
+    return Check(label, age <= STALE_AFTER[name],
+                 str(_("Last seen %(minutes)s minutes ago (%(when)s).") % {
+                     "minutes": minutes, "when": timezone.localtime(beat.at).strftime("%Y-%m-%d %H:%M")}))
+
+
+def health_checks(organisation: object) -> dict[str, object]:
+    now = timezone.now()
+    ok, detail = broker_reachable()
+    checks = [Check(str(_("Message broker")), ok, detail)]
+    with maintenance():  # platform tables: liveness and aggregates only
+        beats = {beat.name: beat for beat in Heartbeat.objects.filter(name__in=list(STALE_AFTER))}
+        backlog = OutboxMessage.objects.filter(published_at__isnull=True).aggregate(
+            count=Count("id"), oldest=Min("created_at"))
+        failures = list(TaskFailure.objects.filter(at__gte=now - dt.timedelta(days=1))
+                        .values("task").annotate(count=Count("id")).order_by("-count")[:10])
+    checks += [_beat(beats, "worker", str(_("Worker")), now), _beat(beats, "beat", str(_("Scheduler (beat)")), now),
+               _beat(beats, "reminder-scan", str(_("Daily reminder scan")), now)]
+    waiting = backlog["count"]
+    oldest = backlog["oldest"]
+    stuck = oldest is not None and now - oldest > dt.timedelta(minutes=5)
+    checks.append(Check(str(_("Outbox")), not stuck, str(
+        _("%(count)s messages waiting; the oldest since %(when)s.") % {
+            "count": waiting, "when": timezone.localtime(oldest).strftime("%Y-%m-%d %H:%M")}
+        if waiting else _("Nothing waiting."))))
+    refused = DeliveryFailure.objects.for_organisation(organisation).count()
+    return {"checks": checks, "failures": failures, "refused": refused, "eager": settings.CELERY_TASK_ALWAYS_EAGER}
+
+
+@require_GET
+@never_cache
+@member_required(Role.ADMIN)
+def health(request: HttpRequest, org: str) -> HttpResponse:
+    context = health_checks(request.organisation)
+    status = 200 if all(check.ok for check in context["checks"]) else 503
+    return render(request, "notifications/health.html", context, status=status if request.GET.get("probe") else 200)
+
+
+urlpatterns = [path("manage/health/", health, name="health")]

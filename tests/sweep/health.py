@@ -1,0 +1,3 @@
+"""Isolation-sweep registry for the health page."""
+
+ORG_SCOPED = {"health": None}
