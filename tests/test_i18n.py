@@ -162,8 +162,17 @@ def test_plural_forms(lang: str, one: str, many: str) -> None:
         assert ngettext("%(counter)s member", "%(counter)s members", 3) % {"counter": 3} == many
 
 
-# What `makemessages` reads, and the exact command the catalogues are maintained with.
-SOURCE = ["accounts", "schemes", "portfolios", "config", "templates", "locale", "manage.py"]
+# What `makemessages` reads (every project app, found from INSTALLED_APPS, so a new app is never forgotten),
+# and the exact command the catalogues are maintained with.
+def _project_apps() -> list[str]:
+    from django.apps import apps
+
+    base = Path(settings.BASE_DIR).resolve()
+    return sorted({Path(app.path).resolve().relative_to(base).parts[0] for app in apps.get_app_configs()
+                   if Path(app.path).resolve().is_relative_to(base) and "site-packages" not in app.path})
+
+
+SOURCE = [*_project_apps(), "config", "templates", "locale", "manage.py"]
 MAKEMESSAGES = ["makemessages", "-l", "nl", "-l", "nb", "--ignore=.venv", "--ignore=var", "--ignore=tests/*",
                 "--ignore=bench/*", "--no-location", "--no-obsolete"]
 
