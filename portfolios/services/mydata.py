@@ -383,7 +383,7 @@ def _inform(deletion_request: DeletionRequest, address: str, language: str, outc
     with translation.override(language or "en"):
         subject = render_to_string(f"portfolios/mydata/email/deletion_{outcome}_subject.txt", context).strip()
         body = render_to_string(f"portfolios/mydata/email/deletion_{outcome}_body.txt", context)
-    email_enqueue(to=address, subject=subject, body=body)
+    email_enqueue(to=address, subject=subject, body=body, organisation=deletion_request.organisation)
 
 
 def deletion_requests_for(organisation: Organisation, status: str = "") -> QuerySet:

@@ -98,7 +98,7 @@ def _send(statement: StatementRequest, token: str) -> None:
     statement.save(update_fields=["token_hash", "expires_at", "status", "decline_reason", "closed_at",
                                   "last_sent_at", "send_count"])
     subject, body = _request_email(statement, token)
-    email_enqueue(to=statement.signer_email, subject=subject, body=body)
+    email_enqueue(to=statement.signer_email, subject=subject, body=body, organisation=statement.organisation)
 
 
 def _new_token(statement: StatementRequest) -> str:
@@ -209,7 +209,7 @@ def _notify_owner(statement: StatementRequest, template: str) -> None:
                    "section": reports.label(section.label, section.code)}
         subject = render_to_string(f"portfolios/email/statement_{template}_subject.txt", context).strip()
         body = render_to_string(f"portfolios/email/statement_{template}_body.txt", context)
-    email_enqueue(to=owner.email, subject=subject, body=body)
+    email_enqueue(to=owner.email, subject=subject, body=body, organisation=statement.organisation)
 
 
 @transaction.atomic

@@ -262,7 +262,7 @@ def _confirmation_email(submission: Submission, dossier: Dossier) -> None:
                    "submitted_on": reports.date(timezone.localtime(submission.submitted_at).date())}
         subject = render_to_string("portfolios/dossiers/email/submitted_subject.txt", context).strip()
         body = render_to_string("portfolios/dossiers/email/submitted_body.txt", context)
-    email_enqueue(to=owner.email, subject=subject, body=body)
+    email_enqueue(to=owner.email, subject=subject, body=body, organisation=dossier.organisation)
 
 
 @transaction.atomic
