@@ -28,7 +28,7 @@ ACTIONS = {
 AUDIT_SOURCES = [
     "portfolios.services.activities", "portfolios.services.evidence", "portfolios.services.certifications",
     "portfolios.services.imports", "portfolios.services.mydata", "portfolios.services.dossiers",
-    "portfolios.services.statements", "portfolios.services.submission",
+    "portfolios.services.statements", "portfolios.services.submission", "notifications.reminders",
 ]
 
 

@@ -32,9 +32,10 @@ def _record_refused(organisation_id: int | None, email: str, reason: str, subjec
 
 @shared_task(bind=True, max_retries=MAX_RETRIES)
 def send_email(self, *, to: list[str], subject: str, body: str, html: str | None = None,  # noqa: ANN001
-               from_email: str | None = None, organisation_id: int | None = None) -> None:
+               from_email: str | None = None, organisation_id: int | None = None,
+               headers: dict[str, str] | None = None) -> None:
     """Deliver one already-rendered message."""
-    message = EmailMultiAlternatives(subject=subject, body=body,
+    message = EmailMultiAlternatives(subject=subject, body=body, headers=headers or {},
                                      from_email=from_email or settings.DEFAULT_FROM_EMAIL, to=to)
     if html:
         message.attach_alternative(html, "text/html")

@@ -16,6 +16,7 @@ from importlib import import_module
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from notifications.models import OutboxMessage
@@ -30,6 +31,24 @@ def outbox_enqueue(task: str, /, **kwargs: Any) -> OutboxMessage:
     return message
 
 
+def outbox_enqueue_many(task: str, kwargs_list: list[dict[str, Any]], *, batch_size: int = 1000) -> list[int]:
+    """`outbox_enqueue` for many messages at once: bulk insert, published in batches after commit."""
+    if not kwargs_list:
+        return []
+    messages = OutboxMessage.objects.bulk_create([OutboxMessage(task=task, kwargs=kwargs) for kwargs in kwargs_list],
+                                                 batch_size=batch_size)
+    ids = [message.pk for message in messages]
+
+    def publish_all() -> None:
+        for start in range(0, len(ids), batch_size):
+            batch = ids[start:start + batch_size]
+            if publish(batch, limit=batch_size) < len(batch):
+                return  # the broker is down: the relay publishes the rest
+
+    transaction.on_commit(publish_all, robust=True)
+    return ids
+
+
 def publish(ids: Iterable[int] | None = None, *, limit: int = 500) -> int:
     """Hand pending messages to Celery (these ids, or the oldest pending ones); return how many went.
 
@@ -39,7 +58,7 @@ def publish(ids: Iterable[int] | None = None, *, limit: int = 500) -> int:
     """
     from config.celery import app
 
-    published = 0
+    published: list[int] = []
     with transaction.atomic():
         pending = OutboxMessage.objects.filter(published_at__isnull=True).order_by("created_at", "id")
         if ids is not None:
@@ -57,11 +76,10 @@ def publish(ids: Iterable[int] | None = None, *, limit: int = 500) -> int:
                 _failed(message, error)
                 logger.warning("Outbox: broker unavailable, %s left for the relay: %s", message, error)
                 break
-            message.published_at = timezone.now()
-            message.attempts += 1
-            message.save(update_fields=["published_at", "attempts"])
-            published += 1
-    return published
+            published.append(message.pk)
+        # One UPDATE for the batch (thousands of reminders are published at once).
+        OutboxMessage.objects.filter(pk__in=published).update(published_at=timezone.now(), attempts=F("attempts") + 1)
+    return len(published)
 
 
 def _task(app: Any, name: str) -> Any:

@@ -1,5 +1,5 @@
 """Organisation-scoped pages of background work (mounted under /<org>/ by accounts/urls.py)."""
 
-from notifications import health
+from notifications import health, views
 
-urlpatterns = [*health.urlpatterns]
+urlpatterns = [*health.urlpatterns, *views.urlpatterns]

@@ -119,8 +119,9 @@ def scheme_preview(*, organisation: Organisation, code: str, proposed: rules.Sch
         context = certification_context(certification, as_of)
         activities = by_owner.get(certification.holder_id, [])
         try:
-            before = rules.evaluate(before_rules, context, _known(before_rules, activities)).compliant
-            after = rules.evaluate(proposed, context, _known(proposed, activities)).compliant
+            # Compliance is all the preview needs: skip the explanations, sections and per-activity detail.
+            before = rules.evaluate(before_rules, context, _known(before_rules, activities), detail=False).compliant
+            after = rules.evaluate(proposed, context, _known(proposed, activities), detail=False).compliant
         except rules.ContextError:
             impact.not_evaluable += 1
             continue

@@ -2,8 +2,9 @@
 
 A definition is data an administrator can edit. ``load_definition`` turns the JSON document into
 ``SchemeDefinition`` (or raises ``DefinitionError`` listing every problem with its path), and
-``dump_definition`` writes the canonical JSON back: every key present, decimals as strings, dates as
-ISO strings, so ``dump_definition(load_definition(raw)) == raw`` for canonical documents.
+``dump_definition`` writes the canonical JSON back: every key present (a reminder's ``mandatory`` only when
+true), decimals as strings, dates as ISO strings, so ``dump_definition(load_definition(raw)) == raw`` for
+canonical documents.
 """
 
 from __future__ import annotations
@@ -577,16 +578,32 @@ class Offset:
 
 @FRAME
 class Reminder:
-    """Remind at each offset from the anchor date while the condition holds."""
+    """Remind at each offset from the anchor date while the condition holds.
+
+    ``mandatory`` reminders (a certificate that expired) are sent even to people who unsubscribed from
+    that kind of reminder, and carry no unsubscribe link.
+    """
 
     code: str = spec(key())
     label: LocalText = spec(Text())
     anchor: str = spec(Enum("period_end", "cycle_end", "recertification_date"))
     condition: str = spec(Enum("not_compliant", "dossier_not_submitted", "always"))
     offsets: tuple[Offset, ...] = spec(ListOf(Obj(Offset)))
+    mandatory: bool = spec(Bool(), default=False)
 
     def problems(self) -> list[tuple[str, str]]:
         return [] if self.offsets else [("offsets", "A reminder needs at least one offset.")]
+
+
+class ReminderObj(Obj):
+    """A reminder's JSON: ``mandatory`` is written only when true.
+
+    The key came after the first versions were saved: leaving the default out keeps those documents
+    canonical and keeps a diff against them free of a spurious "added" line per reminder.
+    """
+
+    def dump(self, value: Any) -> Any:
+        return dump_object(value, omit=() if value.mandatory else ("mandatory",))
 
 
 @FRAME
@@ -672,7 +689,7 @@ class SchemeDefinition:
     product_series: ProductSeries | None = spec(Nullable(Obj(ProductSeries)), default=None)
     sections: tuple[Section, ...] = spec(ListOf(Obj(Section)), default=())
     review: Review = spec(Obj(Review))
-    reminders: tuple[Reminder, ...] = spec(ListOf(Obj(Reminder)), default=())
+    reminders: tuple[Reminder, ...] = spec(ListOf(ReminderObj(Reminder)), default=())
     validity: Validity | None = spec(Nullable(Obj(Validity)), default=None)
     fees: tuple[Fee, ...] = spec(ListOf(Obj(Fee)), default=())
     norm_documents: tuple[Option, ...] = spec(ListOf(Obj(Option)), default=())

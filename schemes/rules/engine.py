@@ -466,9 +466,12 @@ def _plans(definition: SchemeDefinition, bounds: Mapping[tuple[str, str], tuple]
 
 
 def evaluate(
-    defn: SchemeDefinition, context: CandidateContext, activities: Sequence[ActivityInput]
+    defn: SchemeDefinition, context: CandidateContext, activities: Sequence[ActivityInput], *, detail: bool = True
 ) -> Report:
     """Evaluate a candidate's activities against a scheme definition on ``context.as_of``.
+
+    ``detail=False`` computes the same points and compliance but leaves out what only a person reads
+    (explanations, problems, sections, reminders, per-activity results): for bulk previews.
 
     Every activity's points come from ``score`` (the function behind ``activity_points``). Activities
     that break a rule, are dated after ``as_of`` or outside the frame, or are not completed yet count for
@@ -547,9 +550,10 @@ def evaluate(
                 cap_reasons[binding] = _cap_reason(binding, category)
             work.reasons = (cap_reasons[binding],)
 
-    explanations = [reason for work in works if work.status == REJECTED for reason in work.reasons]
-    explanations.extend(_date_explanations(works, frame, as_of))
-    for binding, amount in excess.items():
+    explanations = [reason for work in works if work.status == REJECTED for reason in work.reasons] if detail else []
+    if detail:
+        explanations.extend(_date_explanations(works, frame, as_of))
+    for binding, amount in excess.items() if detail else ():
         explanations.append(_cap_explanation(binding, amount, raw, frame))
 
     totals = designation.totals if designation else defn.totals
@@ -576,7 +580,7 @@ def evaluate(
     headline = current if defn.cycle.model == "anniversary" else cycle
     assert headline is not None
     deadline = current.end if current is not None else headline.end
-    problems = _problems(defn, periods, cycle, current, as_of)
+    problems = _problems(defn, periods, cycle, current, as_of) if detail else []
 
     return Report(
         definition=defn,
@@ -594,8 +598,8 @@ def evaluate(
         cycle=cycle,
         consecutive_compliant_periods=_consecutive(periods, as_of) if periods else None,
         renewal=_renewal(defn, periods, as_of),
-        sections=_sections(defn, context),
-        activities=tuple(
+        sections=_sections(defn, context) if detail else (),
+        activities=() if not detail else tuple(
             ActivityResult(
                 index=work.index,
                 ref=work.activity.ref,
@@ -610,7 +614,7 @@ def evaluate(
         ),
         explanations=tuple(explanations),
         problems=tuple(problems),
-        reminders=_reminders(defn, context, cycle, current),
+        reminders=_reminders(defn, context, cycle, current) if detail else (),
     )
 
 

@@ -181,3 +181,18 @@ def test_category_counted_is_the_capped_sum(case):
             if category.maximum is not None:
                 expected = min(expected, category.maximum)
             assert category.counted == expected
+
+
+@RULES
+@given(portfolio())
+def test_leaving_out_the_detail_changes_no_number(case):
+    """`detail=False` (the bulk preview's shortcut) gives the same compliance, totals and scopes."""
+    full, lean = evaluate(*case), evaluate(*case, detail=False)
+    assert (lean.compliant, lean.total_counted, lean.required_total, lean.deadline) == (
+        full.compliant, full.total_counted, full.required_total, full.deadline)
+    assert lean.categories == full.categories
+    assert lean.periods == full.periods
+    assert lean.cycle == full.cycle
+    assert lean.consecutive_compliant_periods == full.consecutive_compliant_periods
+    assert not lean.activities
+    assert not lean.explanations

@@ -1,0 +1,548 @@
+"""Renewal-deadline reminders: a daily set-based scan, a claim through a unique constraint, one send each.
+
+**The scan** (`reminder_scan`, run daily by beat through `reminder_scan_task`) works organisation by
+organisation inside its tenant context, with a fixed number of queries whatever the number of
+certifications: the versions in force; the active certifications whose anchor date can make a reminder
+due today (a conservative SQL pre-filter derived from the definitions' offsets, see `anchor_window`);
+their holders' activities; their submitted dossiers; their opt-outs. The rules engine then decides, per
+pre-filtered certification, which reminders are due (`Report.reminders`): nothing here re-implements a
+rule.
+
+**The claim** is the unique constraint on (organisation, certification, code, send_on): every due
+reminder is inserted with `INSERT … ON CONFLICT DO NOTHING RETURNING id`, batch by batch, and only the
+ids returned were claimed by this scan. Two scans at once cannot both insert a row (the second waits for
+the first's transaction, then skips), and a scan right after claims nothing.
+
+A claimed reminder whose send task was lost (still unsent an hour after its claim) is queued again by the
+next scan; the send's status guard keeps that from ever sending twice.
+
+**Opt-outs**: a due reminder the recipient unsubscribed from (and that is not `mandatory` in the scheme)
+is still claimed, with status "skipped" and note "opted-out", and never sent. Administrators then see in
+the log that it was due and why it did not go, and it is not considered again.
+
+**Sending** (`reminder_send`, one task per claimed reminder, enqueued through the outbox in the claim's
+transaction): an atomic status transition claimed → sending guards it, so a task delivered twice sends
+once. It renders the e-mail in the recipient's language with what is still missing (the engine's
+problems, worded by `portfolios.reports.say`), a link to the dossiers, the organisation's branding, and —
+unless the reminder is mandatory — a signed one-click unsubscribe link. The e-mail itself leaves through
+`accounts.services.email_enqueue` (the outbox again: retries, refused addresses recorded).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from celery import shared_task
+from django.conf import settings
+from django.core import signing
+from django.db import DatabaseError, connection, transaction
+from django.db.models import F, Q
+from django.db.models.functions import ExtractDay, ExtractMonth
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Membership, Organisation, User
+from accounts.services import audit_record, email_enqueue
+from accounts.tenancy import maintenance, tenant_context
+from notifications.models import Reminder, ReminderOptOut
+from notifications.outbox import outbox_enqueue_many
+from portfolios import reports
+from portfolios.models import Activity, Certification, Dossier
+from portfolios.rules_inputs import activity_inputs
+from schemes import rules
+from schemes.models import SchemeVersion
+from schemes.rules.dates import add_years
+
+logger = logging.getLogger(__name__)
+
+SEND_TASK = "notifications.reminders.reminder_send"
+# An "after" reminder (CMI: the day after expiry) stays due for ever in the engine's eyes; the scan looks
+# this many days back for one it has not sent (a scan missed, a certificate entered late), not further.
+CATCH_UP_DAYS = 7
+CLAIM_BATCH = 1000
+# A claimed reminder still unsent this long after its claim lost its task (the broker lost a message): the
+# next scan queues it again. Harmless if the first task turns up after all: the status guard lets one through.
+REQUEUE_AFTER = dt.timedelta(hours=1)
+ONE_DAY = dt.timedelta(days=1)
+UNSUBSCRIBE_SALT = "notifications.reminder-unsubscribe"
+
+# Why a reminder was not sent (Reminder.note holds the code; the log words it in the reader's language).
+NOTES = {
+    "opted-out": _("The recipient unsubscribed from this kind of reminder."),
+    "no-recipient": _("The certificate's holder has no e-mail address."),
+    "inactive": _("The holder's account is deactivated."),
+    "not-member": _("The holder is no longer a member of the organisation."),
+    "rule-removed": _("The scheme no longer has this reminder."),
+    "no-date": _("The certificate lacks the date its scheme counts from."),
+}
+
+# What the reminder is about, by anchor: (already passed, still to come).
+WHEN = {
+    "recertification_date": (
+        _("The recertification date of certificate %(number)s (%(scheme)s) was %(date)s."),
+        _("The recertification date of certificate %(number)s (%(scheme)s) is %(date)s.")),
+    "period_end": (
+        _("The %(period)s of certificate %(number)s (%(scheme)s) ended on %(date)s."),
+        _("The current %(period)s of certificate %(number)s (%(scheme)s) ends on %(date)s.")),
+    "cycle_end": (
+        _("The %(cycle)s of certificate %(number)s (%(scheme)s) ended on %(date)s."),
+        _("The %(cycle)s of certificate %(number)s (%(scheme)s) ends on %(date)s.")),
+}
+
+AUDIT_ACTIONS = {
+    "reminder.unsubscribe": (_("Unsubscribed from reminders"),
+                             _("%(email)s unsubscribed from the reminder “%(code)s”")),
+    "reminder.resubscribe": (_("Reminders received again"),
+                             _("%(email)s asked to receive the reminder “%(code)s” again")),
+}
+
+
+# --- The pre-filter ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Window:
+    """The anchor dates (period end, cycle end, recertification date) that can make one of a scheme's
+    reminders due on a day: [start, end], both inclusive."""
+
+    start: dt.date
+    end: dt.date
+
+
+def _longest_days(offset: rules.Offset) -> int:
+    """An offset's longest possible length in days (a month counts as 31)."""
+    return offset.amount * (31 if offset.unit == "months" else 1)
+
+
+def anchor_window(definition: rules.SchemeDefinition, today: dt.date,
+                  catch_up_days: int = CATCH_UP_DAYS) -> Window | None:
+    """The anchor dates worth evaluating today, or None when the scheme has no reminders.
+
+    A "before" offset is due from its day until the anchor date, so its anchor lies in [today, today +
+    the longest offset]; an "after" offset from its day on, so its anchor lies in [today − the longest
+    offset − the catch-up days, today]. The window is the union: wider than needed, never narrower — the
+    engine makes the real decision.
+    """
+    offsets = [offset for reminder in definition.reminders for offset in reminder.offsets]
+    if not offsets:
+        return None
+    before = [_longest_days(o) for o in offsets if o.direction == "before"]
+    after = [_longest_days(o) for o in offsets if o.direction == "after"]
+    start = today - dt.timedelta(days=max(after) + catch_up_days) if after else today
+    end = today + dt.timedelta(days=max(before)) if before else today
+    return Window(start, end)
+
+
+def _days(start: dt.date, end: dt.date) -> Iterator[dt.date]:
+    day = start
+    while day <= end:
+        yield day
+        day += ONE_DAY
+
+
+def month_days(days: Iterable[dt.date]) -> list[int]:
+    """month × 100 + day of every date a yearly anniversary can fall on. 28 February of a year without a
+    29th also stands for 29 February: such anniversaries fall on the 28th."""
+    keys: set[int] = set()
+    for day in days:
+        keys.add(day.month * 100 + day.day)
+        if day.month == 2 and day.day == 28 and not calendar.isleap(day.year):
+            keys.add(229)
+    return sorted(keys)
+
+
+def certification_filter(definition: rules.SchemeDefinition, window: Window) -> Q:
+    """SQL conditions on a certification's dates that keep every certification whose anchor can lie in
+    `window` (the exam's or cycle start's month and day need the annotations `exam_md` / `cycle_md`).
+
+    - window (Noloc, CMI): the recertification date (its anchor; the cycle's end is the day before).
+    - anniversary (PeopleCert): each CPD year ends on an anniversary of the exam.
+    - fixed cycle (CCMG): each year ends the day before an anniversary of the cycle start, the cycle on
+      the last of them; the cycle must still be running somewhere in the window.
+    """
+    model = definition.cycle.model
+    whole_year = (window.end - window.start).days >= 366
+    if model == "window":
+        return Q(recertification_date__gte=window.start, recertification_date__lte=window.end + ONE_DAY)
+    if model == "anniversary":
+        condition = Q(exam_passed_on__isnull=False, exam_passed_on__lte=window.end)
+        if not whole_year:
+            condition &= Q(exam_md__in=month_days(_days(window.start, window.end)))
+        return condition
+    years = definition.cycle.years or 0
+    condition = Q(cycle_start__isnull=False, cycle_start__lte=window.end,
+                  cycle_start__gte=add_years(window.start, -years) - dt.timedelta(days=2))
+    if not whole_year:
+        condition &= Q(cycle_md__in=month_days(_days(window.start + ONE_DAY, window.end + ONE_DAY)))
+    return condition
+
+
+# --- The scan ------------------------------------------------------------------------------------------------
+
+@dataclass
+class ScanResult:
+    """What one scan did. `claimed` reminders were queued for sending; `skipped` were claimed but not sent
+    (opted out); `already` were due but claimed earlier (by a previous or a concurrent scan); `requeued`
+    were claimed earlier but never sent (their task was lost) and were queued again."""
+
+    today: dt.date
+    organisations: int = 0
+    candidates: int = 0
+    due: int = 0
+    claimed: int = 0
+    skipped: int = 0
+    already: int = 0
+    requeued: int = 0
+    errors: int = 0
+
+    def counts(self) -> dict[str, Any]:
+        return {**asdict(self), "today": self.today.isoformat()}
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One due reminder to insert (the columns of the claim statement, in order)."""
+
+    organisation_id: int
+    certification_id: int
+    recipient_id: int | None
+    code: str
+    anchor_date: dt.date
+    send_on: dt.date
+    status: str
+    note: str
+
+
+def reminder_scan(*, today: dt.date | None = None, catch_up_days: int = CATCH_UP_DAYS,
+                  organisations: Iterable[int] | None = None) -> ScanResult:
+    """Find every reminder due `today` in every organisation (or in the `organisations` given by id), claim
+    each once, and queue the sends.
+
+    Safe to run at any time and as often as wanted, also two at once: the unique constraint decides who
+    claims what, so each reminder is sent once.
+    """
+    today = today or timezone.localdate()
+    result = ScanResult(today=today)
+    with maintenance():
+        listed = Organisation.objects.order_by("pk")
+        if organisations is not None:
+            listed = listed.filter(pk__in=list(organisations))
+        chosen = list(listed)
+    for organisation in chosen:
+        with tenant_context(organisation):
+            _scan_organisation(organisation, today, catch_up_days, result)
+        result.organisations += 1
+    logger.info("Reminder scan %s", result.counts())
+    return result
+
+
+def _scan_organisation(organisation: Organisation, today: dt.date, catch_up_days: int, result: ScanResult) -> None:
+    """One organisation: the six queries of `due_claims`, one per thousand due reminders for the claim, one
+    for reminders left unsent by a lost task, and one per thousand to send for the outbox."""
+    claims = due_claims(organisation, today, catch_up_days, result)
+    result.due += len(claims)
+    claimed = claim(claims)
+    to_send = [pk for pk, status in claimed if status == Reminder.Status.CLAIMED]
+    result.claimed += len(to_send)
+    result.skipped += len(claimed) - len(to_send)
+    result.already += len(claims) - len(claimed)
+    stuck = list(Reminder.objects.for_organisation(organisation).filter(
+        status=Reminder.Status.CLAIMED, claimed_at__lt=timezone.now() - REQUEUE_AFTER).values_list("pk", flat=True))
+    result.requeued += len(stuck)
+    enqueue_sends(organisation.pk, [*to_send, *stuck], today)
+
+
+def due_claims(organisation: Organisation, today: dt.date, catch_up_days: int = CATCH_UP_DAYS,
+               result: ScanResult | None = None) -> list[Claim]:
+    """Every reminder of the organisation due `today`, as rows to claim (nothing is written).
+
+    Six queries whatever the number of certifications: scheme codes, versions in force, pre-filtered
+    certifications, their holders' activities, submitted dossiers, opt-outs. Runs inside the
+    organisation's tenant context.
+    """
+    result = result if result is not None else ScanResult(today=today)
+    codes = set(SchemeVersion.objects.for_organisation(organisation).order_by("code")
+                .values_list("code", flat=True).distinct())
+    versions = reports.versions_in_force(organisation, codes, today)
+    conditions = Q()
+    for code, version in versions.items():
+        window = anchor_window(version.rules, today, catch_up_days)
+        if window is not None:
+            conditions |= Q(scheme_version__code=code) & certification_filter(version.rules, window)
+    if not conditions:
+        return []
+    certifications = (
+        Certification.objects.for_organisation(organisation).filter(status=Certification.Status.ACTIVE)
+        .annotate(exam_md=ExtractMonth("exam_passed_on") * 100 + ExtractDay("exam_passed_on"),
+                  cycle_md=ExtractMonth("cycle_start") * 100 + ExtractDay("cycle_start"),
+                  scheme_code=F("scheme_version__code"))
+        .filter(conditions))
+    holders = certifications.values("holder_id")
+    candidates = list(certifications.only(
+        "pk", "organisation", "holder", "number", "exam_passed_on", "recertification_date", "cycle_start",
+        "designation", "product_series").order_by("pk"))
+    if not candidates:
+        return []
+    result.candidates += len(candidates)
+    activities = activity_inputs(Activity.objects.for_organisation(organisation).filter(owner_id__in=holders))
+    submitted: dict[int, list[tuple[int, str, str, dt.date]]] = defaultdict(list)
+    for certification_id, owner_id, series, code, reference in (
+            Dossier.objects.for_organisation(organisation)
+            .filter(status=Dossier.Status.SUBMITTED, kind="recertification", owner_id__in=holders)
+            .values_list("certification_id", "owner_id", "product_series", "scheme_version__code", "reference_date")):
+        submitted[owner_id].append((certification_id, series, code, reference))
+    opted_out = set(ReminderOptOut.objects.for_organisation(organisation).filter(user_id__in=holders)
+                    .values_list("user_id", "code"))
+
+    claims: list[Claim] = []
+    for certification in candidates:
+        definition = versions[certification.scheme_code].rules
+        try:
+            report = reports.evaluate_certification(
+                certification, definition, activities.get(certification.holder_id, ()), as_of=today,
+                dossier_submitted=dossier_submitted(certification, definition, submitted, today))
+        except rules.ContextError:
+            result.errors += 1
+            continue
+        mandatory = {reminder.code for reminder in definition.reminders if reminder.mandatory}
+        for due in report.reminders:
+            skip = due.code not in mandatory and (certification.holder_id, due.code) in opted_out
+            claims.append(Claim(organisation.pk, certification.pk, certification.holder_id, due.code,
+                                due.anchor_date, due.send_on,
+                                Reminder.Status.SKIPPED if skip else Reminder.Status.CLAIMED,
+                                "opted-out" if skip else ""))
+    return claims
+
+
+def dossier_submitted(certification: Certification, definition: rules.SchemeDefinition,
+                      submitted: dict[int, list[tuple[int, str, str, dt.date]]], today: dt.date) -> bool:
+    """The engine's `dossier_submitted` flag: a submitted recertification dossier covers this certificate
+    (its own, or with per-series submission one of the holder's for the same series and scheme) for the
+    date at hand — the recertification date itself (window schemes), else a deadline not yet past."""
+    series = definition.product_series
+    per_series = bool(series and series.per_series and certification.product_series)
+    for certification_id, product_series, code, reference in submitted.get(certification.holder_id, ()):
+        same = certification_id == certification.pk or (
+            per_series and code == definition.code and product_series == certification.product_series)
+        if not same:
+            continue
+        if definition.cycle.model == "window":
+            if reference == certification.recertification_date:
+                return True
+        elif reference >= today:
+            return True
+    return False
+
+
+def _batches(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+CLAIM_COLUMNS = ("organisation_id", "certification_id", "recipient_id", "code", "anchor_date", "send_on", "status",
+                 "note", "email", "language", "subject", "claimed_at")
+ON_CONFLICT = "ON CONFLICT (organisation_id, certification_id, code, send_on) DO NOTHING RETURNING id, status"
+
+
+def claim(claims: Sequence[Claim], *, batch_size: int = CLAIM_BATCH) -> list[tuple[int, str]]:
+    """Insert the due reminders; return (id, status) of the rows THIS call inserted.
+
+    One `INSERT … ON CONFLICT DO NOTHING RETURNING` per batch (PostgreSQL, and SQLite ≥ 3.35). Rows are
+    inserted in one fixed order, so two scans inserting the same rows wait for each other instead of
+    deadlocking; the one that waits then finds the rows taken and gets nothing back for them.
+    """
+    ops = connection.ops
+    now = ops.adapt_datetimefield_value(timezone.now())
+    table = connection.ops.quote_name(Reminder._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(column) for column in CLAIM_COLUMNS)
+    row = "(" + ", ".join(["%s"] * len(CLAIM_COLUMNS)) + ")"
+    claimed: list[tuple[int, str]] = []
+    ordered = sorted(claims, key=lambda c: (c.organisation_id, c.certification_id, c.code, c.send_on))
+    with connection.cursor() as cursor:
+        for batch in _batches(ordered, batch_size):
+            params: list[Any] = []
+            for item in batch:
+                params += [item.organisation_id, item.certification_id, item.recipient_id, item.code,
+                           ops.adapt_datefield_value(item.anchor_date), ops.adapt_datefield_value(item.send_on),
+                           str(item.status), item.note, "", "", "", now]
+            values = ", ".join([row] * len(batch))
+            sql = f"INSERT INTO {table} ({columns}) VALUES {values} {ON_CONFLICT}"  # noqa: S608 - names are ours
+            cursor.execute(sql, params)
+            claimed.extend((pk, status) for pk, status in cursor.fetchall())
+    return claimed
+
+
+def enqueue_sends(organisation_id: int, reminder_ids: Sequence[int], today: dt.date) -> None:
+    """One `reminder_send` per claimed reminder, through the outbox, in the claim's transaction."""
+    outbox_enqueue_many(SEND_TASK, [{"reminder_id": pk, "organisation_id": organisation_id, "as_of": today.isoformat()}
+                                    for pk in reminder_ids], batch_size=CLAIM_BATCH)
+
+
+@shared_task(name="notifications.reminders.reminder_scan_task")
+def reminder_scan_task(today: str | None = None) -> dict[str, Any]:
+    """Beat's daily job: the scan (of `today`, ISO, by default the current date), and a heartbeat with its
+    counts for the health page."""
+    from notifications.tasks import beat_record
+
+    counts = reminder_scan(today=dt.date.fromisoformat(today) if today else None).counts()
+    beat_record("reminder-scan", **counts)
+    return counts
+
+
+# --- Sending ------------------------------------------------------------------------------------------------
+
+def unsubscribe_token(*, organisation_id: int, user_id: int, code: str, scheme: str) -> str:
+    """A signed, non-expiring token for one person's one-click unsubscribe from one kind of reminder."""
+    return signing.dumps({"o": organisation_id, "u": user_id, "c": code, "s": scheme}, salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_data(token: str) -> dict[str, Any]:
+    """The token's contents; raises signing.BadSignature when it was altered."""
+    data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    if not isinstance(data, dict) or not {"o", "u", "c", "s"} <= set(data):
+        raise signing.BadSignature("incomplete token")
+    return data
+
+
+def absolute(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+@shared_task(name=SEND_TASK, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=5)
+def reminder_send(reminder_id: int, organisation_id: int, as_of: str | None = None) -> str:
+    """Send one claimed reminder; returns what happened ("sent", "skipped" or "not-claimed").
+
+    `as_of` is the scan's day (what is missing is worded as of then); today when not given.
+    """
+    day = dt.date.fromisoformat(as_of) if as_of else timezone.localdate()
+    with tenant_context(organisation_id):
+        return _send(reminder_id, organisation_id, day)
+
+
+def _skip(reminder: Reminder, note: str) -> str:
+    reminder.status, reminder.note = Reminder.Status.SKIPPED, note
+    reminder.save(update_fields=["status", "note"])
+    return "skipped"
+
+
+def _send(reminder_id: int, organisation_id: int, as_of: dt.date) -> str:
+    reminders = Reminder.objects.for_organisation(organisation_id)
+    # The guard: only the one delivery that moves the row out of "claimed" goes on; a task delivered twice
+    # (or run by two workers) finds nothing to move the second time. The row stays locked until this
+    # transaction commits ("sent" or "skipped"), so a second delivery running at the same moment waits and
+    # then finds nothing; if this one fails, everything rolls back to "claimed" for a retry.
+    if not reminders.filter(pk=reminder_id, status=Reminder.Status.CLAIMED).update(status=Reminder.Status.SENDING):
+        return "not-claimed"
+    reminder = reminders.select_related("organisation", "recipient", "certification__scheme_version").get(
+        pk=reminder_id)
+    organisation, recipient, certification = reminder.organisation, reminder.recipient, reminder.certification
+    if recipient is None or not recipient.email:
+        return _skip(reminder, "no-recipient")
+    if not recipient.is_active:
+        return _skip(reminder, "inactive")
+    if not Membership.objects.for_organisation(organisation).filter(user=recipient).exists():
+        return _skip(reminder, "not-member")
+    code = certification.scheme_version.code
+    version = reports.versions_in_force(organisation, [code], as_of).get(code) or certification.scheme_version
+    definition = version.rules
+    rule = next((item for item in definition.reminders if item.code == reminder.code), None)
+    if rule is None:
+        return _skip(reminder, "rule-removed")
+    if not rule.mandatory and ReminderOptOut.objects.for_organisation(organisation).filter(
+            user=recipient, code=reminder.code).exists():
+        return _skip(reminder, "opted-out")
+    try:
+        report = reports.evaluate_certification(certification, definition,
+                                                reports.owner_activities(organisation, recipient), as_of)
+    except rules.ContextError:
+        return _skip(reminder, "no-date")
+    language = recipient.preferred_language or organisation.default_language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        subject, body, html = render_reminder(reminder=reminder, rule=rule, definition=definition,
+                                              version=version, report=report, as_of=as_of)
+    unsubscribe = unsubscribe_url(reminder, rule, definition)
+    email_enqueue(to=recipient.email, subject=subject, body=body, html=html, organisation=organisation,
+                  headers={"List-Unsubscribe": f"<{unsubscribe}>"} if unsubscribe else None)
+    reminder.status, reminder.email, reminder.language = Reminder.Status.SENT, recipient.email, language
+    reminder.subject, reminder.sent_at = subject[:300], timezone.now()
+    reminder.save(update_fields=["status", "email", "language", "subject", "sent_at"])
+    return "sent"
+
+
+def unsubscribe_url(reminder: Reminder, rule: rules.Reminder, definition: rules.SchemeDefinition) -> str | None:
+    """The one-click unsubscribe link of a non-mandatory reminder (None for a mandatory notice)."""
+    if rule.mandatory:
+        return None
+    token = unsubscribe_token(organisation_id=reminder.organisation_id, user_id=reminder.recipient_id,
+                              code=rule.code, scheme=definition.code)
+    return absolute(reverse("reminder_unsubscribe", kwargs={"org": reminder.organisation.slug, "token": token}))
+
+
+def render_reminder(*, reminder: Reminder, rule: rules.Reminder, definition: rules.SchemeDefinition,
+                    version: SchemeVersion, report: rules.Report, as_of: dt.date) -> tuple[str, str, str]:
+    """(subject, text body, HTML body) in the current language."""
+    organisation, certification = reminder.organisation, reminder.certification
+    unsubscribe = unsubscribe_url(reminder, rule, definition)
+    days = (reminder.anchor_date - as_of).days
+    scheme, number, date = version.label, certification.number, reports.date(reminder.anchor_date)
+    params = {"number": number, "scheme": scheme, "date": date, "days": abs(days),
+              "period": reports.label(definition.cycle.period_label, str(_("CPD year"))),
+              "cycle": reports.label(definition.cycle.cycle_label, str(_("cycle")))}
+    when = WHEN[rule.anchor][days >= 0] % params
+    if days > 0:
+        distance = ngettext("That is in %(days)s day.", "That is in %(days)s days.", days) % params
+    elif days == 0:
+        distance = gettext("That is today.")
+    else:
+        distance = ngettext("That was %(days)s day ago.", "That was %(days)s days ago.", -days) % params
+    recipient = reminder.recipient
+    context = {
+        "organisation": organisation,
+        "name": recipient.first_name or recipient.get_full_name() or recipient.email,
+        "certification": certification,
+        "scheme": scheme,
+        "label": reports.label(rule.label, rule.code),
+        "when": when,
+        "distance": distance,
+        "missing": [reports.say(message, definition) for message in report.problems],
+        "dossier_not_submitted": rule.condition == "dossier_not_submitted",
+        "dossiers_url": absolute(reverse("dossier_list", kwargs={"org": organisation.slug})),
+        "logo_url": absolute(reverse("organisation_logo", kwargs={"org": organisation.slug}))
+        if organisation.logo else "",
+        "unsubscribe_url": unsubscribe,
+    }
+    subject = " ".join(render_to_string("notifications/email/reminder_subject.txt", context).split())
+    body = render_to_string("notifications/email/reminder_body.txt", context)
+    html = render_to_string("notifications/email/reminder_body.html", context)
+    return subject, body, html
+
+
+# --- Opting out -----------------------------------------------------------------------------------------------
+
+@transaction.atomic
+def reminder_opt_out(*, organisation: Organisation, user: User, code: str) -> tuple[ReminderOptOut, bool]:
+    """Stop sending `user` the (non-mandatory) reminder `code` of `organisation`; (opt-out, created)."""
+    opt_out, created = ReminderOptOut.objects.for_organisation(organisation).get_or_create(
+        organisation=organisation, user=user, code=code)
+    if created:
+        audit_record(organisation=organisation, actor=user, action="reminder.unsubscribe", email=user.email,
+                     code=code)
+    return opt_out, created
+
+
+@transaction.atomic
+def reminder_opt_in(*, organisation: Organisation, user: User, code: str) -> bool:
+    """Undo `reminder_opt_out`; True when there was an opt-out to remove."""
+    deleted, _rows = ReminderOptOut.objects.for_organisation(organisation).filter(user=user, code=code).delete()
+    if deleted:
+        audit_record(organisation=organisation, actor=user, action="reminder.resubscribe", email=user.email,
+                     code=code)
+    return bool(deleted)
