@@ -4,7 +4,6 @@ see their own (with the status history)."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 from typing import Any
 
 from django import forms
@@ -22,17 +21,16 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts.models import Role
 from accounts.tenancy import member_required
-from portfolios import csvio, reports
+from portfolios import reports
 from portfolios.forms.admin import (
-    ApplyForm,
     CertificationFilterForm,
     CertificationForm,
     CertificationStatusForm,
-    CsvUploadForm,
     SchemeChoiceForm,
 )
 from portfolios.models import Certification, CertificationStatusChange
 from portfolios.services import certifications as services
+from portfolios.views.csvflow import CsvImport, csv_import
 
 PAGE_SIZE = 25
 STASH_KIND = "certifications"
@@ -191,52 +189,20 @@ def certification_edit(request: HttpRequest, org: str, pk: int) -> HttpResponse:
 def certification_import(request: HttpRequest, org: str) -> HttpResponse:
     """Upload → dry run (every row's result) → import all rows or none."""
     context: dict[str, Any] = {"header": ",".join(services.CSV_HEADER), "schemes": _scheme_choices(request)}
-    if request.method == "POST" and "token" in request.POST:
-        return _import_apply(request, org, context)
-    upload = CsvUploadForm(request.POST, request.FILES) if request.method == "POST" else CsvUploadForm()
-    context["upload"] = upload
-    check = None
-    if request.method == "POST" and upload.is_valid():
-        file = upload.cleaned_data["file"]
-        try:
-            table = services.certifications_csv_parse(file["text"])
-        except csvio.CsvError as error:
-            upload.add_error("file", str(error))
-        else:
-            check = services.certifications_csv_check(organisation=request.organisation, table=table)
-            context.update({"check": check, "file_name": file["name"]})
-            if not check.errors:
-                context["apply"] = ApplyForm(initial={"token": csvio.stash(
-                    kind=STASH_KIND, organisation_id=request.organisation.pk, user_id=request.user.pk,
-                    name=file["name"], text=file["text"], sha256=file["sha256"])})
-    status = 422 if upload.errors or (check is not None and check.errors) else 200
-    return render(request, "portfolios/certifications/import.html", context, status=status)
-
-
-def _import_apply(request: HttpRequest, org: str, context: dict[str, Any]) -> HttpResponse:
     organisation = request.organisation
-    context["upload"] = CsvUploadForm()
-    form = ApplyForm(request.POST)
-    found = csvio.unstash(kind=STASH_KIND, organisation_id=organisation.pk, user_id=request.user.pk,
-                          token=form.cleaned_data["token"]) if form.is_valid() else None
-    if found is None:
-        context["errors"] = [_("The checked file is no longer available (it is kept for an hour). Upload it again.")]
-        return render(request, "portfolios/certifications/import.html", context, status=422)
-    name, text = found
-    try:
-        table = replace(services.certifications_csv_parse(text), sha256=form.cleaned_data["token"], name=name)
-        created = services.certifications_csv_import(organisation=organisation, by=request.user, table=table,
-                                                     file_name=name)
-    except csvio.CsvError as error:
-        context["errors"] = [str(error)]
-        return render(request, "portfolios/certifications/import.html", context, status=422)
-    except ValidationError as error:
-        context.update({"errors": error.messages, "file_name": name,
-                        "check": services.certifications_csv_check(organisation=organisation, table=table)})
-        return render(request, "portfolios/certifications/import.html", context, status=422)
-    messages.success(request, _("%(count)s certifications have been created from %(file)s.")
-                     % {"count": len(created), "file": name})
-    return redirect("certification_list", org=org)
+
+    def done(created: list, name: str) -> HttpResponse:
+        messages.success(request, _("%(count)s certifications have been created from %(file)s.")
+                         % {"count": len(created), "file": name})
+        return redirect("certification_list", org=org)
+
+    return csv_import(request, CsvImport(
+        kind=STASH_KIND, template="portfolios/certifications/import.html",
+        parse=services.certifications_csv_parse,
+        check=lambda table: services.certifications_csv_check(organisation=organisation, table=table),
+        apply=lambda table, name: services.certifications_csv_import(organisation=organisation, by=request.user,
+                                                                    table=table, file_name=name),
+        done=done), context)
 
 
 @require_GET

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,9 +15,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.models import Role
 from accounts.tenancy import member_required
 from portfolios import csvio
-from portfolios.forms.admin import ApplyForm, CsvUploadForm
 from portfolios.models import Activity, ActivityImport
 from portfolios.services import imports as services
+from portfolios.views.csvflow import CsvImport, csv_import
 
 PAGE_SIZE = 25
 STASH_KIND = "activities"
@@ -46,55 +44,21 @@ def activity_import(request: HttpRequest, org: str) -> HttpResponse:
     """Upload → dry run (row, person, type, points, ok or the reason) → import all rows or none."""
     organisation = request.organisation
     import_context = services.import_context(organisation)
-    context = _context(import_context)
-    if request.method == "POST" and "token" in request.POST:
-        return _apply(request, org, context)
-    upload = CsvUploadForm(request.POST, request.FILES) if request.method == "POST" else CsvUploadForm()
-    context["upload"] = upload
-    check = None
-    if request.method == "POST" and upload.is_valid():
-        file = upload.cleaned_data["file"]
-        try:
-            table = services.activities_csv_parse(context=import_context, text=file["text"])
-        except csvio.CsvError as error:
-            upload.add_error("file", str(error))
-        else:
-            check = services.activities_csv_check(organisation=organisation, table=table, context=import_context)
-            context.update({"check": check, "file_name": file["name"]})
-            if not check.errors:
-                context["apply"] = ApplyForm(initial={"token": csvio.stash(
-                    kind=STASH_KIND, organisation_id=organisation.pk, user_id=request.user.pk, name=file["name"],
-                    text=file["text"], sha256=file["sha256"])})
-    status = 422 if upload.errors or (check is not None and check.errors) else 200
-    return render(request, "portfolios/imports/form.html", context, status=status)
 
+    def done(record: ActivityImport, name: str) -> HttpResponse:
+        messages.success(request, _("%(created)s activities have been imported from %(file)s; %(skipped)s rows had "
+                                    "been imported before and were skipped.")
+                         % {"created": record.created_count, "file": name, "skipped": record.skipped_count})
+        return redirect("activity_import_detail", org=org, pk=record.pk)
 
-def _apply(request: HttpRequest, org: str, context: dict[str, Any]) -> HttpResponse:
-    organisation = request.organisation
-    context["upload"] = CsvUploadForm()
-    form = ApplyForm(request.POST)
-    found = csvio.unstash(kind=STASH_KIND, organisation_id=organisation.pk, user_id=request.user.pk,
-                          token=form.cleaned_data["token"]) if form.is_valid() else None
-    if found is None:
-        context["errors"] = [_("The checked file is no longer available (it is kept for an hour). Upload it again.")]
-        return render(request, "portfolios/imports/form.html", context, status=422)
-    name, text = found
-    try:
-        table = replace(services.activities_csv_parse(context=services.import_context(organisation), text=text),
-                        sha256=form.cleaned_data["token"], name=name)
-        record = services.activities_csv_import(organisation=organisation, by=request.user, table=table,
-                                                file_name=name)
-    except csvio.CsvError as error:
-        context["errors"] = [str(error)]
-        return render(request, "portfolios/imports/form.html", context, status=422)
-    except ValidationError as error:
-        context.update({"errors": error.messages, "file_name": name,
-                        "check": services.activities_csv_check(organisation=organisation, table=table)})
-        return render(request, "portfolios/imports/form.html", context, status=422)
-    messages.success(request, _("%(created)s activities have been imported from %(file)s; %(skipped)s rows had "
-                                "been imported before and were skipped.")
-                     % {"created": record.created_count, "file": name, "skipped": record.skipped_count})
-    return redirect("activity_import_detail", org=org, pk=record.pk)
+    return csv_import(request, CsvImport(
+        kind=STASH_KIND, template="portfolios/imports/form.html",
+        parse=lambda text: services.activities_csv_parse(context=import_context, text=text),
+        check=lambda table: services.activities_csv_check(organisation=organisation, table=table,
+                                                          context=import_context),
+        apply=lambda table, name: services.activities_csv_import(organisation=organisation, by=request.user,
+                                                                table=table, file_name=name),
+        done=done), _context(import_context))
 
 
 @require_GET
