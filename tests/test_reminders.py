@@ -102,7 +102,7 @@ def test_reminder_email_in_dutch_for_a_dutch_speaker(org_a, alice, mailoutbox, d
     assert "1 June 2027" not in message.body
     assert message.body.startswith("Beste Alice,")
     # A sentence new in this area, in its Dutch wording.
-    assert "De hercertificeringsdatum van certificaat" in message.body
+    assert "De recertificeringsdatum van certificaat" in message.body
     assert rows()[0].language == "nl"
 
 
