@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from portfolios import reports
 from portfolios.models import Certification, Dossier
+from portfolios.services.dossiers import membership_problem
 from schemes import rules
 
 
@@ -100,9 +101,8 @@ def certification_cards(request: HttpRequest) -> list[Card]:
         definition = version.rules
         card = Card(certification=certification, scheme_label=version.label, dossier=drafts.get(certification.pk),
                     unit_label=reports.label(definition.points.label_plural))
-        if definition.prerequisites and (certification.membership_valid_until is None
-                                         or certification.membership_valid_until < today):
-            card.membership_lapsed = True
+        # The one judgement of the prerequisite (PeopleCert Plus), shared with starting and submitting dossiers.
+        card.membership_lapsed = membership_problem(certification, definition, today) is not None
         try:
             report = reports.evaluate_certification(certification, definition, activities, today)
         except rules.ContextError as error:
