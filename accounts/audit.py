@@ -17,12 +17,22 @@ ACTIONS = {
     "invitation.create": (_("Invitation sent"), _("Invited %(email)s as %(role)s")),
     "invitation.resend": (_("Invitation sent again"), _("Sent the invitation to %(email)s again")),
     "invitation.revoke": (_("Invitation revoked"), _("Revoked the invitation to %(email)s")),
+    "invitation.send_refused": (_("Invitation not sent (limit reached)"),
+                                _("Did not send the invitation to %(email)s: %(limit)s")),
     "invitation.accept": (_("Invitation accepted"), _("%(email)s accepted the invitation as %(role)s")),
     "membership.roles": (_("Roles changed"), _("Changed the roles of %(email)s to: %(roles)s")),
     "membership.remove": (_("Member removed"), _("Removed %(email)s from the organisation")),
     "organisation.update": (pgettext_lazy("audit", "Settings changed"), _("Changed the organisation's settings")),
     "scheme.version": (_("Scheme version saved"),
                        _("Saved version %(version)s of %(scheme)s, in effect from %(effective_from)s")),
+}
+
+# The outgoing-mail limits (accounts/mail_limits.py) as they read in a refused send's sentence.
+MAIL_LIMIT_LABELS = {
+    "resend_interval": _("sent again too soon"),
+    "sends_per_item": _("already sent the most times allowed"),
+    "sender_per_day": _("the sender's limit for 24 hours was reached"),
+    "organisation_per_day": _("the organisation's limit for 24 hours was reached"),
 }
 
 AUDIT_SOURCES = [
@@ -40,6 +50,10 @@ def all_actions() -> dict:
     return merged
 
 
+# Keys of event data whose values are codes with labels (below).
+LABELLED_KEYS = ("from_status", "to_status", "kind", "limit")
+
+
 @cache
 def _value_labels() -> dict[str, str]:
     """Codes stored in event data that read better as their labels (statuses, dossier kinds)."""
@@ -47,6 +61,7 @@ def _value_labels() -> dict[str, str]:
 
     labels = dict(Certification.Status.choices)
     labels.update({"recertification": _("recertification"), "initial": _("initial certification")})
+    labels.update(MAIL_LIMIT_LABELS)
     return labels
 
 
@@ -61,8 +76,7 @@ def describe(event: AuditEvent) -> str:
     params = {}
     for key, value in event.data.items():
         if isinstance(value, str | int):
-            params[key] = str(values[value]) if key in ("from_status", "to_status", "kind") and value in values \
-                else value
+            params[key] = str(values[value]) if key in LABELLED_KEYS and value in values else value
     if "role" in event.data:
         params["role"] = _role_words([event.data["role"]])
     if "roles" in event.data:

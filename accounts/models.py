@@ -291,3 +291,35 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise ValidationError("Audit events are append-only.")
+
+
+class MailSend(models.Model):
+    """One e-mail a person made the platform send to an address they typed (a statement request, an
+    invitation), kept to count sends against the limits in accounts/mail_limits.py.
+
+    Append-only, and deliberately without the address: the audit trail says who was mailed; this table only
+    has to answer "how many, by whom, when" reliably across processes (counted here, not in the cache).
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=30)
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="+")
+    object_id = models.BigIntegerField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    objects = TenantManager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organisation", "kind", "sent_at"], name="mailsend_org_kind_sent_idx"),
+            models.Index(fields=["organisation", "sender", "kind", "sent_at"], name="mailsend_org_sender_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id} @ {self.sent_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise ValidationError("Mail sends are append-only.")
+        super().save(*args, **kwargs)

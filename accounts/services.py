@@ -14,7 +14,20 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext_lazy
 
+from accounts.mail_limits import (
+    INTERVAL,
+    ORGANISATION_DAY,
+    PER_ITEM,
+    MailAllowance,
+    MailKind,
+    MailLimitReached,
+    daily_use,
+    mail_allowance,
+    mail_send_claim,
+    refusal_data,
+)
 from accounts.models import (
     ROLE_FIELDS,
     AuditEvent,
@@ -42,6 +55,40 @@ def email_enqueue(*, to: str, subject: str, body: str, html: str | None = None,
                    organisation_id=organisation.pk if organisation else None, headers=headers or {})
 
 
+INVITATION_MAIL = MailKind(
+    code="invitation",
+    interval_minutes="INVITATION_RESEND_MINUTES", max_sends="INVITATION_MAX_SENDS",
+    organisation_per_day="INVITATION_SENDS_PER_ORGANISATION_PER_DAY",
+    words={
+        INTERVAL: ngettext_lazy(
+            "You can send this invitation again from %(time)s (at most one send every %(minutes)s minute).",
+            "You can send this invitation again from %(time)s (at most one send every %(minutes)s minutes).",
+            "minutes"),
+        PER_ITEM: ngettext_lazy(
+            "This invitation has been sent %(max)s time, the most allowed for one invitation. Check the address: "
+            "if it is wrong, revoke this invitation and invite the right one.",
+            "This invitation has been sent %(max)s times, the most allowed for one invitation. Check the address: "
+            "if it is wrong, revoke this invitation and invite the right one.", "max"),
+        ORGANISATION_DAY: ngettext_lazy(
+            "%(organisation)s has sent %(max)s invitation in the last 24 hours, the most allowed. You can send the "
+            "next one from %(time)s.",
+            "%(organisation)s has sent %(max)s invitations in the last 24 hours, the most allowed. You can send the "
+            "next one from %(time)s.", "max"),
+    })
+
+
+def invitation_allowances(*, organisation: Organisation, invitations: list[Invitation]) -> MailAllowance:
+    """Put on each invitation whether it may be sent again now (`send_allowance`); return the allowance of
+    a new invitation. One query, however many invitations."""
+    daily = daily_use(organisation=organisation, kind=INVITATION_MAIL)
+    now = timezone.now()
+    for invitation in invitations:
+        invitation.send_allowance = mail_allowance(organisation=organisation, kind=INVITATION_MAIL, daily=daily,
+                                                   sends=invitation.send_count,
+                                                   last_sent_at=invitation.last_sent_at, now=now)
+    return mail_allowance(organisation=organisation, kind=INVITATION_MAIL, daily=daily, now=now)
+
+
 def _invitation_email(invitation: Invitation, token: str) -> tuple[str, str]:
     link = settings.SITE_URL.rstrip("/") + reverse(
         "invitation_accept", kwargs={"org": invitation.organisation.slug, "token": token})
@@ -55,7 +102,10 @@ def _invitation_email(invitation: Invitation, token: str) -> tuple[str, str]:
     return subject, body
 
 
-def _invitation_send(invitation: Invitation, token: str) -> None:
+def _invitation_send(invitation: Invitation, token: str, by: User) -> None:
+    """Send (or send again) under the outgoing-mail limits; MailLimitReached if one is reached."""
+    mail_send_claim(organisation=invitation.organisation, kind=INVITATION_MAIL, sender=by, object_id=invitation.pk,
+                    sends=invitation.send_count, last_sent_at=invitation.last_sent_at)
     invitation.last_sent_at = timezone.now()
     invitation.send_count += 1
     invitation.save(update_fields=["token_hash", "expires_at", "last_sent_at", "send_count"])
@@ -63,8 +113,19 @@ def _invitation_send(invitation: Invitation, token: str) -> None:
     email_enqueue(to=invitation.email, subject=subject, body=body, organisation=invitation.organisation)
 
 
-@transaction.atomic
 def invitation_create(*, organisation: Organisation, email: str, role: str, by: User) -> Invitation:
+    """Invite an address with one role; refused (and the refusal audited) beyond the organisation's daily
+    invitation limit."""
+    try:
+        return _invitation_create(organisation=organisation, email=email, role=role, by=by)
+    except MailLimitReached as refusal:  # recorded outside the rolled-back transaction
+        audit_record(organisation=organisation, actor=by, action="invitation.send_refused",
+                     email=email.strip().lower(), attempt="create", **refusal_data(refusal))
+        raise
+
+
+@transaction.atomic
+def _invitation_create(*, organisation: Organisation, email: str, role: str, by: User) -> Invitation:
     email = email.strip().lower()
     existing = Membership.objects.for_organisation(organisation).filter(user__email__iexact=email).first()
     if existing is not None and existing.has_role(Role(role)):
@@ -78,14 +139,27 @@ def invitation_create(*, organisation: Organisation, email: str, role: str, by: 
     invitation = Invitation(organisation=organisation, email=email, role=Role(role), invited_by=by)
     token = invitation.new_token()
     invitation.save()
-    _invitation_send(invitation, token)
+    _invitation_send(invitation, token, by)
     audit_record(organisation=organisation, actor=by, action="invitation.create", email=email,
                  role=str(Role(role)), invitation=invitation.pk)
     return invitation
 
 
-@transaction.atomic
 def invitation_resend(*, invitation: Invitation, by: User) -> Invitation:
+    """Send a new link (the old one stops working), within the per-invitation and daily limits."""
+    try:
+        return _invitation_resend(invitation=invitation, by=by)
+    except MailLimitReached as refusal:
+        audit_record(organisation=invitation.organisation, actor=by, action="invitation.send_refused",
+                     email=invitation.email, invitation=invitation.pk, attempt="resend", **refusal_data(refusal))
+        raise
+
+
+@transaction.atomic
+def _invitation_resend(*, invitation: Invitation, by: User) -> Invitation:
+    # Locked, so two resends at once are counted one after the other.
+    invitation = (Invitation.objects.for_organisation(invitation.organisation_id).select_for_update(of=("self",))
+                  .select_related("organisation", "invited_by").get(pk=invitation.pk))
     if invitation.state == Invitation.State.ACCEPTED:
         raise ValidationError(_("This invitation has already been accepted; there is nothing to resend."),
                               code="closed")
@@ -93,7 +167,7 @@ def invitation_resend(*, invitation: Invitation, by: User) -> Invitation:
         raise ValidationError(_("This invitation was revoked; invite the address again instead."), code="closed")
     token = invitation.new_token()  # the old link stops working
     invitation.expires_at = invitation_expiry()
-    _invitation_send(invitation, token)
+    _invitation_send(invitation, token, by)
     audit_record(organisation=invitation.organisation, actor=by, action="invitation.resend",
                  email=invitation.email, invitation=invitation.pk)
     return invitation

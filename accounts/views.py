@@ -25,6 +25,7 @@ from accounts.forms import (
     ProfileForm,
     logo_image_type,
 )
+from accounts.mail_limits import MailLimitReached
 from accounts.models import AuditEvent, Invitation, Membership, Organisation, Role, hash_token
 from accounts.tenancy import NotFound, activate_organisation, member_required
 
@@ -108,6 +109,8 @@ def members(request: HttpRequest, org: str) -> HttpResponse:
         return render(request, "accounts/members.html#member-table", context)
     invitations = list(Invitation.objects.for_organisation(request.organisation)
                    .filter(accepted_at__isnull=True, revoked_at__isnull=True).select_related("invited_by"))
+    if invitations:  # whether each may be sent again (one query for all)
+        services.invitation_allowances(organisation=request.organisation, invitations=invitations)
     context["invitations"] = invitations
     return render(request, "accounts/members.html", context)
 
@@ -152,23 +155,29 @@ def member_remove(request: HttpRequest, org: str, pk: int) -> HttpResponse:
 @member_required(Role.ADMIN)
 def invitation_create(request: HttpRequest, org: str) -> HttpResponse:
     form = InvitationForm(request.POST or None)
+    status, refusal = 200, ""
     if request.method == "POST" and form.is_valid():
         try:
             services.invitation_create(organisation=request.organisation, by=request.user,
                                        email=form.cleaned_data["email"], role=form.cleaned_data["role"])
+        except MailLimitReached as error:  # the form keeps what was typed; the message says until when
+            status, refusal = 429, error.messages[0]
         except ValidationError as error:
             form.add_error("email", error)
         else:
             messages.success(request, _("An invitation has been sent to %(email)s.")
                              % {"email": form.cleaned_data["email"]})
             return redirect("members", org=org)
+    allowance = services.invitation_allowances(organisation=request.organisation, invitations=[])
     return render(request, "accounts/invitation_form.html",
-                  {"form": form, "valid_days": settings.INVITATION_VALID_DAYS})
+                  {"form": form, "valid_days": settings.INVITATION_VALID_DAYS, "allowance": allowance,
+                   "refusal": refusal}, status=status)
 
 
 @require_POST
 @member_required(Role.ADMIN)
 def invitation_resend(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+    """Send the invitation again; a limit reached comes back as a message naming it and when it resets."""
     invitation = get_object_or_404(Invitation, organisation=request.organisation, pk=pk)
     try:
         services.invitation_resend(invitation=invitation, by=request.user)

@@ -227,6 +227,24 @@ EVIDENCE_MAX_TOTAL_BYTES = env.int("EVIDENCE_MAX_TOTAL_BYTES", default=200 * 102
 # Uploads beyond this are refused by Django before a view runs (evidence limits are checked in the view).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# --- Outgoing mail limits ------------------------------------------------------------------------------------
+# Mail a person makes the platform send to an address they typed (statement requests, invitations) is
+# limited so the platform cannot be used as a mail relay (accounts/mail_limits.py). Counted in the database
+# under a row lock, not in the cache; "per day" means the last 24 hours. Every value must be at least 1.
+# One statement request: minutes between two sends of it (first send or new link), and sends in all.
+STATEMENT_RESEND_MINUTES = env.int("STATEMENT_RESEND_MINUTES", default=60)
+STATEMENT_MAX_SENDS = env.int("STATEMENT_MAX_SENDS", default=5)
+# Statement e-mails (new requests and new links together) per professional, and per organisation as a backstop.
+STATEMENT_SENDS_PER_PROFESSIONAL_PER_DAY = env.int("STATEMENT_SENDS_PER_PROFESSIONAL_PER_DAY", default=20)
+STATEMENT_SENDS_PER_ORGANISATION_PER_DAY = env.int("STATEMENT_SENDS_PER_ORGANISATION_PER_DAY", default=1000)
+# The professional's message to the signer: characters at most (it is sent as plain text, quoted).
+STATEMENT_MESSAGE_MAX_CHARS = env.int("STATEMENT_MESSAGE_MAX_CHARS", default=1000)
+# One invitation: minutes between two sends of it, and sends in all; invitation e-mails (new ones and resends)
+# per organisation.
+INVITATION_RESEND_MINUTES = env.int("INVITATION_RESEND_MINUTES", default=60)
+INVITATION_MAX_SENDS = env.int("INVITATION_MAX_SENDS", default=5)
+INVITATION_SENDS_PER_ORGANISATION_PER_DAY = env.int("INVITATION_SENDS_PER_ORGANISATION_PER_DAY", default=200)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

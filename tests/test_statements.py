@@ -153,8 +153,9 @@ def test_decline_with_a_reason(client, org_a, dossier, mailoutbox, django_captur
 
 def test_resend_replaces_the_link(client, org_a, dossier, mailoutbox, django_capture_on_commit_callbacks):
     statement, old_link = ask(client, org_a, dossier, mailoutbox, django_capture_on_commit_callbacks)
-    with maintenance():
-        StatementRequest.objects.filter(pk=statement.pk).update(expires_at=timezone.now() - dt.timedelta(days=1))
+    with maintenance():  # expired a day ago, so also sent more than the resend interval ago
+        StatementRequest.objects.filter(pk=statement.pk).update(expires_at=timezone.now() - dt.timedelta(days=1),
+                                                                last_sent_at=timezone.now() - dt.timedelta(days=15))
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url("statement_resend", org_a, pk=statement.pk), follow=True)
     assert "previous link no longer works" in response.content.decode()

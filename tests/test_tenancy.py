@@ -73,7 +73,8 @@ def test_rls_role_is_not_exempt():
 
 
 @pg_only
-@pytest.mark.parametrize("table", ["accounts_membership", "accounts_invitation", "accounts_auditevent"])
+@pytest.mark.parametrize("table", ["accounts_membership", "accounts_invitation", "accounts_auditevent",
+                                   "accounts_mailsend"])
 def test_rls_is_forced_on_tenant_tables(table):
     enabled, forced = _raw("SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = %s",
                            [table])[0]

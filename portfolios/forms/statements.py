@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from portfolios import reports
 from schemes.rules.definition import StatementRequirement
@@ -18,11 +21,21 @@ class StatementRequestForm(forms.Form):
     signer_email = forms.EmailField(label=_("Signer's e-mail address"), max_length=254,
                                     help_text=_("The link to sign is sent here. It works once."))
     signer_role = forms.CharField(label=_("Signer's role"), max_length=120, required=False)
-    message = forms.CharField(label=_("Message to the signer (optional)"), required=False, max_length=2000,
+    message = forms.CharField(label=_("Message to the signer (optional)"), required=False,
                               widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args: Any, signer_hint: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        limit = int(settings.STATEMENT_MESSAGE_MAX_CHARS)
+        message = self.fields["message"]
+        message.max_length = limit
+        message.validators.append(MaxLengthValidator(limit))
+        message.widget.attrs["maxlength"] = str(limit)
+        message.help_text = ngettext(
+            "At most %(max)s character. It is sent as plain text, quoted as yours, with your name and e-mail "
+            "address.",
+            "At most %(max)s characters. It is sent as plain text, quoted as yours, with your name and e-mail "
+            "address.", limit) % {"max": limit}
         if signer_hint:
             self.fields["signer_role"].help_text = _("Usually: %(signer)s") % {"signer": signer_hint}
             self.fields["signer_role"].widget.attrs["placeholder"] = signer_hint

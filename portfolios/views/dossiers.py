@@ -18,12 +18,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from accounts.mail_limits import MailAllowance
 from accounts.models import Role
 from accounts.tenancy import NotFound, member_required
 from portfolios import evidence_files, reports
 from portfolios.forms.dossiers import DossierStartForm, SectionForm
 from portfolios.models import Certification, Dossier, Submission
 from portfolios.services import dossiers as services
+from portfolios.services import statements as statement_services
 from portfolios.services.submission import counted_activity_ids
 from portfolios.services.submission import dossier_submit as submit_service
 
@@ -40,6 +42,15 @@ def _dossier(request: HttpRequest, pk: int) -> Dossier:
     return get_object_or_404(
         Dossier.objects.select_related("certification", "scheme_version", "owner", "organisation"),
         organisation=request.organisation, owner=request.user, pk=pk)
+
+
+def _send_allowances(request: HttpRequest, dossier: Dossier, checklist: services.Checklist) -> MailAllowance | None:
+    """Whether each statement may be sent again, and a new one asked for (the pages say so before the
+    button is pressed); nothing to say once the dossier is read-only."""
+    if dossier.is_locked:
+        return None
+    return statement_services.statement_allowances(organisation=request.organisation, sender=request.user,
+                                                   statements=checklist.statements)
 
 
 def _refuse_if_locked(dossier: Dossier) -> None:
@@ -112,6 +123,7 @@ def dossier_detail(request: HttpRequest, org: str, pk: int) -> HttpResponse:
                   if dossier.is_locked else None)
     return render(request, "portfolios/dossiers/dossier_detail.html", {
         "dossier": dossier, "checklist": checklist, "submission": submission,
+        "new_statement_allowance": _send_allowances(request, dossier, checklist),
         "scheme_label": dossier.scheme_version.label, "kind_label": services.KIND_LABELS.get(dossier.kind, ""),
         "locked_message": locked_message() if dossier.is_locked else "",
         "today": timezone.now()})
@@ -156,6 +168,8 @@ def dossier_section(request: HttpRequest, org: str, pk: int, code: str) -> HttpR
     elif request.method == "POST":
         return redirect("dossier_section", org=org, pk=pk, code=code)
     context = {"dossier": dossier, "checklist": checklist, "section": state, "form": form, "saved": saved,
+               "new_statement_allowance": _send_allowances(request, dossier, checklist)
+               if not (request.htmx and request.method == "POST") else None,
                "fields": form.requirement_fields() if form else {},
                "locked_message": locked_message() if dossier.is_locked else "", **_upload_context(request, state)}
     if request.htmx and request.method == "POST":

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.mail_limits import MailLimitReached
 from accounts.models import Organisation, Role, hash_token
 from accounts.tenancy import NotFound, activate_organisation, member_required
 from portfolios import reports
@@ -60,26 +61,31 @@ def statement_request(request: HttpRequest, org: str, pk: int) -> HttpResponse:
     if dossier.is_locked and request.method == "POST":
         raise PermissionDenied(locked_message())
     form = StatementRequestForm(request.POST or None, signer_hint=labels["signer_hint"])
+    status, refusal = 200, ""
     if request.method == "POST" and form.is_valid():
         try:
             statement = services.statement_request(dossier=dossier, section_code=section_code,
                                                    requirement_code=requirement_code, by=request.user,
                                                    **form.cleaned_data)
+        except MailLimitReached as error:  # the form keeps what was typed; the message says until when
+            status, refusal = 429, error.messages[0]
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(request, _("%(name)s has been asked by e-mail to sign. The link works for %(days)s "
                                         "days.") % {"name": statement.signer_name, "days": services.valid_days()})
             return _back(org, statement)
+    allowance = services.statement_allowances(organisation=request.organisation, sender=request.user, statements=[])
     return render(request, "portfolios/statements/statement_request.html", {
         "dossier": dossier, "form": form, "section_code": section_code, "requirement_code": requirement_code,
         "valid_days": services.valid_days(), "locked_message": locked_message() if dossier.is_locked else "",
-        **labels}, status=422 if form.errors else 200)
+        "allowance": allowance, "refusal": refusal, **labels}, status=422 if form.errors else status)
 
 
 @require_POST
 @member_required(Role.PROFESSIONAL)
 def statement_resend(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+    """Send a new link; a limit reached comes back as a message naming it and when it resets."""
     statement = _statement(request, pk)
     if statement.dossier.is_locked:
         raise PermissionDenied(locked_message())
