@@ -244,6 +244,18 @@ STATEMENT_MESSAGE_MAX_CHARS = env.int("STATEMENT_MESSAGE_MAX_CHARS", default=100
 INVITATION_RESEND_MINUTES = env.int("INVITATION_RESEND_MINUTES", default=60)
 INVITATION_MAX_SENDS = env.int("INVITATION_MAX_SENDS", default=5)
 INVITATION_SENDS_PER_ORGANISATION_PER_DAY = env.int("INVITATION_SENDS_PER_ORGANISATION_PER_DAY", default=200)
+# allauth's own mail to a typed address (password reset, address verification, an added address) is limited
+# by allauth per minute, in the cache (ACCOUNT_RATE_LIMITS above); these add a cap over 24 hours per address
+# (reset and verification mails) and per user (changes on the e-mail page).
+ACCOUNT_MAILS_PER_ADDRESS_PER_DAY = env.int("ACCOUNT_MAILS_PER_ADDRESS_PER_DAY", default=10)
+ACCOUNT_EMAIL_CHANGES_PER_USER_PER_DAY = env.int("ACCOUNT_EMAIL_CHANGES_PER_USER_PER_DAY", default=30)
+ACCOUNT_RATE_LIMITS = {
+    **ACCOUNT_RATE_LIMITS,
+    "reset_password": f"{ACCOUNT_RATE_LIMITS['reset_password']},{ACCOUNT_MAILS_PER_ADDRESS_PER_DAY}/d/key",
+    "confirm_email": f"{ACCOUNT_RATE_LIMITS['confirm_email']},{ACCOUNT_MAILS_PER_ADDRESS_PER_DAY}/d/key",
+    "manage_email": f"{ACCOUNT_RATE_LIMITS.get('manage_email', '10/m/user')},"
+                    f"{ACCOUNT_EMAIL_CHANGES_PER_USER_PER_DAY}/d/user",
+}
 
 LOGGING = {
     "version": 1,

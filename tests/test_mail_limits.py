@@ -200,7 +200,8 @@ def test_a_refusal_is_said_in_the_professionals_language(client, org_a, alice, d
     assert "Je kunt dit verzoek opnieuw versturen vanaf" in page
     assert "4 van 5 verzendingen over." in page
     with translation.override("nb"):
-        assert "Sendt for tidlig igjen" in str(refusals(org_a)[-1])
+        assert str(refusals(org_a)[-1]) == ("Sendte ikke forespørselen om erklæring til fay@example.com: "
+                                            "sendt på nytt for tidlig")
 
 
 def test_the_request_mail_is_plain_text_bounded_and_says_who_asked(client, org_a, dossier, mailoutbox,
@@ -425,3 +426,23 @@ def test_mail_sends_are_append_only(org_a, alice):
                                    sent_at=timezone.now())
     with pytest.raises(ValidationError):
         send.save()
+
+
+def test_account_mail_to_one_address_is_capped_per_day(client, settings, alice, mailoutbox,
+                                                       django_capture_on_commit_callbacks):
+    """allauth's mail (reset, verification, added addresses) keeps its per-minute limits and gains a daily cap."""
+    from allauth.account import app_settings
+    from django.urls import reverse
+
+    limits = app_settings.RATE_LIMITS
+    assert limits["reset_password"].endswith("/m/key,10/d/key")  # the per-minute limits stay
+    assert limits["confirm_email"].endswith(",10/d/key")
+    assert limits["manage_email"].endswith("/m/user,30/d/user")
+    # Only the daily part, so the test need not wait out the per-minute one.
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "reset_password": "10/d/key"}
+    statuses = []
+    for _ in range(12):
+        with django_capture_on_commit_callbacks(execute=True):
+            statuses.append(client.post(reverse("account_reset_password"), {"email": alice.email}).status_code)
+    assert statuses == [302] * 10 + [429] * 2
+    assert len(mailoutbox) == 10
