@@ -169,12 +169,16 @@ def mail_allowance(*, organisation: Organisation, kind: MailKind, daily: DailyUs
               "max_sends": max_sends if sends else None, "daily_left": daily_left}
     if max_sends is not None and sends >= max_sends:
         return MailAllowance(limit=PER_ITEM, **common)
+    blocking: list[tuple[dt.datetime, str]] = []
     if interval is not None and last_sent_at is not None and now < last_sent_at + dt.timedelta(minutes=interval):
-        return MailAllowance(limit=INTERVAL, available_at=last_sent_at + dt.timedelta(minutes=interval), **common)
-    if daily.sender_left == 0:
-        return MailAllowance(limit=SENDER_DAY, available_at=daily.sender_free_at, **common)
-    if daily.organisation_left == 0:
-        return MailAllowance(limit=ORGANISATION_DAY, available_at=daily.organisation_free_at, **common)
+        blocking.append((last_sent_at + dt.timedelta(minutes=interval), INTERVAL))
+    if daily.sender_left == 0 and daily.sender_free_at is not None:
+        blocking.append((daily.sender_free_at, SENDER_DAY))
+    if daily.organisation_left == 0 and daily.organisation_free_at is not None:
+        blocking.append((daily.organisation_free_at, ORGANISATION_DAY))
+    if blocking:  # a send is possible once every limit in the way has passed: name the last to go
+        available_at, limit = max(blocking)
+        return MailAllowance(limit=limit, available_at=available_at, **common)
     return MailAllowance(**common)
 
 

@@ -143,6 +143,10 @@ def test_daily_limit_on_statement_requests_per_professional(client, org_a, alice
     page = client.get(request_url(org_a, dossier)).content.decode()
     assert "You have sent 20 statement e-mails in the last 24 hours" in page
     assert re.search(r'<button type="submit"[^>]*disabled[^>]*>Send the request', page)
+    # Each request says the same: the daily limit outlasts the hour between two sends of the last one.
+    page = client.get(url("dossier_section", org_a, pk=dossier.pk, code="A3.1")).content.decode()
+    assert page.count("You have sent 20 statement e-mails in the last 24 hours") == 21  # 20 rows and the link
+    assert "You can send this request again" not in page
 
     typed = {"signer_name": "Gus Typed", "signer_email": "gus@example.com", "signer_role": "Coach",
              "message": "Please confirm our session."}
