@@ -91,6 +91,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite serving a threaded web server. Every request is one transaction (TenantTransactionMiddleware):
+    # a deferred one reads, then asks for the write lock, and SQLite refuses at once ("database is locked")
+    # when another request holds it. IMMEDIATE takes the lock at BEGIN, so requests queue under the busy
+    # timeout instead; WAL lets readers go on while one writes; NORMAL sync is safe with WAL.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "transaction_mode": "IMMEDIATE",
+        "timeout": env.int("SQLITE_BUSY_TIMEOUT", default=20),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                        "PRAGMA temp_store=MEMORY; PRAGMA journal_size_limit=67108864; PRAGMA mmap_size=134217728",
+    })
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (allauth's rate limits need a real, shared cache) ------------------------------------------
