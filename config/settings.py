@@ -95,7 +95,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite serving a threaded web server. Every request is one transaction (TenantTransactionMiddleware):
     # a deferred one reads, then asks for the write lock, and SQLite refuses at once ("database is locked")
     # when another request holds it. IMMEDIATE takes the lock at BEGIN, so requests queue under the busy
-    # timeout instead; WAL lets readers go on while one writes; NORMAL sync is safe with WAL.
+    # timeout instead (read-only requests queue too: the price of one transaction per request on SQLite).
+    # WAL lets reads outside a transaction (the session, the user) go on while a request writes; NORMAL
+    # sync is safe with WAL. PostgreSQL (production) needs none of this.
     DATABASES["default"].setdefault("OPTIONS", {}).update({
         "transaction_mode": "IMMEDIATE",
         "timeout": env.int("SQLITE_BUSY_TIMEOUT", default=20),
