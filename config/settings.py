@@ -107,10 +107,16 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (allauth's rate limits need a real, shared cache) ------------------------------------------
+# With REDIS_URL: Redis, but never a reason to fail a request. While Redis is unreachable the cache answers
+# from a per-process memory cache (rate limits then count per process), logs the outage once and shows it
+# on the health page; short client timeouts and RETRY_AFTER keep a dead Redis from holding requests
+# (accounts/cache.py says what uses the cache and what changes during an outage).
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
-                          "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="recert")}}
+    CACHES = {"default": {"BACKEND": "accounts.cache.FallbackRedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="recert"),
+                          "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+                          "RETRY_AFTER": env.int("CACHE_RETRY_AFTER", default=30)}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
                           "LOCATION": "django_cache"}}
