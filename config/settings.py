@@ -143,10 +143,17 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
-# Sign-up with a known address says so plainly (the issue's acceptance) instead of pretending success;
-# the rate limits below keep that from being a cheap way to probe for addresses.
-ACCOUNT_PREVENT_ENUMERATION = False
+# No answer tells whether an address has an account. Sign-up with a known address shows the same "check
+# your e-mail" page as a new one (with mandatory verification allauth creates no second account) and mails
+# the owner that someone tried, with log-in and reset links. A password reset for an unknown address shows
+# the same "we sent you an e-mail" page, and the address gets a short "no account uses this address" note,
+# so someone who tried the wrong address learns it. Those two notices ("address_notice") reach an address at
+# most once an hour and three times a day, on top of the forms' own limits (accounts/adapter.py): the forms
+# are no way to flood someone's mailbox, and the notices carry no text a visitor wrote.
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = True
 ACCOUNT_RATE_LIMITS = {
+    "address_notice": "1/h/key,3/d/key",
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/m/ip",

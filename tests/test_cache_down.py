@@ -235,3 +235,39 @@ def test_redis_client_timeouts_are_short(settings):
     options = settings.CACHES["default"]["OPTIONS"]
     assert 0 < options["socket_connect_timeout"] <= 2
     assert 0 < options["socket_timeout"] <= 2
+
+
+def test_while_redis_is_down_it_is_asked_once_per_interval_not_once_per_call(settings):
+    """A server that hangs up on every connection: count how often the cache knocks."""
+    knocks: list[int] = []
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+
+    def hang_up() -> None:
+        while True:
+            try:
+                connection, _address = listener.accept()
+            except OSError:
+                return
+            knocks.append(1)
+            connection.close()
+
+    threading.Thread(target=hang_up, daemon=True).start()
+    fallback_cache.forget_outages()
+    settings.CACHES = {"default": {**settings.CACHES["default"], "RETRY_AFTER": 3600,
+                                   "LOCATION": f"redis://127.0.0.1:{listener.getsockname()[1]}/0"}}
+    try:
+        for number in range(50):
+            cache.set(f"key-{number}", number)
+        assert [cache.get(f"key-{number}") for number in range(50)] == list(range(50))
+        assert cache.add("lock", True) is True
+        assert cache.add("lock", True) is False
+        assert len(knocks) == 1
+        assert fallback_cache.cache_health(probe=True).reachable is False  # the health page asks anyway
+        assert len(knocks) == 2
+    finally:
+        with contextlib.suppress(OSError):
+            listener.shutdown(socket.SHUT_RDWR)
+        listener.close()
+        fallback_cache.forget_outages()
