@@ -271,3 +271,16 @@ def test_while_redis_is_down_it_is_asked_once_per_interval_not_once_per_call(set
             listener.shutdown(socket.SHUT_RDWR)
         listener.close()
         fallback_cache.forget_outages()
+
+
+def test_the_health_page_shows_a_reachable_cache(client, db, settings):
+    fallback_cache.forget_outages()
+    org = factories.organisation(slug="acme", name="Acme Certification")
+    ada = factories.member(org, "ada@example.com", "admin", first_name="Ada")
+    client.force_login(ada)
+    page = client.get(reverse("health", kwargs={"org": org.slug})).content.decode()
+    assert "Reachable: rate limits are shared by all web processes." in page
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                                   "LOCATION": "django_cache"}}
+    assert "In the database (embedded default)." in client.get(
+        reverse("health", kwargs={"org": org.slug})).content.decode()
