@@ -91,13 +91,32 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite serving a threaded web server. Every request is one transaction (TenantTransactionMiddleware):
+    # a deferred one reads, then asks for the write lock, and SQLite refuses at once ("database is locked")
+    # when another request holds it. IMMEDIATE takes the lock at BEGIN, so requests queue under the busy
+    # timeout instead (read-only requests queue too: the price of one transaction per request on SQLite).
+    # WAL lets reads outside a transaction (the session, the user) go on while a request writes; NORMAL
+    # sync is safe with WAL. PostgreSQL (production) needs none of this.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "transaction_mode": "IMMEDIATE",
+        "timeout": env.int("SQLITE_BUSY_TIMEOUT", default=20),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                        "PRAGMA temp_store=MEMORY; PRAGMA journal_size_limit=67108864; PRAGMA mmap_size=134217728",
+    })
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (allauth's rate limits need a real, shared cache) ------------------------------------------
+# With REDIS_URL: Redis, but never a reason to fail a request. While Redis is unreachable the cache answers
+# from a per-process memory cache (rate limits then count per process), logs the outage once and shows it
+# on the health page; short client timeouts and RETRY_AFTER keep a dead Redis from holding requests
+# (accounts/cache.py says what uses the cache and what changes during an outage).
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
-                          "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="recert")}}
+    CACHES = {"default": {"BACKEND": "accounts.cache.FallbackRedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="recert"),
+                          "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+                          "RETRY_AFTER": env.int("CACHE_RETRY_AFTER", default=30)}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
                           "LOCATION": "django_cache"}}
@@ -124,10 +143,17 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
-# Sign-up with a known address says so plainly (the issue's acceptance) instead of pretending success;
-# the rate limits below keep that from being a cheap way to probe for addresses.
-ACCOUNT_PREVENT_ENUMERATION = False
+# No answer tells whether an address has an account. Sign-up with a known address shows the same "check
+# your e-mail" page as a new one (with mandatory verification allauth creates no second account) and mails
+# the owner that someone tried, with log-in and reset links. A password reset for an unknown address shows
+# the same "we sent you an e-mail" page, and the address gets a short "no account uses this address" note,
+# so someone who tried the wrong address learns it. Those two notices ("address_notice") reach an address at
+# most once an hour and three times a day, on top of the forms' own limits (accounts/adapter.py): the forms
+# are no way to flood someone's mailbox, and the notices carry no text a visitor wrote.
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = True
 ACCOUNT_RATE_LIMITS = {
+    "address_notice": "1/h/key,3/d/key",
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/m/ip",

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accounts.cache import cache_health
 from accounts.models import Role
 from accounts.tenancy import maintenance, member_required
 from notifications.models import DeliveryFailure, Heartbeat, OutboxMessage, TaskFailure
@@ -47,6 +48,21 @@ def broker_reachable() -> tuple[bool, str]:
     return True, str(_("Reachable."))
 
 
+def cache_check() -> Check:
+    """The shared cache (rate limits, used sign-in codes, CSV imports between their two steps); asked now."""
+    health = cache_health(probe=True)
+    if health.kind == "database":
+        return Check(str(_("Cache")), True, str(_("In the database (embedded default).")))
+    if health.kind == "memory":
+        return Check(str(_("Cache")), True, str(_("In this process's memory: rate limits are counted per process.")))
+    if health.reachable:
+        return Check(str(_("Cache")), True, str(_("Reachable: rate limits are shared by all web processes.")))
+    return Check(str(_("Cache")), False, str(_(
+        "Unreachable since %(when)s: rate limits are counted per process, and a CSV import may ask for its file "
+        "again, until it answers. Sign-in and all forms keep working.") % {
+            "when": timezone.localtime(health.since).strftime("%Y-%m-%d %H:%M")}))
+
+
 def _beat(beats: dict[str, Heartbeat], name: str, label: str, now: dt.datetime) -> Check:
     beat = beats.get(name)
     if beat is None:
@@ -61,7 +77,7 @@ def _beat(beats: dict[str, Heartbeat], name: str, label: str, now: dt.datetime) 
 def health_checks(organisation: object) -> dict[str, object]:
     now = timezone.now()
     ok, detail = broker_reachable()
-    checks = [Check(str(_("Message broker")), ok, detail)]
+    checks = [Check(str(_("Message broker")), ok, detail), cache_check()]
     with maintenance():  # platform tables: liveness and aggregates only
         beats = {beat.name: beat for beat in Heartbeat.objects.filter(name__in=list(STALE_AFTER))}
         backlog = OutboxMessage.objects.filter(published_at__isnull=True).aggregate(

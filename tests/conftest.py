@@ -40,16 +40,30 @@ def _test_code_is_maintenance(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache(request: pytest.FixtureRequest) -> None:
+def _fresh_cache(request: pytest.FixtureRequest, settings: object) -> None:
     """Rate limits live in the (real, Redis) cache: start every test with none used up.
 
-    The database cache (no REDIS_URL) can only be cleared by tests that use the database.
+    Each pytest-xdist worker gets its own key prefix and deletes only its own keys: a FLUSHDB (what
+    `cache.clear()` does on Redis) would also wipe the other worker's rate limits and stashed files, and the
+    broker's queues, which share the Redis database. The database cache (no REDIS_URL) can only be cleared
+    by tests that use the database.
     """
-    from django.conf import settings
+    import redis
     from django.core.cache import cache
 
     uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(request.fixturenames)
-    if "redis" in settings.CACHES["default"]["BACKEND"].lower() or uses_db:
+    backend = settings.CACHES["default"]
+    if "redis" in backend["BACKEND"].lower():
+        prefix = f"{backend.get('KEY_PREFIX', '')}-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+        settings.CACHES = {"default": {**backend, "KEY_PREFIX": prefix}}
+        client = redis.Redis.from_url(backend["LOCATION"])
+        try:
+            keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+            if keys:
+                client.delete(*keys)
+        finally:
+            client.close()
+    elif uses_db:
         cache.clear()
 
 
