@@ -11,7 +11,8 @@
    `app.maintenance = on`, which the policies honour, so both walls open and close together.
 
 Every request runs in one transaction (`TenantTransactionMiddleware`), so transaction-local settings
-live exactly as long as the request. `member_required` resolves `/<org>/` to an organisation the user
+live exactly as long as the request; files stored during a transaction that does not commit are removed when
+it ends (`accounts.storage.stored_files_guard`). `member_required` resolves `/<org>/` to an organisation the user
 belongs to, activates it in both walls and enforces roles; another organisation answers 404.
 """
 
@@ -23,7 +24,7 @@ from collections.abc import Callable, Iterator
 from functools import wraps
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.db import connection, models, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -153,9 +154,11 @@ def maintenance() -> Iterator[None]:
 
     Opens (or joins) a transaction, because the database side is a transaction-local setting.
     """
+    from accounts.storage import stored_files_guard
+
     token = _maintenance.set(True)
     try:
-        with transaction.atomic():
+        with stored_files_guard(), transaction.atomic():
             previous = _set_db_context({"app.maintenance": "on"})
             try:
                 yield
@@ -174,9 +177,12 @@ def tenant_context(organisation: Organisation | int | None, user_id: int | None 
     """Run code as inside one organisation (tasks, commands): both walls scoped to it, strict mode."""
     org_id = getattr(organisation, "pk", organisation)
     token = _maintenance.set(False)
+    from accounts.storage import stored_files_guard
+
     fresh = not connection.in_atomic_block  # a new transaction: its settings end with it
     try:
-        with transaction.atomic():
+        # The guard removes files written in a transaction that then does not commit (outermost only).
+        with stored_files_guard(), transaction.atomic():
             previous = _set_db_context({
                 "app.organisation_id": "" if org_id is None else str(org_id),
                 "app.user_id": "" if user_id is None else str(user_id),
@@ -219,6 +225,16 @@ class TenantTransactionMiddleware:
                 with maintenance():
                     return self.get_response(request)
             return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        """A view that fails with an error (a 500) leaves nothing behind: its transaction rolls back.
+
+        Django turns the exception into the error page before this middleware sees a response, so without
+        this the half-done work would be committed. Answers Django gives a status of their own (404, 403,
+        400) keep what the view wrote on purpose first, such as an audit record of a refused attempt.
+        """
+        if not isinstance(exception, (Http404, PermissionDenied, BadRequest, SuspiciousOperation)):
+            transaction.set_rollback(True)
 
 
 def get_membership(user: Any, organisation: Organisation) -> Membership | None:

@@ -3,8 +3,10 @@
 Every upload is checked before anything is stored: the per-file limit, the professional's total, and
 the type by content (portfolios/evidence_files.py). The SHA-256 is computed while the file is read in
 chunks; the stored name is server-generated (`models.evidence_path`); storage goes through the
-`Evidence.file` FileField, so S3-compatible storage is a setting. Downloads go through
-`evidence_visible_to`, which the review workflow extends with `evidence_visibility_rule`.
+`Evidence.file` FileField, so S3-compatible storage is a setting (`STORAGE_BACKEND`). A file stored by a
+transaction that then rolls back is removed when it ends, and the sweeper removes anything left unreferenced
+(accounts/storage.py). Downloads go through `evidence_visible_to`, which the review workflow extends with
+`evidence_visibility_rule`, and stream the stored bytes as an attachment.
 """
 
 from __future__ import annotations
@@ -215,12 +217,13 @@ def evidence_attach(*, owner: User, organisation: Organisation, upload: Any, act
     evidence.file.save(name, upload, save=False)
     try:
         evidence.save()
+        audit_record(organisation=organisation, actor=owner, action="evidence.upload", name=name,
+                     evidence=evidence.pk, activity=activity.pk if activity else None,
+                     section=section.pk if section else None)
     except BaseException:
+        # At once, rather than when the request's transaction ends (accounts.storage.stored_files_guard).
         evidence.file.storage.delete(evidence.file.name)
         raise
-    audit_record(organisation=organisation, actor=owner, action="evidence.upload", name=name,
-                 evidence=evidence.pk, activity=activity.pk if activity else None,
-                 section=section.pk if section else None)
     return evidence
 
 
