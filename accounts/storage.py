@@ -267,7 +267,10 @@ def stored_files_in(storage: Storage) -> Iterator[StoredFile]:
     directories = [""]
     while directories:
         directory = directories.pop()
-        subdirectories, files = storage.listdir(directory)
+        try:
+            subdirectories, files = storage.listdir(directory)
+        except FileNotFoundError:  # no upload yet (the media root is made on the first), or removed meanwhile
+            continue
         directories += [f"{directory}/{sub}" if directory else sub for sub in subdirectories]
         for file_name in files:
             name = f"{directory}/{file_name}" if directory else file_name

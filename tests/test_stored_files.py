@@ -148,6 +148,26 @@ def test_a_rolled_back_upload_leaves_no_file(client, media, monkeypatch):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_refusal_after_writing_keeps_what_the_view_wrote(client, media, monkeypatch):
+    """Only errors (500) roll back: a 403/404 raised on purpose keeps, e.g., an audit record written first."""
+    from django.core.exceptions import PermissionDenied
+
+    from portfolios.views import evidence as views
+
+    acme, _bravo, alice, _charlie, activity = cast()
+    client.force_login(alice)
+
+    def refused(*args, **kwargs):
+        raise PermissionDenied("refused after writing")
+
+    monkeypatch.setattr(views, "_list_context", refused)
+    assert upload(client, acme, activity, "certificate.pdf", PDF).status_code == 403
+    with maintenance():
+        evidence = Evidence.objects.get()
+    assert files_in(media) == {evidence.file.name}
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_pdf_rendered_by_a_task_that_rolls_back_leaves_no_file(media, monkeypatch):
     from portfolios import tasks
 
@@ -170,10 +190,15 @@ def test_a_committed_file_is_kept_even_when_commit_hooks_fail(media):
     def failing_hook() -> None:
         raise RuntimeError("an earlier commit hook failed")
 
-    with pytest.raises(RuntimeError, match="earlier commit hook"), maintenance():
-        transaction.on_commit(failing_hook)  # runs first, and stops the hooks after it
-        evidence = evidence_in(acme, alice, activity)
-    assert files_in(media) == {evidence.file.name}
+    def store() -> None:
+        with maintenance():
+            transaction.on_commit(failing_hook)  # runs first, and stops the hooks after it
+            evidence_in(acme, alice, activity)
+
+    with pytest.raises(RuntimeError, match="earlier commit hook"):
+        store()
+    with maintenance():
+        assert files_in(media) == {Evidence.objects.get().file.name}
     with maintenance():
         assert Evidence.objects.get().file.read() == PDF
 
@@ -230,6 +255,12 @@ def test_the_grace_period_is_a_setting_and_has_a_floor(media, db, settings):
     with pytest.raises(CommandError, match="at least 1"):
         call_command("sweep_orphan_files", "--grace-hours", "0.5")
     assert files_in(media) == {name}
+
+
+def test_the_sweeper_copes_with_a_media_root_not_made_yet(settings, tmp_path, db):
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "accounts.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "none")}}}
+    assert stored_files.stored_files_sweep().scanned == 0
 
 
 def test_beat_enqueues_the_sweep_daily_and_the_task_is_registered(media, db, settings):
