@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from functools import wraps
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+from django.core.exceptions import PermissionDenied
 from django.db import connection, models, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -163,7 +163,8 @@ def maintenance() -> Iterator[None]:
             try:
                 yield
             finally:
-                _set_db_context(previous)
+                if not connection.needs_rollback:  # a rollback undoes the settings too (savepoint or not)
+                    _set_db_context(previous)
     finally:
         _maintenance.reset(token)
 
@@ -175,10 +176,10 @@ def in_maintenance() -> bool:
 @contextlib.contextmanager
 def tenant_context(organisation: Organisation | int | None, user_id: int | None = None) -> Iterator[None]:
     """Run code as inside one organisation (tasks, commands): both walls scoped to it, strict mode."""
-    org_id = getattr(organisation, "pk", organisation)
-    token = _maintenance.set(False)
     from accounts.storage import stored_files_guard
 
+    org_id = getattr(organisation, "pk", organisation)
+    token = _maintenance.set(False)
     fresh = not connection.in_atomic_block  # a new transaction: its settings end with it
     try:
         # The guard removes files written in a transaction that then does not commit (outermost only).
@@ -191,7 +192,7 @@ def tenant_context(organisation: Organisation | int | None, user_id: int | None 
             try:
                 yield
             finally:
-                if not fresh:
+                if not fresh and not connection.needs_rollback:  # a rollback undoes the settings too
                     _set_db_context(previous)
     finally:
         _maintenance.reset(token)
@@ -223,18 +224,17 @@ class TenantTransactionMiddleware:
         with tenant_context(None, user_id=user_id):
             if user is not None and user.is_superuser and request.path.startswith("/admin/"):
                 with maintenance():
-                    return self.get_response(request)
-            return self.get_response(request)
+                    return self._respond(request)
+            return self._respond(request)
 
-    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
-        """A view that fails with an error (a 500) leaves nothing behind: its transaction rolls back.
-
-        Django turns the exception into the error page before this middleware sees a response, so without
-        this the half-done work would be committed. Answers Django gives a status of their own (404, 403,
-        400) keep what the view wrote on purpose first, such as an audit record of a refused attempt.
-        """
-        if not isinstance(exception, (Http404, PermissionDenied, BadRequest, SuspiciousOperation)):
+    def _respond(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code >= 500:
+            # Django turns a view's error into this page before we see it: without this the half-done work
+            # (and any file stored for it) would be committed. Deliberate answers (404, 403, 400) keep what
+            # the view wrote first, such as an audit record of a refused attempt.
             transaction.set_rollback(True)
+        return response
 
 
 def get_membership(user: Any, organisation: Organisation) -> Membership | None:
