@@ -90,7 +90,7 @@ CONTENT_TYPES_NS = "http://schemas.openxmlformats.org/package/2006/content-types
 MANIFEST_NS = "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"
 
 
-class PackageRefused(Exception):  # noqa: N818 (a verdict, not a programming error)
+class PackageRefused(Exception):
     """A DOCX/ODT package that is refused: `code` says why, `params` hold the bound that was passed.
 
     Codes: package_entries, package_size, package_ratio (bounds); package_inconsistent (damaged, or headers that
