@@ -57,3 +57,15 @@ def send_email(self, *, to: list[str], subject: str, body: str, html: str | None
 def _backoff(retries: int) -> int:
     """30 s, 1 min, 2 min … up to an hour between attempts."""
     return min(3600, 30 * 2**retries)
+
+
+@shared_task
+def stored_files_sweep_task() -> dict[str, object]:
+    """Daily (beat): delete stored files no row references that are older than the grace period.
+
+    Idempotent: a second run finds nothing more to delete. `manage.py sweep_orphan_files --dry-run` shows
+    what it would do.
+    """
+    from accounts.storage import stored_files_sweep
+
+    return stored_files_sweep().summary()

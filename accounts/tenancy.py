@@ -11,7 +11,8 @@
    `app.maintenance = on`, which the policies honour, so both walls open and close together.
 
 Every request runs in one transaction (`TenantTransactionMiddleware`), so transaction-local settings
-live exactly as long as the request. `member_required` resolves `/<org>/` to an organisation the user
+live exactly as long as the request; files stored during a transaction that does not commit are removed when
+it ends (`accounts.storage.stored_files_guard`). `member_required` resolves `/<org>/` to an organisation the user
 belongs to, activates it in both walls and enforces roles; another organisation answers 404.
 """
 
@@ -153,14 +154,17 @@ def maintenance() -> Iterator[None]:
 
     Opens (or joins) a transaction, because the database side is a transaction-local setting.
     """
+    from accounts.storage import stored_files_guard
+
     token = _maintenance.set(True)
     try:
-        with transaction.atomic():
+        with stored_files_guard(), transaction.atomic():
             previous = _set_db_context({"app.maintenance": "on"})
             try:
                 yield
             finally:
-                _set_db_context(previous)
+                if not connection.needs_rollback:  # a rollback undoes the settings too (savepoint or not)
+                    _set_db_context(previous)
     finally:
         _maintenance.reset(token)
 
@@ -172,11 +176,14 @@ def in_maintenance() -> bool:
 @contextlib.contextmanager
 def tenant_context(organisation: Organisation | int | None, user_id: int | None = None) -> Iterator[None]:
     """Run code as inside one organisation (tasks, commands): both walls scoped to it, strict mode."""
+    from accounts.storage import stored_files_guard
+
     org_id = getattr(organisation, "pk", organisation)
     token = _maintenance.set(False)
     fresh = not connection.in_atomic_block  # a new transaction: its settings end with it
     try:
-        with transaction.atomic():
+        # The guard removes files written in a transaction that then does not commit (outermost only).
+        with stored_files_guard(), transaction.atomic():
             previous = _set_db_context({
                 "app.organisation_id": "" if org_id is None else str(org_id),
                 "app.user_id": "" if user_id is None else str(user_id),
@@ -185,7 +192,7 @@ def tenant_context(organisation: Organisation | int | None, user_id: int | None 
             try:
                 yield
             finally:
-                if not fresh:
+                if not fresh and not connection.needs_rollback:  # a rollback undoes the settings too
                     _set_db_context(previous)
     finally:
         _maintenance.reset(token)
@@ -217,8 +224,17 @@ class TenantTransactionMiddleware:
         with tenant_context(None, user_id=user_id):
             if user is not None and user.is_superuser and request.path.startswith("/admin/"):
                 with maintenance():
-                    return self.get_response(request)
-            return self.get_response(request)
+                    return self._respond(request)
+            return self._respond(request)
+
+    def _respond(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code >= 500:
+            # Django turns a view's error into this page before we see it: without this the half-done work
+            # (and any file stored for it) would be committed. Deliberate answers (404, 403, 400) keep what
+            # the view wrote first, such as an audit record of a refused attempt.
+            transaction.set_rollback(True)
+        return response
 
 
 def get_membership(user: Any, organisation: Organisation) -> Membership | None:

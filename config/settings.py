@@ -181,17 +181,61 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "var" / "static")
 STATICFILES_DIRS = [BASE_DIR / "static"]
-# Evidence files live outside any public URL; they are served only by permission-checked views.
+# Uploaded files (evidence, submission PDFs, logos) have no public address: they are served only by
+# permission-checked views that stream them as attachments (accounts/storage.py). Where they are kept:
+# STORAGE_BACKEND    "filesystem" (default: MEDIA_ROOT) or "s3" (S3-compatible object storage, django-storages).
+# MEDIA_ROOT         the directory for "filesystem"; default var/media in the project.
+# With STORAGE_BACKEND=s3:
+#   AWS_STORAGE_BUCKET_NAME  the bucket (required). Keep it private (no public policy; Block Public Access on):
+#                            objects are written without an ACL, so they are exactly as private as the bucket.
+#   AWS_S3_ENDPOINT_URL      the server for S3-compatible storage (MinIO, Ceph, Scaleway, …); empty for AWS.
+#   AWS_S3_REGION_NAME       the bucket's region, e.g. eu-west-1 (empty: the SDK's default).
+#   AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY  credentials; when empty the SDK's chain is used (instance role,
+#                            AWS_SESSION_TOKEN, ~/.aws).
+#   AWS_LOCATION             a key prefix inside the bucket (e.g. "recert/"), default none.
+#   AWS_S3_ADDRESSING_STYLE  "path" for servers without per-bucket host names (MinIO), else "virtual" or empty.
+# The media storage must be this application's alone: the sweeper deletes what no row references.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
+STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="filesystem")
+if STORAGE_BACKEND == "s3":
+    _media_storage = {"BACKEND": "accounts.storage.S3Storage", "OPTIONS": {
+        "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME"),
+        "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+        "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+        "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+        "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+        "location": env.str("AWS_LOCATION", default=""),
+        "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="") or None,
+        "default_acl": None,          # no ACL header: private like the bucket (and accepted with ACLs disabled)
+        "file_overwrite": False,      # like the file system: never replace another upload of the same name
+        # Never an unsigned address. Views stream files instead of linking; the one signed link made is the
+        # logo's "currently" link in Django's file widget on the administrators' settings page, valid 60 s.
+        "querystring_auth": True,
+        "querystring_expire": 60,
+        "signature_version": "s3v4",
+    }}
+elif STORAGE_BACKEND == "filesystem":
+    _media_storage = {"BACKEND": "accounts.storage.FileSystemStorage",
+                      "OPTIONS": {"location": str(MEDIA_ROOT), "base_url": None}}
+else:
+    raise environ.ImproperlyConfigured(f"STORAGE_BACKEND must be 'filesystem' or 's3', not {STORAGE_BACKEND!r}")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                "OPTIONS": {"location": str(MEDIA_ROOT), "base_url": None}},
+    "default": _media_storage,
     "staticfiles": {"BACKEND": env.str(
         "STATICFILES_STORAGE",
         default="django.contrib.staticfiles.storage.StaticFilesStorage" if DEBUG
         else "whitenoise.storage.CompressedManifestStaticFilesStorage")},
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Stored files no row references are deleted by the daily sweep once older than this (uploads in flight are
+# younger): STORED_FILES_GRACE_HOURS, default 24.
+STORED_FILES_GRACE_HOURS = env.float("STORED_FILES_GRACE_HOURS", default=24)
+# DOCX/ODT packages (ZIP files) are refused when they would expand past these, judged without unpacking them
+# (portfolios/evidence_files.py): EVIDENCE_MAX_UNCOMPRESSED_BYTES in all (default 50 MiB),
+# EVIDENCE_MAX_COMPRESSION_RATIO overall or per part above 1 MiB (default 100 to 1), EVIDENCE_MAX_PACKAGE_ENTRIES.
+EVIDENCE_MAX_UNCOMPRESSED_BYTES = env.int("EVIDENCE_MAX_UNCOMPRESSED_BYTES", default=50 * 1024 * 1024)
+EVIDENCE_MAX_COMPRESSION_RATIO = env.int("EVIDENCE_MAX_COMPRESSION_RATIO", default=100)
+EVIDENCE_MAX_PACKAGE_ENTRIES = env.int("EVIDENCE_MAX_PACKAGE_ENTRIES", default=1000)
 
 # --- E-mail ---------------------------------------------------------------------------------------------
 # EMAIL_URL, e.g. smtp://mailpit:1025 or submission://user:pass@smtp.example:587 ; default: console.
@@ -226,6 +270,8 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "notifications.tasks.heartbeat", "schedule": 60.0},
     "reminder-scan": {"task": "notifications.reminders.reminder_scan_task",
                       "schedule": __import__("celery.schedules").schedules.crontab(hour=6, minute=0)},
+    "stored-files-sweep": {"task": "accounts.tasks.stored_files_sweep_task",
+                           "schedule": __import__("celery.schedules").schedules.crontab(hour=3, minute=30)},
 }
 
 # --- Security -------------------------------------------------------------------------------------------

@@ -3,8 +3,10 @@
 Every upload is checked before anything is stored: the per-file limit, the professional's total, and
 the type by content (portfolios/evidence_files.py). The SHA-256 is computed while the file is read in
 chunks; the stored name is server-generated (`models.evidence_path`); storage goes through the
-`Evidence.file` FileField, so S3-compatible storage is a setting. Downloads go through
-`evidence_visible_to`, which the review workflow extends with `evidence_visibility_rule`.
+`Evidence.file` FileField, so S3-compatible storage is a setting (`STORAGE_BACKEND`). A file stored by a
+transaction that then rolls back is removed when it ends, and the sweeper removes anything left unreferenced
+(accounts/storage.py). Downloads go through `evidence_visible_to`, which the review workflow extends with
+`evidence_visibility_rule`, and stream the stored bytes as an attachment.
 """
 
 from __future__ import annotations
@@ -124,6 +126,44 @@ def too_large_message(name: str) -> str:
         "name": name, "limit": reports.number(evidence_files.megabytes(evidence_files.max_file_bytes()))}
 
 
+def package_refused_message(name: str, refusal: evidence_files.PackageRefused) -> str:
+    """Why a DOCX/ODT package was refused, in words, naming the bound it passed."""
+    params: dict[str, Any] = {"name": name}
+    if "limit" in refusal.params:
+        limit = refusal.params["limit"]
+        params["limit"] = reports.number(evidence_files.megabytes(limit) if refusal.code == "package_size" else limit)
+    if "ratio" in refusal.params:
+        params["ratio"] = reports.number(refusal.params["ratio"])
+    messages = {
+        "package_entries": _("“%(name)s” contains more than %(limit)s files inside; documents have far fewer. Save "
+                             "it again (or as PDF) and try again."),
+        "package_size": _("“%(name)s” expands to more than %(limit)s MB when unpacked, the most a document may. "
+                          "Save it as PDF, or make it smaller, and try again."),
+        "package_ratio": _("“%(name)s” is compressed more than %(ratio)s to 1, which documents never are: it looks "
+                           "like a “zip bomb” and is refused."),
+        "package_inconsistent": _("“%(name)s” is damaged or disguised: what it contains does not match the sizes it "
+                                  "declares. Save it again from your word processor and try again."),
+        "package_method": _("“%(name)s” is encrypted or packed in a way word processors do not use. Remove the "
+                            "password or save it again, and try again."),
+        "package_kind": _("“%(name)s” is a ZIP archive, not a Word (DOCX) or OpenDocument text (ODT) file: it has "
+                          "neither the “[Content_Types].xml” of a DOCX nor the “mimetype” of an ODT."),
+        "docx_content_types": _("“%(name)s” is not a valid Word document: its “[Content_Types].xml” cannot be read. "
+                                "Save it again from your word processor and try again."),
+        "docx_main": _("“%(name)s” is not a complete Word document: it declares no main document, or the main "
+                       "document (word/document.xml) is missing. Save it again from your word processor and try "
+                       "again."),
+        "docx_macros": _("“%(name)s” contains macros (a .docm file renamed .docx). Save it as a plain Word document "
+                         "or as PDF, and try again."),
+        "odt_mimetype": _("“%(name)s” is not an OpenDocument text: its “mimetype” entry must come first, be stored "
+                          "uncompressed and say application/vnd.oasis.opendocument.text. Save it as ODT (or PDF) "
+                          "and try again."),
+        "odt_manifest": _("“%(name)s” is not a complete OpenDocument text: its “META-INF/manifest.xml” is missing or "
+                          "does not describe a text document. Save it again from your word processor and try "
+                          "again."),
+    }
+    return messages[refusal.code] % params
+
+
 def _check_total(*, organisation: Organisation, owner: User, name: str, size: int) -> None:
     limit = evidence_files.max_total_bytes()
     used = evidence_usage(organisation=organisation, owner=owner)
@@ -147,7 +187,8 @@ def evidence_attach(*, owner: User, organisation: Organisation, upload: Any, act
     the parent is the owner's and not locked (a single-file requirement has no file yet), the file is not
     empty and within the per-file limit, the professional's total stays within its limit (uploads of one
     professional are serialised on their membership row, so two at once cannot both squeeze in), and the
-    content is PDF, PNG, JPEG, DOCX or ODT. Raises ValidationError with a worded message.
+    content is PDF, PNG, JPEG, DOCX or ODT (a DOCX/ODT package sound inside and no zip bomb). Raises
+    ValidationError with a worded message.
     """
     name = evidence_files.clean_file_name(getattr(upload, "name", None))
     _check_parent(owner=owner, organisation=organisation, activity=activity, section=section,
@@ -162,7 +203,10 @@ def evidence_attach(*, owner: User, organisation: Organisation, upload: Any, act
         raise ValidationError(too_large_message(name), code="too_large")
     Membership.objects.for_organisation(organisation).select_for_update().filter(user=owner).first()
     _check_total(organisation=organisation, owner=owner, name=name, size=size)
-    content_type = evidence_files.detect_content_type(upload)
+    try:
+        content_type = evidence_files.detect_content_type(upload)
+    except evidence_files.PackageRefused as refusal:
+        raise ValidationError(package_refused_message(name, refusal), code=refusal.code) from refusal
     if content_type is None:
         raise ValidationError(_("“%(name)s” is not a PDF, PNG, JPEG, DOCX or ODT file. Files are recognised by "
                                 "what they contain, not by their name.") % {"name": name}, code="type")
@@ -173,12 +217,13 @@ def evidence_attach(*, owner: User, organisation: Organisation, upload: Any, act
     evidence.file.save(name, upload, save=False)
     try:
         evidence.save()
+        audit_record(organisation=organisation, actor=owner, action="evidence.upload", name=name,
+                     evidence=evidence.pk, activity=activity.pk if activity else None,
+                     section=section.pk if section else None)
     except BaseException:
+        # At once, rather than when the request's transaction ends (accounts.storage.stored_files_guard).
         evidence.file.storage.delete(evidence.file.name)
         raise
-    audit_record(organisation=organisation, actor=owner, action="evidence.upload", name=name,
-                 evidence=evidence.pk, activity=activity.pk if activity else None,
-                 section=section.pk if section else None)
     return evidence
 
 

@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Membership, Organisation, Role, User
 from accounts.services import audit_record, email_enqueue
+from accounts.storage import open_stream
 from accounts.tenancy import maintenance, tenant_context
 from portfolios.models import (
     Activity,
@@ -183,10 +184,13 @@ def mydata_archive(*, user: User, requested_in: Organisation) -> IO[bytes]:
 
 def _copy_file(zf: zipfile.ZipFile, evidence: Evidence, name: str) -> bool:
     """Stream one evidence file into the archive; False when the stored file is missing."""
-    storage = evidence.file.storage
-    if not evidence.file.name or not storage.exists(evidence.file.name):
+    if not evidence.file.name:
         return False
-    with storage.open(evidence.file.name, "rb") as source, zf.open(name, "w", force_zip64=True) as target:
+    try:
+        source = open_stream(evidence.file.storage, evidence.file.name)
+    except FileNotFoundError:
+        return False
+    with source, zf.open(name, "w", force_zip64=True) as target:
         shutil.copyfileobj(source, target, COPY_CHUNK)
     return True
 

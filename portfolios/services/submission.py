@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.services import audit_record, email_enqueue
+from accounts.storage import open_stream
 from notifications.outbox import outbox_enqueue
 from portfolios import reports
 from portfolios.models import Activity, Dossier, Evidence, StatementRequest, Submission
@@ -62,7 +63,7 @@ def stored_sha256(evidence: Evidence) -> tuple[str, int]:
     """SHA-256 and size of the bytes actually in storage (not what the database says)."""
     digest = hashlib.sha256()
     size = 0
-    with evidence.file.storage.open(evidence.file.name, "rb") as handle:
+    with open_stream(evidence.file.storage, evidence.file.name) as handle:
         while chunk := handle.read(CHUNK):
             digest.update(chunk)
             size += len(chunk)

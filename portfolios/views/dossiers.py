@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -20,6 +20,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts.mail_limits import MailAllowance
 from accounts.models import Role
+from accounts.storage import stored_file_response
 from accounts.tenancy import NotFound, member_required
 from portfolios import evidence_files, reports
 from portfolios.forms.dossiers import DossierStartForm, SectionForm
@@ -232,8 +233,10 @@ def dossier_pdf(request: HttpRequest, org: str, pk: int) -> HttpResponse:
     if not submission.pdf:
         raise NotFound(_("The PDF of this dossier is still being prepared. Try again in a minute."))
     name = f"dossier-{dossier.certification.number}-{dossier.reference_date.isoformat()}.pdf"
-    return FileResponse(submission.pdf.open("rb"), as_attachment=True, filename=name,
-                        content_type="application/pdf")
+    try:
+        return stored_file_response(submission.pdf, filename=name, content_type="application/pdf")
+    except FileNotFoundError as error:
+        raise NotFound(_("The PDF of this dossier is no longer in storage. Ask your administrator.")) from error
 
 
 urlpatterns = [

@@ -22,6 +22,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Role
+from accounts.storage import stored_file_response
 from accounts.tenancy import NotFound, member_required
 from portfolios import evidence_files
 from portfolios.models import Activity, DossierSection, Evidence
@@ -128,14 +129,17 @@ def _list_context(request: HttpRequest, *, activity: Activity | None, section: D
 @never_cache
 @member_required()
 def evidence_download(request: HttpRequest, org: str, pk: int) -> FileResponse:
-    """The file, as an attachment with its detected type, to whoever `evidence_visible_to` allows."""
+    """The file, as an attachment with its detected type, to whoever `evidence_visible_to` allows.
+
+    Streamed from storage through this view, from disk or S3 alike: no stored file ever has a public address.
+    """
     evidence = get_object_or_404(services.evidence_visible_to(request.user, request.organisation), pk=pk)
     try:
-        handle = evidence.file.open("rb")
+        response = stored_file_response(
+            evidence.file, content_type=evidence.content_type,
+            filename=evidence_files.download_name(evidence.original_name, evidence.content_type))
     except FileNotFoundError as error:
         raise NotFound(_("This file is no longer in storage. Upload it again, or ask your administrator.")) from error
-    response = FileResponse(handle, as_attachment=True, content_type=evidence.content_type,
-                            filename=evidence_files.download_name(evidence.original_name, evidence.content_type))
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
