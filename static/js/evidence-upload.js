@@ -53,15 +53,16 @@
     }
 
     function replaceList(html) {
+      // The answer is our own server-rendered (auto-escaped) file list. It is parsed into an inert document
+      // (nothing in it runs or loads there), and only an element with the list's own id replaces the list.
       var target = document.querySelector(form.dataset.list);
       if (!target) {
         return;
       }
-      var holder = document.createElement("div");
-      holder.innerHTML = html;
-      var fresh = holder.firstElementChild;
+      var parsed = new DOMParser().parseFromString(html, "text/html");
+      var fresh = parsed.getElementById(target.id);
       if (fresh) {
-        target.replaceWith(fresh);
+        target.replaceWith(document.adoptNode(fresh));
       }
     }
 
