@@ -35,6 +35,7 @@ from schemes.rules import fields as kinds
 from schemes.rules.definition import Note, SchemeDefinition
 from schemes.services import definition_validate, scheme_version_save
 from tests import factories
+from tests.test_csp import INLINE
 from tests.test_dossiers import PDF_BYTES, _media, complete_noloc, pe_points  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.django_db
@@ -177,6 +178,10 @@ class Pages:
         if not response["Content-Type"].startswith("text/html"):
             self.problems.append(f"{where}: {response['Content-Type']} is not HTML")
         self.html(where, body, shows=shows, text=text)
+        # A page a browser shows also stays inside the Content-Security-Policy (tests/test_csp.py).
+        for pattern, what in INLINE[:3]:  # style attributes, <style>, inline <script>
+            if pattern.search(body):
+                self.problems.append(f"{where}: {what}, which the Content-Security-Policy refuses")
         return body
 
     def get(self, client: Any, where: str, path: str, *, status: int = 200, htmx: bool = False,
