@@ -233,7 +233,9 @@ if not DEBUG:
 #   navbar toggler) as data: SVGs and allauth shows the TOTP QR code as one; data: images cannot run script.
 # - frame-ancestors 'none' is X_FRAME_OPTIONS = "DENY" for browsers that read CSP; form-action and base-uri
 #   keep injected markup from sending a form, or resolving links, anywhere else.
-# Django's debug pages (DEBUG only) turn the policy off for themselves.
+# Django's debug pages (DEBUG only) turn the policy off for themselves. With DEBUG on, django-htmx's helper
+# that shows a failed htmx request's error page in place of the page cannot run that page's inline scripts
+# and styles (the policy refuses them); the error text still shows. Production has no such helper.
 from django.utils.csp import CSP  # noqa: E402 - kept inside this block on purpose
 
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,

@@ -200,6 +200,9 @@ class Pages:
         self.checked.append(where)
         if shows_text and PAYLOAD not in message.body:
             self.problems.append(f"{where}: the scheme text is not in the plain-text body")
+        for part, text in (("subject", message.subject), ("body", message.body)):
+            if entity := re.search(r"&(?:lt|gt|quot|amp|#x27|#39);", text):  # "&lt;" would be shown as it is
+                self.problems.append(f"{where}: HTML-escaped text {entity.group(0)!r} in the plain-text {part}")
         for content, mimetype in getattr(message, "alternatives", []):
             if mimetype == "text/html":
                 self.html(f"{where} (HTML part)", content)
