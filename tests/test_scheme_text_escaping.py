@@ -366,8 +366,6 @@ def test_every_page_shows_poisoned_scheme_text_escaped(client, org_a, ada, alice
         assert Reminder.objects.filter(organisation=org_a).exists()
 
     # Submission: the confirmation e-mail, the submitted dossier, and the PDF's HTML (WeasyPrint prints that).
-    with maintenance():
-        certification.refresh_from_db()
     complete_noloc(client, org_a, noloc)
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
