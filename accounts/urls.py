@@ -8,6 +8,7 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("healthz", views.healthz, name="healthz"),
+    path("brand/<str:colour>.css", views.brand_stylesheet, name="brand_stylesheet"),
 ]
 
 # Pages under /<org>/ (included by config/urls.py after everything else).

@@ -1,5 +1,5 @@
 /*
- * Evidence drop zones: drag-and-drop and a progress bar on top of a plain upload form.
+ * Evidence drop zones: drag-and-drop and a progress bar (<progress>) on top of a plain upload form.
  *
  * Without JavaScript the form works as it is: a real <input type="file" multiple> inside a <label>, and an
  * Upload button that posts the form. With it, files chosen or dropped are sent one at a time with
@@ -19,8 +19,7 @@
   function setup(form) {
     var input = form.querySelector('input[type="file"]');
     var drop = form.querySelector(".evidence-drop");
-    var progress = form.querySelector(".progress");
-    var bar = progress ? progress.querySelector(".progress-bar") : null;
+    var progress = form.querySelector("progress");
     var status = form.querySelector(".evidence-status");
     var button = form.querySelector("[data-upload-button]");
     var maxBytes = parseInt(form.dataset.maxBytes || "0", 10);
@@ -44,24 +43,24 @@
     }
 
     function showProgress(percent) {
-      if (!progress || !bar) {
+      if (!progress) {
         return;
       }
       progress.hidden = false;
-      progress.setAttribute("aria-valuenow", String(percent));
-      bar.style.width = percent + "%";
+      progress.value = percent;
     }
 
     function replaceList(html) {
+      // The answer is our own server-rendered (auto-escaped) file list. It is parsed into an inert document
+      // (nothing in it runs or loads there), and only an element with the list's own id replaces the list.
       var target = document.querySelector(form.dataset.list);
       if (!target) {
         return;
       }
-      var holder = document.createElement("div");
-      holder.innerHTML = html;
-      var fresh = holder.firstElementChild;
+      var parsed = new DOMParser().parseFromString(html, "text/html");
+      var fresh = parsed.getElementById(target.id);
       if (fresh) {
-        target.replaceWith(fresh);
+        target.replaceWith(document.adoptNode(fresh));
       }
     }
 

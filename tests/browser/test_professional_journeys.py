@@ -73,6 +73,7 @@ def test_noloc_recertification_start_to_finish(new_page, media, mailoutbox, tmp_
     expect(page.get_by_text("You can now upload its evidence")).to_be_visible()
     certificate = tmp_path / "certificate.pdf"
     certificate.write_bytes(PDF)
+    expect(page.locator("form[data-evidence-ready]")).to_have_count(1)  # the upload script is ready
     page.locator('input[type="file"]').set_input_files(str(certificate))
     expect(page.locator(".evidence-list")).to_contain_text("certificate.pdf")
 
@@ -110,6 +111,7 @@ def test_noloc_recertification_start_to_finish(new_page, media, mailoutbox, tmp_
     page.goto(dossier_url + "sections/A1/")
     cv = tmp_path / "cv.pdf"
     cv.write_bytes(PDF)
+    expect(page.locator("form[data-evidence-ready]").first).to_be_attached()
     page.locator('input[type="file"]').first.set_input_files(str(cv))
     expect(page.locator(".evidence-list").first).to_contain_text("cv.pdf")
 

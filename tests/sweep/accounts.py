@@ -4,7 +4,7 @@ from accounts.models import Membership
 from tests import factories
 
 PUBLIC = {
-    "home", "healthz", "set_language", "organisation_logo",
+    "home", "healthz", "set_language", "organisation_logo", "brand_stylesheet",
     "account_login", "account_logout", "account_inactive", "account_signup", "account_confirm_login_code",
     "account_email_verification_sent", "account_confirm_email", "account_reset_password",
     "account_reset_password_done", "account_reset_password_from_key", "account_reset_password_from_key_done",
