@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portfolios import reports
-from schemes.rules.definition import StatementRequirement
+from schemes.rules import StatementRequirement
 
 FIELD_PREFIX = "field_"
 

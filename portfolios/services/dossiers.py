@@ -34,7 +34,7 @@ from accounts.services import audit_record
 from portfolios import reports
 from portfolios.models import Certification, Dossier, DossierSection, Evidence, StatementRequest
 from schemes import rules
-from schemes.rules.definition import (
+from schemes.rules import (
     ChoiceRequirement,
     DeclarationRequirement,
     DocumentRequirement,

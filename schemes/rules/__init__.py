@@ -5,7 +5,21 @@ The Django layer calls exactly the names below; docs/rules-engine.md describes t
 
 from .activities import ActivityInput, ActivityPoints, activity_points, check_activity, describe_formula
 from .dates import add_months, add_years
-from .definition import DefinitionError, SchemeDefinition, dump_definition, load_definition
+from .definition import (
+    ChoiceRequirement,
+    DeclarationRequirement,
+    DefinitionError,
+    DocumentRequirement,
+    Offset,
+    PointsSummaryRequirement,
+    QuestionsRequirement,
+    SchemeDefinition,
+    Section,
+    StatementField,
+    StatementRequirement,
+    dump_definition,
+    load_definition,
+)
 from .diff import Change, diff_definitions
 from .engine import (
     ActivityResult,
@@ -32,18 +46,27 @@ __all__ = [
     "CandidateContext",
     "CategoryResult",
     "Change",
+    "ChoiceRequirement",
     "ContextError",
+    "DeclarationRequirement",
     "DefinitionError",
+    "DocumentRequirement",
     "LocalText",
     "Message",
+    "Offset",
     "PayloadError",
     "PeriodResult",
+    "PointsSummaryRequirement",
+    "QuestionsRequirement",
     "Ref",
     "ReminderDue",
     "RenewalStatus",
     "Report",
     "SchemeDefinition",
+    "Section",
     "SectionRequirement",
+    "StatementField",
+    "StatementRequirement",
     "SubCapResult",
     "activity_points",
     "add_months",

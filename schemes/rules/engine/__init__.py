@@ -1,0 +1,35 @@
+"""The rules engine: a scheme definition, a candidate context and activities in; a report out.
+
+Split along its seams: ``context`` (who is evaluated, and when), ``frame`` (periods and cycle),
+``allocation`` (statuses, caps, per-scope totals), ``explanations`` (why points did not count, what is
+missing), ``sections``, ``reminders``, ``report`` (the result and its JSON form) and ``evaluation`` (the
+steps in order). The Django side imports these names from ``schemes.rules``, never from here.
+"""
+
+from .context import ANCHOR_FIELDS, CandidateContext, ContextError
+from .evaluation import evaluate
+from .report import (
+    ActivityResult,
+    CategoryResult,
+    PeriodResult,
+    ReminderDue,
+    RenewalStatus,
+    Report,
+    SectionRequirement,
+    SubCapResult,
+)
+
+__all__ = [
+    "ANCHOR_FIELDS",
+    "ActivityResult",
+    "CandidateContext",
+    "CategoryResult",
+    "ContextError",
+    "PeriodResult",
+    "ReminderDue",
+    "RenewalStatus",
+    "Report",
+    "SectionRequirement",
+    "SubCapResult",
+    "evaluate",
+]
