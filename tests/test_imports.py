@@ -164,7 +164,7 @@ def test_rows_are_matched_and_checked_with_the_persons_schemes(client, org_a, ad
     assert rows[5].messages == ["“webinar” is not an activity type of Noloc Register Jobcoach recertification."]
     assert rows[6].messages == ["date “31-12-2025” is not a date; write it as YYYY-MM-DD (2026-04-30).",
                                 "quantity “many” is not a number.", "Enter a title."]
-    assert "is in the future" in rows[7].messages[0]
+    assert "cannot be in the future" in rows[7].messages[0]
     assert rows[8].messages == ["The column completed does not apply to the type webinar; leave it empty."]
     assert rows[9].status == "ok"
     assert rows[9].points == "1.5"

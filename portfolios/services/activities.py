@@ -17,6 +17,7 @@ from typing import Any
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -331,8 +332,9 @@ def rule_problems(catalogue: TypeCatalogue, candidate: rules.ActivityInput) -> d
     return found
 
 
-def _future_date_error() -> str:
-    return _("The date cannot be in the future. Log an activity once it has taken place.")
+def date_problems(day: dt.date, *, today: dt.date) -> list[str]:
+    """What is wrong with an activity's date (the engine's `check_activity_date`: not in the future), worded."""
+    return [capfirst(reports.say(message, None)) for message in rules.check_activity_date(day, today=today)]
 
 
 def draft_problems(*, catalogue: TypeCatalogue, draft: ActivityDraft, today: dt.date | None = None
@@ -340,8 +342,8 @@ def draft_problems(*, catalogue: TypeCatalogue, draft: ActivityDraft, today: dt.
     """The rule problems of an activity as far as it has been filled in, worded, per form field."""
     today = today or timezone.localdate()
     errors: dict[str, list[str]] = {}
-    if draft.date is not None and draft.date > today:
-        errors["date"] = [_future_date_error()]
+    if draft.date is not None and (texts := date_problems(draft.date, today=today)):
+        errors["date"] = texts
     if catalogue.get(draft.type_code) is not None and draft.quantity is not None:
         candidate = rules.ActivityInput(type=draft.type_code, date=draft.date or today, quantity=draft.quantity,
                                         attributes=dict(draft.attributes), ref=CANDIDATE)
@@ -462,8 +464,8 @@ def activity_preview(*, organisation: Organisation, owner: User, draft: Activity
     if day is None:
         day = as_of
         notes.append(_("Without a date, the preview assumes today."))
-    elif day > as_of:
-        return Preview(problems=(_future_date_error(),))
+    elif texts := date_problems(day, today=as_of):
+        return Preview(problems=tuple(texts))
     candidate = rules.ActivityInput(type=draft.type_code, date=day, quantity=draft.quantity,
                                     attributes=dict(draft.attributes), ref=CANDIDATE)
     problems = [text for texts in rule_problems(catalogue, candidate).values() for text in texts]

@@ -28,6 +28,7 @@ from accounts.models import Membership, Organisation, User
 from accounts.services import audit_record
 from portfolios import csvio, reports
 from portfolios.models import Activity, ActivityImport, Certification
+from portfolios.services.activities import date_problems
 from portfolios.services.certifications import RowResult, row_errors
 from schemes import rules
 
@@ -197,9 +198,8 @@ def _check_row(organisation: Organisation, context: ImportContext, row: csvio.Cs
         day = csvio.parse_date(raw.get("date", ""), "date")
     except ValueError as error:
         result.fail(str(error))
-    if day is not None and day > today:
-        result.fail(_("The date %(date)s is in the future; import activities once they have taken place.")
-                    % {"date": reports.date(day)})
+    for problem in date_problems(day, today=today) if day is not None else ():
+        result.fail(problem)
     try:
         quantity = csvio.parse_decimal(raw.get("quantity", ""), "quantity")
     except ValueError as error:

@@ -3,7 +3,14 @@
 The Django layer calls exactly the names below; docs/rules-engine.md describes the format and semantics.
 """
 
-from .activities import ActivityInput, ActivityPoints, activity_points, check_activity, describe_formula
+from .activities import (
+    ActivityInput,
+    ActivityPoints,
+    activity_points,
+    check_activity,
+    check_activity_date,
+    describe_formula,
+)
 from .dates import add_months, add_years
 from .definition import (
     ChoiceRequirement,
@@ -28,11 +35,17 @@ from .engine import (
     ContextError,
     PeriodResult,
     ReminderDue,
+    ReminderWindow,
     RenewalStatus,
     Report,
     SectionRequirement,
     SubCapResult,
+    anchor_field,
+    dossier_covers,
     evaluate,
+    judged_on,
+    reference_date,
+    reminder_window,
 )
 from .fields import LocalText
 from .messages import Message, Ref, format_date, format_number, gettext_noop, render_message
@@ -60,6 +73,7 @@ __all__ = [
     "QuestionsRequirement",
     "Ref",
     "ReminderDue",
+    "ReminderWindow",
     "RenewalStatus",
     "Report",
     "SchemeDefinition",
@@ -71,16 +85,22 @@ __all__ = [
     "activity_points",
     "add_months",
     "add_years",
+    "anchor_field",
     "check_activity",
+    "check_activity_date",
     "describe_formula",
     "diff_definitions",
+    "dossier_covers",
     "dump_definition",
     "evaluate",
     "evaluate_payload",
     "format_date",
     "format_number",
     "gettext_noop",
+    "judged_on",
     "load_definition",
+    "reference_date",
+    "reminder_window",
     "render_message",
     "shipped_definition",
     "shipped_definitions",

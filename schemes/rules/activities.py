@@ -235,6 +235,24 @@ def check_activity(
     ]
 
 
+def check_activity_date(day: dt.date, *, today: dt.date | None = None) -> list[Message]:
+    """The rules an activity's date must pass when it is logged: with ``today``, not after it (an activity
+    is logged once it has taken place). The engine itself has no clock, so the caller says what today is.
+    """
+    if today is not None and day > today:
+        return [
+            Message(
+                "date-in-future",
+                gettext_noop(
+                    "the date cannot be in the future (%(date)s is after %(today)s); log an activity once it "
+                    "has taken place"
+                ),
+                {"date": day, "today": today},
+            )
+        ]
+    return []
+
+
 def describe_formula(defn: SchemeDefinition, type_code: str) -> Message:
     """How a type earns points, for the activity form (``Points = Half-days × 3``...)."""
     formula = defn.activity_types[type_code].formula

@@ -50,4 +50,7 @@ class Cycle:
             )
         return problems
 
-
+    @property
+    def scope_label(self) -> LocalText | None:
+        """The label of the scope a report's headline refers to: the CPD year (anniversary), else the cycle."""
+        return self.period_label if self.model == "anniversary" else self.cycle_label

@@ -6,8 +6,10 @@ missing), ``sections``, ``reminders``, ``report`` (the result and its JSON form)
 steps in order). The Django side imports these names from ``schemes.rules``, never from here.
 """
 
-from .context import ANCHOR_FIELDS, CandidateContext, ContextError
+from .context import ANCHOR_FIELDS, CandidateContext, ContextError, anchor_field
+from .dossiers import dossier_covers, judged_on, reference_date
 from .evaluation import evaluate
+from .reminders import ReminderWindow, reminder_window
 from .report import (
     ActivityResult,
     CategoryResult,
@@ -27,9 +29,15 @@ __all__ = [
     "ContextError",
     "PeriodResult",
     "ReminderDue",
+    "ReminderWindow",
     "RenewalStatus",
     "Report",
     "SectionRequirement",
     "SubCapResult",
+    "anchor_field",
+    "dossier_covers",
     "evaluate",
+    "judged_on",
+    "reference_date",
+    "reminder_window",
 ]

@@ -60,6 +60,7 @@ def evaluate(
         required_total=headline.required_total,
         deadline=current.end if current is not None else headline.end,
         categories=headline.categories,
+        scope=headline,
         current_period=current.number if current is not None else None,
         periods=periods,
         cycle=cycle,

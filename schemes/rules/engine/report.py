@@ -103,8 +103,8 @@ class ReminderDue:
 
 @FRAME
 class Report:
-    """The whole evaluation. Top-level totals refer to the current scope: the CPD year containing
-    ``as_of`` for anniversary schemes, the cycle for window and fixed-cycle schemes."""
+    """The whole evaluation. Top-level totals refer to the current scope (``scope``): the CPD year
+    containing ``as_of`` for anniversary schemes, the cycle for window and fixed-cycle schemes."""
 
     definition: SchemeDefinition = field(compare=False, repr=False)
     scheme: str
@@ -116,6 +116,7 @@ class Report:
     required_total: Decimal | None
     deadline: dt.date
     categories: tuple[CategoryResult, ...]
+    scope: PeriodResult
     current_period: int | None
     periods: tuple[PeriodResult, ...]
     cycle: PeriodResult | None
@@ -132,6 +133,16 @@ class Report:
 
     def section(self, code: str) -> SectionRequirement:
         return next(item for item in self.sections if item.code == code)
+
+    def counted_activities(self) -> tuple[ActivityResult, ...]:
+        """The activities whose points count in the current scope: those of the current CPD year
+        (anniversary), else of the cycle — what a dossier submitted now rests on."""
+        number = self.scope.number
+        return tuple(
+            result
+            for result in self.activities
+            if result.counted > 0 and (number is None or result.period == number)
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: numbers as JSON numbers, dates ISO, messages as English sentences.
