@@ -86,6 +86,15 @@ def evaluate_certification(certification: Certification, definition: rules.Schem
     return rules.evaluate(definition, candidate, known(definition, activities))
 
 
+def earliest_activity_date(certifications: Iterable[tuple[Certification, rules.SchemeDefinition]],
+                           on: dt.date) -> dt.date:
+    """The earliest date an activity of a person holding these certifications can plausibly have: the most
+    lenient of the engine's bounds (10 years before a certification's first CPD year, window or cycle, and
+    never before 1 January 1970), since one activity log serves all of them."""
+    return min((rules.earliest_activity_date(definition, certification_context(certification, on))
+                for certification, definition in certifications), default=rules.EARLIEST_ACTIVITY_DATE)
+
+
 def dossier_reference_date(certification: Certification, definition: rules.SchemeDefinition, kind: str,
                            today: dt.date) -> dt.date:
     """The date a dossier of `kind` started today is judged on (the engine's `reference_date`; raises

@@ -512,3 +512,54 @@ def test_a_scheme_without_point_rules_adds_no_totals_or_filters(client, org_a, a
     body = client.get(url("activity_list", org_a)).content.decode()
     assert "certificate NL-1" in body
     assert "certificate CMI-1" not in body
+
+
+# --- plausible input only (issue 8, item 5) ------------------------------------------------------------------
+
+def test_an_implausible_quantity_is_refused_naming_the_bound(client, org_a, alice, peoplecert):
+    client.force_login(alice)
+    response = client.post(url("activity_create", org_a), form_data(type_code="reading", quantity="9999999.99",
+                                                                    date="2025-06-01"))
+    body = response.content.decode()
+    assert "The quantity 9999999.99 is more than one activity can plausibly have: at most 1000 Hours" in body
+    assert "9999999.99" in body  # the rejected form keeps the input
+    assert not Activity.objects.filter(organisation=org_a).exists()
+
+
+def test_dates_before_the_earliest_plausible_date_are_refused(client, org_a, alice, peoplecert):
+    """PeopleCert, exam 30 April 2023: CPD year 1 starts on 1 May 2023, so 1 May 2013 is the earliest date."""
+    client.force_login(alice)
+    body = client.post(url("activity_create", org_a), form_data(
+        type_code="mentoring", quantity="2", date="0001-01-01")).content.decode()
+    assert "The date 1 January 0001 is too early: the earliest date accepted is 1 May 2013" in body
+    body = client.post(url("activity_create", org_a), form_data(
+        type_code="mentoring", quantity="2", date="2013-04-30")).content.decode()
+    assert "the earliest date accepted is 1 May 2013" in body
+    assert not Activity.objects.filter(organisation=org_a).exists()
+    response = client.post(url("activity_create", org_a), form_data(type_code="mentoring", quantity="2",
+                                                                    date="2013-05-01"))
+    assert response.status_code == 302  # plausible, though before the CPD years: saved, and counts nothing
+
+
+def test_the_earliest_date_is_the_most_lenient_certifications(org_a, alice, peoplecert, noloc):
+    """Noloc, recertification 1 June 2027: its window starts 1 June 2023, ten years later than 1 June 2013;
+    PeopleCert's bound (1 May 2013) is earlier, and one activity log serves both."""
+    services.activity_create(organisation=org_a, owner=alice, data=services.ActivityData(
+        type_code="course", date=dt.date(2013, 5, 15), quantity=Decimal(4), title="Old course"))
+    with pytest.raises(ValidationError) as refused:
+        services.activity_create(organisation=org_a, owner=alice, data=services.ActivityData(
+            type_code="course", date=dt.date(2013, 4, 30), quantity=Decimal(4), title="Older course"))
+    assert refused.value.message_dict["date"] == [
+        "The date 30 April 2013 is too early: the earliest date accepted is 1 May 2013"]
+
+
+@pytest.mark.parametrize(("language", "text"), [
+    ("nl", "maximaal 1000"),
+    ("nb", "høyst 1000"),
+])
+def test_the_bound_is_worded_in_the_users_language(client, org_a, alice, peoplecert, language, text):
+    client.force_login(alice)
+    with translation.override(language):
+        body = client.post(url("activity_create", org_a), form_data(
+            type_code="reading", quantity="5000", date="2025-06-01"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert text in body

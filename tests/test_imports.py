@@ -224,3 +224,22 @@ def test_import_history_query_count_does_not_grow(client, org_a, ada, django_ass
         page = client.get(url("activity_imports", org_a)).content.decode()
     assert len(one.captured_queries) == len(many.captured_queries)
     assert "Page 1 of 2" in page
+
+
+def test_implausible_quantities_and_dates_are_refused_naming_the_bound(client, org_a, ada, ccmg):
+    """CCMG, cycle from 1 January 2025: the earliest plausible date is 1 January 2015."""
+    text = "\n".join([
+        "email_or_certificate_number,type,date,quantity,title",
+        "CC-1,webinar,2025-04-01,9999999.99,Typo",
+        "CC-1,webinar,0001-01-01,2,Year one",
+        "CC-1,webinar,2014-12-31,2,Too early",
+        "CC-1,webinar,2015-01-01,2,Early but plausible",
+    ])
+    client.force_login(ada)
+    rows = {row.number: row for row in dry_run(client, org_a, text).context["check"].rows}
+    assert rows[2].messages == ["the quantity 9999999.99 is more than one activity can plausibly have: at most 1000 "
+                                "Hours"]
+    assert rows[3].messages == ["The date 1 January 0001 is too early: the earliest date accepted is 1 January 2015"]
+    assert rows[4].messages == ["The date 31 December 2014 is too early: the earliest date accepted is 1 January 2015"]
+    assert rows[5].status == "ok"
+    assert not Activity.objects.filter(organisation=org_a).exists()

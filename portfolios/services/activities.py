@@ -128,7 +128,10 @@ class TypeCatalogue:
     scheme in the form's select, and its labels, unit and attributes come from the first scheme.
     """
 
-    def __init__(self, certifications: Sequence[CertificationRules]) -> None:
+    def __init__(self, certifications: Sequence[CertificationRules], on: dt.date | None = None) -> None:
+        # The earliest date an activity can have (the engine's bound; the most lenient certification's).
+        self.earliest = reports.earliest_activity_date(
+            ((item.certification, item.definition) for item in certifications), on or timezone.localdate())
         self.definitions: list[tuple[str, rules.SchemeDefinition]] = []
         seen: set[str] = set()
         for item in certifications:
@@ -321,7 +324,7 @@ def rule_problems(catalogue: TypeCatalogue, candidate: rules.ActivityInput) -> d
     if info is None:
         return found
     for scheme in info.schemes:
-        for message in rules.check_activity(scheme.definition, candidate):
+        for message in scheme_problems(scheme.definition, candidate):
             text = reports.say(message, scheme.definition)
             if len(info.schemes) > 1:
                 text = _("%(scheme)s: %(problem)s") % {"scheme": scheme.scheme, "problem": text}
@@ -332,9 +335,18 @@ def rule_problems(catalogue: TypeCatalogue, candidate: rules.ActivityInput) -> d
     return found
 
 
-def date_problems(day: dt.date, *, today: dt.date) -> list[str]:
-    """What is wrong with an activity's date (the engine's `check_activity_date`: not in the future), worded."""
-    return [capfirst(reports.say(message, None)) for message in rules.check_activity_date(day, today=today)]
+def scheme_problems(definition: rules.SchemeDefinition, candidate: rules.ActivityInput) -> list[rules.Message]:
+    """The rules an activity breaks under one scheme, leaving out its date: `date_problems` checks that once,
+    for all the person's schemes alike."""
+    return [message for message in rules.check_activity(definition, candidate)
+            if not message.code.startswith("date-")]
+
+
+def date_problems(day: dt.date, *, today: dt.date, earliest: dt.date = rules.EARLIEST_ACTIVITY_DATE) -> list[str]:
+    """What is wrong with an activity's date (the engine's `check_activity_date`: not before `earliest`, not
+    in the future), worded."""
+    return [capfirst(reports.say(message, None))
+            for message in rules.check_activity_date(day, today=today, earliest=earliest)]
 
 
 def draft_problems(*, catalogue: TypeCatalogue, draft: ActivityDraft, today: dt.date | None = None
@@ -342,7 +354,7 @@ def draft_problems(*, catalogue: TypeCatalogue, draft: ActivityDraft, today: dt.
     """The rule problems of an activity as far as it has been filled in, worded, per form field."""
     today = today or timezone.localdate()
     errors: dict[str, list[str]] = {}
-    if draft.date is not None and (texts := date_problems(draft.date, today=today)):
+    if draft.date is not None and (texts := date_problems(draft.date, today=today, earliest=catalogue.earliest)):
         errors["date"] = texts
     if catalogue.get(draft.type_code) is not None and draft.quantity is not None:
         candidate = rules.ActivityInput(type=draft.type_code, date=draft.date or today, quantity=draft.quantity,
@@ -464,7 +476,7 @@ def activity_preview(*, organisation: Organisation, owner: User, draft: Activity
     if day is None:
         day = as_of
         notes.append(_("Without a date, the preview assumes today."))
-    elif texts := date_problems(day, today=as_of):
+    elif texts := date_problems(day, today=as_of, earliest=catalogue.earliest):
         return Preview(problems=tuple(texts))
     candidate = rules.ActivityInput(type=draft.type_code, date=day, quantity=draft.quantity,
                                     attributes=dict(draft.attributes), ref=CANDIDATE)

@@ -28,7 +28,7 @@ from accounts.models import Membership, Organisation, User
 from accounts.services import audit_record
 from portfolios import csvio, reports
 from portfolios.models import Activity, ActivityImport, Certification
-from portfolios.services.activities import date_problems
+from portfolios.services.activities import date_problems, scheme_problems
 from portfolios.services.certifications import RowResult, row_errors
 from schemes import rules
 
@@ -53,6 +53,7 @@ class ImportContext:
     certifications: dict[str, Certification]
     codes_by_holder: dict[int, list[str]]
     definitions: dict[str, rules.SchemeDefinition]
+    earliest_by_holder: dict[int, dt.date]  # the earliest plausible activity date (the engine's bound)
 
     @cached_property
     def attribute_columns(self) -> list[str]:
@@ -75,13 +76,19 @@ def import_context(organisation: Organisation, on: dt.date | None = None) -> Imp
             continue  # a withdrawn certificate no longer says what a person's activities count for
         if certification.scheme_version.code not in codes_by_holder[certification.holder_id]:
             codes_by_holder[certification.holder_id].append(certification.scheme_version.code)
-    versions = reports.versions_in_force(organisation, {c.scheme_version.code for c in certifications},
-                                         on or timezone.localdate())
+    on = on or timezone.localdate()
+    versions = reports.versions_in_force(organisation, {c.scheme_version.code for c in certifications}, on)
+    definitions = {code: version.rules for code, version in versions.items()}
+    held: dict[int, list[tuple[Certification, rules.SchemeDefinition]]] = defaultdict(list)
+    for certification in certifications:
+        if certification.status != Certification.Status.WITHDRAWN and certification.scheme_version.code in definitions:
+            held[certification.holder_id].append((certification, definitions[certification.scheme_version.code]))
     return ImportContext(
         members=members,
         certifications={c.number.lower(): c for c in certifications},
         codes_by_holder=dict(codes_by_holder),
-        definitions={code: version.rules for code, version in versions.items()},
+        definitions=definitions,
+        earliest_by_holder={holder: reports.earliest_activity_date(items, on) for holder, items in held.items()},
     )
 
 
@@ -198,7 +205,9 @@ def _check_row(organisation: Organisation, context: ImportContext, row: csvio.Cs
         day = csvio.parse_date(raw.get("date", ""), "date")
     except ValueError as error:
         result.fail(str(error))
-    for problem in date_problems(day, today=today) if day is not None else ():
+    earliest = context.earliest_by_holder.get(owner.pk, rules.EARLIEST_ACTIVITY_DATE) if owner else (
+        rules.EARLIEST_ACTIVITY_DATE)
+    for problem in date_problems(day, today=today, earliest=earliest) if day is not None else ():
         result.fail(problem)
     try:
         quantity = csvio.parse_decimal(raw.get("quantity", ""), "quantity")
@@ -215,7 +224,7 @@ def _check_row(organisation: Organisation, context: ImportContext, row: csvio.Cs
     if knowing and day is not None and quantity is not None and attributes is not None:
         entry = rules.ActivityInput(type=type_code, date=day, quantity=quantity, attributes=attributes, ref=row.number)
         for definition in knowing:
-            for message in rules.check_activity(definition, entry):
+            for message in scheme_problems(definition, entry):
                 result.fail(reports.say(message, definition))
         points = rules.activity_points(knowing[0], entry).points
         if points is not None:

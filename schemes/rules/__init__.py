@@ -4,6 +4,7 @@ The Django layer calls exactly the names below; docs/rules-engine.md describes t
 """
 
 from .activities import (
+    EARLIEST_ACTIVITY_DATE,
     ActivityInput,
     ActivityPoints,
     activity_points,
@@ -24,6 +25,7 @@ from .definition import (
     Section,
     StatementField,
     StatementRequirement,
+    default_quantity_max,
     dump_definition,
     load_definition,
 )
@@ -42,6 +44,7 @@ from .engine import (
     SubCapResult,
     anchor_field,
     dossier_covers,
+    earliest_activity_date,
     evaluate,
     judged_on,
     reference_date,
@@ -53,6 +56,7 @@ from .payload import PayloadError, evaluate_payload
 from .shipped import shipped_definition, shipped_definitions
 
 __all__ = [
+    "EARLIEST_ACTIVITY_DATE",
     "ActivityInput",
     "ActivityPoints",
     "ActivityResult",
@@ -88,10 +92,12 @@ __all__ = [
     "anchor_field",
     "check_activity",
     "check_activity_date",
+    "default_quantity_max",
     "describe_formula",
     "diff_definitions",
     "dossier_covers",
     "dump_definition",
+    "earliest_activity_date",
     "evaluate",
     "evaluate_payload",
     "format_date",

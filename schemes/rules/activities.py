@@ -24,6 +24,9 @@ from .definition import (
 from .messages import Message, Ref, gettext_noop
 
 COMPLETED = "completed"
+# No activity is dated before this, whatever the candidate (see ``earliest_activity_date`` for the later
+# bound a candidate's own frame gives).
+EARLIEST_ACTIVITY_DATE = dt.date(1970, 1, 1)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -145,8 +148,11 @@ def activity_points(defn: SchemeDefinition, activity: ActivityInput) -> Activity
     return ActivityPoints(points=points, problems=problems)
 
 
-def score(defn: SchemeDefinition, activity: ActivityInput) -> tuple[Decimal | None, tuple[Message, ...]]:
-    """``activity_points`` as a plain tuple: the one implementation the engine also runs per activity."""
+def score(
+    defn: SchemeDefinition, activity: ActivityInput, earliest: dt.date = EARLIEST_ACTIVITY_DATE
+) -> tuple[Decimal | None, tuple[Message, ...]]:
+    """``activity_points`` as a plain tuple: the one implementation the engine also runs per activity
+    (with ``earliest``, the earliest plausible date for the candidate, see ``earliest_activity_date``)."""
     activity_type = defn.activity_types.get(activity.type)
     if activity_type is None:
         return None, (
@@ -160,34 +166,55 @@ def score(defn: SchemeDefinition, activity: ActivityInput) -> tuple[Decimal | No
     day = activity.date
     if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
         problems.append(Message("date-invalid", gettext_noop("the date is missing or not a calendar date")))
+    elif day < earliest:
+        problems.append(_too_early(day, earliest))
     quantity = activity.quantity
+    whole, maximum = defn.index.quantity_limits[activity.type]
+    if not (
+        _is_number(quantity) and 0 < quantity <= maximum and (not whole or quantity == quantity.to_integral_value())
+    ):
+        problems.append(_quantity_problem(activity_type, quantity, whole, maximum))
+        return None, tuple(problems)
     formula = activity_type.formula
-    if not _is_number(quantity):
-        problems.append(Message("quantity-not-number", gettext_noop("the quantity must be a number")))
-        return None, tuple(problems)
-    if quantity <= 0:
-        problems.append(
-            Message(
-                "quantity-not-positive",
-                gettext_noop("the quantity must be more than 0, not %(quantity)s"),
-                {"quantity": quantity},
-            )
-        )
-        return None, tuple(problems)
-    if defn.index.units[formula.unit].whole and quantity != quantity.to_integral_value():
-        problems.append(
-            Message(
-                "quantity-not-whole",
-                gettext_noop("the quantity must be a whole number of %(unit)s, not %(quantity)s"),
-                {"unit": Ref("unit", formula.unit), "quantity": quantity},
-            )
-        )
-        return None, tuple(problems)
     per_candidate = formula.attribute if isinstance(formula, PerYearPlusPerCandidate) else None
     if per_candidate is not None and not _is_count(activity.attributes.get(per_candidate)):
         return None, tuple(problems)  # the attribute check above already says what is wrong with it
     points = formula.points(Decimal(quantity), activity.attributes)
+    problems.extend(_points_problems(defn, points))
+    return points, tuple(problems)
+
+
+def _quantity_problem(activity_type: ActivityType, quantity: Any, whole: bool, maximum: Decimal) -> Message:
+    """Why a quantity is refused: it must be a positive number, whole for a whole unit, and plausible for
+    one activity (at most ``maximum``)."""
+    unit = activity_type.formula.unit
+    if not _is_number(quantity):
+        return Message("quantity-not-number", gettext_noop("the quantity must be a number"))
+    if quantity <= 0:
+        return Message(
+            "quantity-not-positive",
+            gettext_noop("the quantity must be more than 0, not %(quantity)s"),
+            {"quantity": quantity},
+        )
+    if whole and quantity != quantity.to_integral_value():
+        return Message(
+            "quantity-not-whole",
+            gettext_noop("the quantity must be a whole number of %(unit)s, not %(quantity)s"),
+            {"unit": Ref("unit", unit), "quantity": quantity},
+        )
+    return Message(
+        "quantity-implausible",
+        gettext_noop(
+            "the quantity %(quantity)s is more than one activity can plausibly have: at most %(maximum)s %(unit)s"
+        ),
+        {"quantity": quantity, "maximum": maximum, "unit": Ref("unit", unit)},
+    )
+
+
+def _points_problems(defn: SchemeDefinition, points: Decimal) -> list[Message]:
+    """Points below the per-activity minimum, above its maximum, or off the step."""
     rules = defn.points
+    problems = []
     if rules.activity_min is not None and points < rules.activity_min:
         problems.append(
             Message(
@@ -212,19 +239,36 @@ def score(defn: SchemeDefinition, activity: ActivityInput) -> tuple[Decimal | No
                 {"points": points, "step": rules.step},
             )
         )
-    return points, tuple(problems)
+    return problems
+
+
+def _too_early(day: dt.date, earliest: dt.date) -> Message:
+    return Message(
+        "date-too-early",
+        gettext_noop("the date %(date)s is too early: the earliest date accepted is %(earliest)s"),
+        {"date": day, "earliest": earliest},
+    )
 
 
 def check_activity(
-    defn: SchemeDefinition, activity: ActivityInput, index: int | None = None
+    defn: SchemeDefinition,
+    activity: ActivityInput,
+    index: int | None = None,
+    *,
+    today: dt.date | None = None,
+    earliest: dt.date | None = None,
 ) -> list[Message]:
     """The rules one activity breaks; with ``index``, each message names the activity and its type.
 
-    For example ``activity 3 (mentoring): 16 points is above the per-activity maximum of 15``.
+    For example ``activity 3 (mentoring): 16 points is above the per-activity maximum of 15``. The date
+    must not be before ``earliest`` (default: 1 January 1970) nor, when ``today`` is given, after it.
     """
-    problems = activity_points(defn, activity).problems
+    problems = list(score(defn, activity, earliest or EARLIEST_ACTIVITY_DATE)[1])
+    day = activity.date
+    if today is not None and isinstance(day, dt.date) and day > today:
+        problems.append(_in_future(day, today))
     if index is None:
-        return list(problems)
+        return problems
     return [
         Message(
             "activity-problem",
@@ -235,22 +279,28 @@ def check_activity(
     ]
 
 
-def check_activity_date(day: dt.date, *, today: dt.date | None = None) -> list[Message]:
-    """The rules an activity's date must pass when it is logged: with ``today``, not after it (an activity
-    is logged once it has taken place). The engine itself has no clock, so the caller says what today is.
-    """
+def check_activity_date(
+    day: dt.date, *, today: dt.date | None = None, earliest: dt.date = EARLIEST_ACTIVITY_DATE
+) -> list[Message]:
+    """The rules an activity's date must pass when it is logged, whatever its type: not before
+    ``earliest`` (the candidate's, from ``earliest_activity_date``) and, with ``today``, not after it (an
+    activity is logged once it has taken place). The engine itself has no clock: the caller says what
+    today is."""
+    if day < earliest:
+        return [_too_early(day, earliest)]
     if today is not None and day > today:
-        return [
-            Message(
-                "date-in-future",
-                gettext_noop(
-                    "the date cannot be in the future (%(date)s is after %(today)s); log an activity once it "
-                    "has taken place"
-                ),
-                {"date": day, "today": today},
-            )
-        ]
+        return [_in_future(day, today)]
     return []
+
+
+def _in_future(day: dt.date, today: dt.date) -> Message:
+    return Message(
+        "date-in-future",
+        gettext_noop(
+            "the date cannot be in the future (%(date)s is after %(today)s); log an activity once it has taken place"
+        ),
+        {"date": day, "today": today},
+    )
 
 
 def describe_formula(defn: SchemeDefinition, type_code: str) -> Message:

@@ -12,6 +12,7 @@ and returns ``INVALID`` for a value it could not load, so an administrator sees 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
@@ -356,11 +357,23 @@ class OneOf(Kind):
         return {"kind": value.KIND, **dump_object(value)}
 
 
-def spec(kind: Kind, *, default: Any = dataclasses.MISSING, factory: Callable[[], Any] | None = None) -> Any:
-    """Declare a dataclass field's JSON kind; a field with a default may be left out of the JSON."""
+def spec(
+    kind: Kind,
+    *,
+    default: Any = dataclasses.MISSING,
+    factory: Callable[[], Any] | None = None,
+    written_when_set: bool = False,
+) -> Any:
+    """Declare a dataclass field's JSON kind; a field with a default may be left out of the JSON.
+
+    ``written_when_set``: the canonical dump leaves the key out while it has its default. For keys added
+    to the format after versions were saved (a reminder's ``mandatory``, a type's ``quantity_max``):
+    the documents saved before stay canonical, and a diff against them shows no spurious "added" lines.
+    """
+    metadata = {"json": kind, "written_when_set": written_when_set}
     if factory is not None:
-        return dataclasses.field(default_factory=factory, metadata={"json": kind})
-    return dataclasses.field(default=default, metadata={"json": kind})
+        return dataclasses.field(default_factory=factory, metadata=metadata)
+    return dataclasses.field(default=default, metadata=metadata)
 
 
 def json_fields(cls: type) -> list[tuple[str, Kind, bool]]:
@@ -422,10 +435,23 @@ def load_object(
 
 
 def dump_object(obj: Any, omit: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The canonical JSON form of a format dataclass: every field, in declaration order."""
+    """The canonical JSON form of a format dataclass: every field in declaration order, except those
+    written only when set (``spec(..., written_when_set=True)``) while they hold their default."""
     return {
-        name: kind.dump(getattr(obj, name)) for name, kind, _ in json_fields(type(obj)) if name not in omit
+        name: kind.dump(getattr(obj, name))
+        for name, kind, _ in json_fields(type(obj))
+        if name not in omit and not (name in _written_when_set(type(obj)) and getattr(obj, name) == _default(obj, name))
     }
+
+
+@functools.cache
+def _written_when_set(cls: type) -> frozenset[str]:
+    return frozenset(f.name for f in dataclasses.fields(cls) if f.metadata.get("written_when_set"))
+
+
+def _default(obj: Any, name: str) -> Any:
+    found = next(f for f in dataclasses.fields(obj) if f.name == name)
+    return found.default_factory() if found.default_factory is not dataclasses.MISSING else found.default
 
 
 def _show(value: Any) -> str:

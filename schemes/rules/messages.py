@@ -107,7 +107,7 @@ def format_date(value: dt.date, language: str = "en") -> str:
     base = language.split("-")[0]
     month = MONTHS.get(base, MONTHS["en"])[value.month - 1]
     day = f"{value.day}." if base == "nb" else str(value.day)
-    return f"{day} {month} {value.year}"
+    return f"{day} {month} {value.year:04d}"
 
 
 def label_for(defn: SchemeDefinition | None, ref: Ref) -> LocalText | None:

@@ -29,6 +29,7 @@ from .points import (
     QuantityUnit,
     SubCap,
     Totals,
+    default_quantity_max,
 )
 from .scheme import DefinitionError, DefinitionIndex, SchemeDefinition, dump_definition, load_definition
 from .sections import (
@@ -100,6 +101,7 @@ __all__ = [
     "Validity",
     "YearRow",
     "YearTable",
+    "default_quantity_max",
     "dump_definition",
     "load_definition",
 ]

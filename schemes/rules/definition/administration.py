@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Any
 
-from ..fields import Bool, Dec, Enum, Int, ListOf, LocalText, MonthDay, Nullable, Obj, Str, Text, dump_object, key, spec
+from ..fields import Bool, Dec, Enum, Int, ListOf, LocalText, MonthDay, Nullable, Obj, Str, Text, key, spec
 from .common import DOSSIER_KINDS, FRAME, Option
 
 
@@ -47,21 +46,10 @@ class Reminder:
     anchor: str = spec(Enum("period_end", "cycle_end", "recertification_date"))
     condition: str = spec(Enum("not_compliant", "dossier_not_submitted", "always"))
     offsets: tuple[Offset, ...] = spec(ListOf(Obj(Offset)))
-    mandatory: bool = spec(Bool(), default=False)
+    mandatory: bool = spec(Bool(), default=False, written_when_set=True)
 
     def problems(self) -> list[tuple[str, str]]:
         return [] if self.offsets else [("offsets", "A reminder needs at least one offset.")]
-
-
-class ReminderObj(Obj):
-    """A reminder's JSON: ``mandatory`` is written only when true.
-
-    The key came after the first versions were saved: leaving the default out keeps those documents
-    canonical and keeps a diff against them free of a spurious "added" line per reminder.
-    """
-
-    def dump(self, value: Any) -> Any:
-        return dump_object(value, omit=() if value.mandatory else ("mandatory",))
 
 
 @FRAME

@@ -12,6 +12,30 @@ from .common import FRAME, Option, order_problems, unique_problems
 
 ATTRIBUTE_TYPES = ("integer", "decimal", "text", "boolean")
 
+# The most one activity can plausibly have of each quantity unit, when its type sets no ``quantity_max``
+# (docs/rules-engine.md): a quantity above it is a typing or import mistake, not CPD to count.
+QUANTITY_MAX_DEFAULTS = {
+    "hours": Decimal(1000),
+    "hours-studied": Decimal(1000),
+    "teaching-hours": Decimal(1000),
+    "sbu": Decimal(1000),
+    "days": Decimal(365),
+    "half-days": Decimal(365),
+    "meetings": Decimal(365),
+    "activities": Decimal(365),
+    "podcasts": Decimal(365),
+    "books": Decimal(100),
+    "articles": Decimal(100),
+    "years": Decimal(50),
+    "subscription-years": Decimal(50),
+}
+QUANTITY_MAX_OTHER = Decimal(1000)  # a unit code not listed above
+
+
+def default_quantity_max(unit: str) -> Decimal:
+    """The plausible maximum per activity of a quantity unit, for types that set none."""
+    return QUANTITY_MAX_DEFAULTS.get(unit, QUANTITY_MAX_OTHER)
+
 
 @FRAME
 class QuantityUnit:
@@ -151,6 +175,8 @@ class ActivityType:
     label: LocalText = spec(Text())
     description: LocalText | None = spec(Nullable(Text()), default=None)
     formula: Formula = spec(OneOf("formula", *FORMULA_KINDS))
+    # The most one activity of the type can plausibly have (None: the default of its quantity unit).
+    quantity_max: Decimal | None = spec(Nullable(Dec(positive=True)), default=None, written_when_set=True)
     attributes: tuple[Attribute, ...] = spec(ListOf(Obj(Attribute)), default=())
     evidence: Evidence = spec(Obj(Evidence))
     # Points are awarded when the activity is completed (its date is the completion date); an activity
@@ -159,6 +185,11 @@ class ActivityType:
 
     def problems(self) -> list[tuple[str, str]]:
         return unique_problems((attribute.code for attribute in self.attributes), "attributes", "attribute")
+
+    @property
+    def plausible_quantity(self) -> Decimal:
+        """The most one activity of the type can have: its own ``quantity_max``, or its unit's default."""
+        return self.quantity_max if self.quantity_max is not None else default_quantity_max(self.formula.unit)
 
 
 @FRAME

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import field
+from decimal import Decimal
 from typing import Any
 
 from ..fields import (
@@ -29,7 +30,7 @@ from ..fields import (
     key,
     spec,
 )
-from .administration import Fee, Note, ProductSeries, Reminder, ReminderObj, Review, Validity
+from .administration import Fee, Note, ProductSeries, Reminder, Review, Validity
 from .common import FRAME, Option
 from .cycle import Cycle
 from .points import ActivityType, Category, Designation, PointRules, QuantityUnit, SubCap, Totals
@@ -58,6 +59,8 @@ class DefinitionIndex:
     units: Mapping[str, QuantityUnit]
     designations: Mapping[str, Designation]
     sub_caps: Mapping[str, SubCap]
+    # Per activity type: whether its quantity must be whole, and its plausible maximum per activity.
+    quantity_limits: Mapping[str, tuple[bool, Decimal]]
 
 
 @FRAME
@@ -78,7 +81,7 @@ class SchemeDefinition:
     product_series: ProductSeries | None = spec(Nullable(Obj(ProductSeries)), default=None)
     sections: tuple[Section, ...] = spec(ListOf(Obj(Section)), default=())
     review: Review = spec(Obj(Review))
-    reminders: tuple[Reminder, ...] = spec(ListOf(ReminderObj(Reminder)), default=())
+    reminders: tuple[Reminder, ...] = spec(ListOf(Obj(Reminder)), default=())
     validity: Validity | None = spec(Nullable(Obj(Validity)), default=None)
     fees: tuple[Fee, ...] = spec(ListOf(Obj(Fee)), default=())
     norm_documents: tuple[Option, ...] = spec(ListOf(Obj(Option)), default=())
@@ -87,12 +90,17 @@ class SchemeDefinition:
 
     def __post_init__(self) -> None:
         sub_caps = {cap.code: cap for category in self.categories for cap in category.sub_caps}
+        units = {unit.code: unit for unit in self.quantity_units}
         index = DefinitionIndex(
             categories={category.code: category for category in self.categories},
             sub_cap_of_type={name: cap for cap in sub_caps.values() for name in cap.activity_types},
-            units={unit.code: unit for unit in self.quantity_units},
+            units=units,
             designations={designation.code: designation for designation in self.designations},
             sub_caps=sub_caps,
+            quantity_limits={
+                code: (units[kind.formula.unit].whole if kind.formula.unit in units else False, kind.plausible_quantity)
+                for code, kind in self.activity_types.items()
+            },
         )
         object.__setattr__(self, "index", index)
 

@@ -146,8 +146,8 @@ def _member_problem(found: _Parts, name: str, category: str, capped_types: dict[
 
 
 def _activity_type_problems(found: _Parts) -> Errors:
-    """Each type's category and quantity unit exist; whole-thing formulas use whole units; a per-candidate
-    formula has its integer attribute."""
+    """Each type's category and quantity unit exist; whole-thing formulas use whole units, and a whole
+    unit a whole plausible maximum; a per-candidate formula has its integer attribute."""
     problems = []
     for name, activity_type in found.types.items():
         path = f"activity_types.{name}"
@@ -163,6 +163,14 @@ def _activity_type_problems(found: _Parts) -> Errors:
                     f"{path}.formula.unit",
                     f"A {formula.KIND} formula counts whole things, but the unit "
                     f'"{unit.code}" allows fractions.',
+                )
+            )
+        maximum = activity_type.quantity_max
+        if unit is not None and unit.whole and maximum is not None and maximum != maximum.to_integral_value():
+            problems.append(
+                (
+                    f"{path}.quantity_max",
+                    f'The unit "{unit.code}" counts whole things, so its maximum must be a whole number.',
                 )
             )
         if isinstance(formula, PerYearPlusPerCandidate):

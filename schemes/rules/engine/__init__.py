@@ -9,6 +9,7 @@ steps in order). The Django side imports these names from ``schemes.rules``, nev
 from .context import ANCHOR_FIELDS, CandidateContext, ContextError, anchor_field
 from .dossiers import dossier_covers, judged_on, reference_date
 from .evaluation import evaluate
+from .frame import earliest_activity_date
 from .reminders import ReminderWindow, reminder_window
 from .report import (
     ActivityResult,
@@ -36,6 +37,7 @@ __all__ = [
     "SubCapResult",
     "anchor_field",
     "dossier_covers",
+    "earliest_activity_date",
     "evaluate",
     "judged_on",
     "reference_date",

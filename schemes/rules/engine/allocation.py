@@ -106,13 +106,15 @@ def classify(
     """Each activity's points and status, in the canonical order.
 
     Every activity's points come from ``score`` (the function behind ``activity_points``). An activity
-    that breaks a rule is rejected; one dated after ``as_of`` is in the future; one outside the frame is
-    before or after it; one awarded on completion and not completed is incomplete. The rest are eligible.
+    that breaks a rule (a date before the frame's earliest plausible date, too) is rejected; one dated
+    after ``as_of`` is in the future; one outside the frame is before or after it; one awarded on
+    completion and not completed is incomplete. The rest are eligible.
     """
     types = definition.activity_types
+    earliest = frame.earliest
     works = []
     for index, activity in enumerate(activities):
-        points, problems = score(definition, activity)
+        points, problems = score(definition, activity, earliest)
         work = Work(index, activity, points)
         works.append(work)
         if problems:

@@ -6,10 +6,14 @@ import datetime as dt
 from bisect import bisect_left
 from dataclasses import dataclass
 
+from ..activities import EARLIEST_ACTIVITY_DATE
 from ..dates import add_years
 from ..definition import SchemeDefinition
+from .context import CandidateContext, ContextError, anchor_date
 
 ONE_DAY = dt.timedelta(days=1)
+# An activity dated this many years before the candidate's frame starts is implausible, not early CPD.
+YEARS_BEFORE_FRAME = 10
 
 # What became of an activity before the caps: only eligible ones reach them.
 ELIGIBLE = "eligible"
@@ -86,3 +90,20 @@ class Frame:
             return self.cycle
         return self.periods[number - 1]
 
+    @property
+    def earliest(self) -> dt.date:
+        """The earliest plausible activity date: 1 January 1970, or 10 years before the frame starts."""
+        return max(EARLIEST_ACTIVITY_DATE, add_years(self.first_start, -YEARS_BEFORE_FRAME))
+
+
+def earliest_activity_date(defn: SchemeDefinition, context: CandidateContext | None = None) -> dt.date:
+    """The earliest date an activity of the candidate can plausibly have: the later of 1 January 1970 and
+    10 years before the start of the candidate's frame (its first CPD year, its window or its cycle). When
+    the context lacks the date the scheme counts from (or there is none), 1 January 1970."""
+    if context is None:
+        return EARLIEST_ACTIVITY_DATE
+    try:
+        anchor = anchor_date(defn, context)
+    except ContextError:
+        return EARLIEST_ACTIVITY_DATE
+    return Frame(defn, anchor, context.as_of).earliest
