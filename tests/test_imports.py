@@ -243,3 +243,29 @@ def test_implausible_quantities_and_dates_are_refused_naming_the_bound(client, o
     assert rows[4].messages == ["The date 31 December 2014 is too early: the earliest date accepted is 1 January 2015"]
     assert rows[5].status == "ok"
     assert not Activity.objects.filter(organisation=org_a).exists()
+
+
+def test_a_decimal_attribute_is_imported_as_text_and_counts(client, org_a, ada, alice, pat):
+    """Pat's Noloc courses carry a decimal attribute (an administrator's edit): the import stored it as a
+    float, which the engine did not count; now it is stored as the form stores it, and counts."""
+    from tests.test_activities import with_ects
+
+    with_ects(org_a, ada)
+    text = "\n".join(["email_or_certificate_number,type,date,quantity,title,ects",
+                      "pat@example.com,course,2025-04-01,8,A course,\"2,5\"",
+                      "pat@example.com,course,2025-04-02,2,Too small,0.25"])
+    client.force_login(ada)
+    rows = dry_run(client, org_a, text).context["check"].rows
+    assert rows[0].status == "ok"
+    assert rows[1].messages == ["ECTS credits is 0.25, below the minimum of 0.5"]
+    text = "\n".join(text.splitlines()[:2])
+    response = dry_run(client, org_a, text)
+    client.post(url("activity_import", org_a), {"token": response.context["apply"].initial["token"]})
+    activity = Activity.objects.get(organisation=org_a, owner=pat)
+    assert activity.attributes == {"ects": "2.5"}
+    certification = pat.certifications.get()
+    definition = reports.versions_in_force(org_a, {"noloc-register-jobcoach"}, dt.date.today())[
+        "noloc-register-jobcoach"].rules
+    report = reports.evaluate_certification(certification, definition, reports.owner_activities(org_a, pat),
+                                            dt.date(2026, 5, 1))
+    assert report.total_counted == 8

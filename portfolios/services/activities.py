@@ -294,15 +294,10 @@ class ActivityDraft:
 
 
 def _json_attributes(attributes: Mapping[str, Any]) -> dict[str, Any]:
-    """Attributes as JSON values: whole numbers as integers (what the engine reads back), others as text."""
-    stored: dict[str, Any] = {}
-    for name, value in attributes.items():
-        if value is None or value == "":
-            continue
-        if isinstance(value, Decimal):
-            value = int(value) if value == value.to_integral_value() else str(value)
-        stored[name] = value
-    return stored
+    """Attributes as `Activity.attributes` stores them, in the engine's one encoding (`rules.attribute_json`):
+    an integer attribute as a JSON integer, a decimal one as a string in plain notation ("2.5")."""
+    return {name: rules.attribute_json(value) for name, value in attributes.items()
+            if value is not None and value != ""}
 
 
 def _problem_field(message: rules.Message) -> str:

@@ -120,13 +120,6 @@ def import_key(*, organisation_id: int, owner_id: int, type_code: str, date: dt.
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _stored(value: Any) -> Any:
-    """An attribute value as JSON keeps it: whole numbers as integers."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    return value
-
-
 def activities_csv_check(*, organisation: Organisation, table: csvio.CsvTable,
                          context: ImportContext | None = None, today: dt.date | None = None) -> ActivityCheck:
     """Dry run: match each row to a professional and check it with the rules engine; nothing is written."""
@@ -232,7 +225,7 @@ def _check_row(organisation: Organisation, context: ImportContext, row: csvio.Cs
     if not result.ok or owner is None or day is None or quantity is None or attributes is None:
         return None
     result.summary = f"{type_code} · {reports.date(day)} · {raw['title']}"
-    stored = {code: _stored(value) for code, value in attributes.items()}
+    stored = {code: rules.attribute_json(value) for code, value in attributes.items()}
     return Activity(organisation=organisation, owner=owner, type_code=type_code, date=day, quantity=quantity,
                     attributes=stored, title=raw["title"], provider=raw.get("provider", ""),
                     description=raw.get("description", ""),
@@ -264,7 +257,11 @@ def _attributes(context: ImportContext, raw: dict[str, str], type_code: str,
             ok = False
             continue
         try:
-            if kind in ("integer", "decimal"):
+            if kind == "integer":
+                number = csvio.parse_decimal(value, column)
+                # A whole number as an int (the stored encoding); a fraction stays for the engine to refuse.
+                attributes[column] = int(number) if number == number.to_integral_value() else number
+            elif kind == "decimal":
                 attributes[column] = csvio.parse_decimal(value, column)
             elif kind == "boolean":
                 attributes[column] = csvio.parse_bool(value, column)

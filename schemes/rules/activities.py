@@ -14,6 +14,7 @@ from typing import Any
 
 from .definition import (
     ActivityType,
+    Attribute,
     PerHalfDay,
     PerItem,
     PerUnit,
@@ -21,6 +22,7 @@ from .definition import (
     PerYearPlusPerCandidate,
     SchemeDefinition,
 )
+from .fields import DECIMAL_PATTERN
 from .messages import Message, Ref, gettext_noop
 
 COMPLETED = "completed"
@@ -67,6 +69,33 @@ def _is_count(value: Any) -> bool:
     return _is_number(value) and value == int(value) and value >= 0
 
 
+def attribute_number(kind: str, value: Any) -> Decimal | int | None:
+    """An integer or decimal attribute's value as a number, or None when it is not one.
+
+    The one encoding (``Activity.attributes`` stores it, docs/rules-engine.md): an integer attribute is a
+    whole number (a JSON integer); a decimal attribute is a string in plain notation (``"2.5"``, like every
+    decimal of a definition), or in memory a ``Decimal`` (or an ``int``). A float is never a number here:
+    it cannot hold 2.5 hours exactly.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, Decimal):
+        return value if value.is_finite() else None
+    if kind == "decimal" and isinstance(value, str) and DECIMAL_PATTERN.match(value):
+        return Decimal(value)
+    return None
+
+
+def attribute_json(value: Any) -> Any:
+    """An attribute value as ``Activity.attributes`` stores it: a ``Decimal`` (a decimal attribute's) as a
+    string in plain notation, anything else (whole numbers, yes/no, texts) as it is."""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value.is_finite() else str(value)
+    return value
+
+
 def _attribute_problems(activity_type: ActivityType, activity: ActivityInput) -> list[Message]:
     """Required attributes present, of the declared type, inside their bounds (an article's words ≥ 1500)."""
     problems = []
@@ -81,54 +110,9 @@ def _attribute_problems(activity_type: ActivityType, activity: ActivityInput) ->
                     )
                 )
             continue
-        if attribute.type in ("integer", "decimal"):
-            if not _is_number(value):
-                problems.append(
-                    Message(
-                        "attribute-not-number",
-                        gettext_noop("%(attribute)s must be a number"),
-                        {"attribute": name},
-                    )
-                )
-                continue
-            if attribute.type == "integer" and value != int(value):
-                problems.append(
-                    Message(
-                        "attribute-not-whole",
-                        gettext_noop("%(attribute)s must be a whole number, not %(value)s"),
-                        {"attribute": name, "value": value},
-                    )
-                )
-            elif attribute.min is not None and value < attribute.min:
-                problems.append(
-                    Message(
-                        "attribute-below-min",
-                        gettext_noop("%(attribute)s is %(value)s, below the minimum of %(minimum)s"),
-                        {"attribute": name, "value": value, "minimum": attribute.min},
-                    )
-                )
-            elif attribute.max is not None and value > attribute.max:
-                problems.append(
-                    Message(
-                        "attribute-above-max",
-                        gettext_noop("%(attribute)s is %(value)s, above the maximum of %(maximum)s"),
-                        {"attribute": name, "value": value, "maximum": attribute.max},
-                    )
-                )
-        elif attribute.type == "boolean" and not isinstance(value, bool):
-            problems.append(
-                Message(
-                    "attribute-not-boolean",
-                    gettext_noop("%(attribute)s must be yes or no"),
-                    {"attribute": name},
-                )
-            )
-        elif attribute.type == "text" and not isinstance(value, str):
-            problems.append(
-                Message(
-                    "attribute-not-text", gettext_noop("%(attribute)s must be a text"), {"attribute": name}
-                )
-            )
+        problem = _attribute_problem(attribute, name, value)
+        if problem is not None:
+            problems.append(problem)
     if activity_type.awarded_on_completion and not isinstance(activity.attributes.get(COMPLETED, True), bool):
         problems.append(
             Message(
@@ -136,6 +120,46 @@ def _attribute_problems(activity_type: ActivityType, activity: ActivityInput) ->
             )
         )
     return problems
+
+
+def _attribute_problem(attribute: Attribute, name: Ref, value: Any) -> Message | None:
+    """What is wrong with one attribute's value, if anything."""
+    if attribute.type in ("integer", "decimal"):
+        return _number_problem(attribute, name, value)
+    if attribute.type == "boolean" and not isinstance(value, bool):
+        return Message(
+            "attribute-not-boolean", gettext_noop("%(attribute)s must be yes or no"), {"attribute": name}
+        )
+    if attribute.type == "text" and not isinstance(value, str):
+        return Message("attribute-not-text", gettext_noop("%(attribute)s must be a text"), {"attribute": name})
+    return None
+
+
+def _number_problem(attribute: Attribute, name: Ref, value: Any) -> Message | None:
+    number = attribute_number(attribute.type, value)
+    if number is None:
+        return Message(
+            "attribute-not-number", gettext_noop("%(attribute)s must be a number"), {"attribute": name}
+        )
+    if attribute.type == "integer" and number != int(number):
+        return Message(
+            "attribute-not-whole",
+            gettext_noop("%(attribute)s must be a whole number, not %(value)s"),
+            {"attribute": name, "value": number},
+        )
+    if attribute.min is not None and number < attribute.min:
+        return Message(
+            "attribute-below-min",
+            gettext_noop("%(attribute)s is %(value)s, below the minimum of %(minimum)s"),
+            {"attribute": name, "value": number, "minimum": attribute.min},
+        )
+    if attribute.max is not None and number > attribute.max:
+        return Message(
+            "attribute-above-max",
+            gettext_noop("%(attribute)s is %(value)s, above the maximum of %(maximum)s"),
+            {"attribute": name, "value": number, "maximum": attribute.max},
+        )
+    return None
 
 
 def activity_points(defn: SchemeDefinition, activity: ActivityInput) -> ActivityPoints:
