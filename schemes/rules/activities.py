@@ -348,7 +348,8 @@ def describe_formula(defn: SchemeDefinition, type_code: str) -> Message:
                 "attribute": Ref("attribute", formula.attribute, type_code),
             },
         )
-    rate = {PerUnit: "factor", PerItem: "points_per_item", PerYear: "per_year"}[type(formula)]
+    rates: dict[type[Any], str] = {PerUnit: "factor", PerItem: "points_per_item", PerYear: "per_year"}
+    rate = rates[type(formula)]
     return Message(
         "formula-multiply",
         gettext_noop("Points = %(unit)s × %(rate)s"),

@@ -12,14 +12,13 @@ and returns ``INVALID`` for a value it could not load, so an administrator sees 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any
+from typing import Any, dataclass_transform
 
 Errors = list[tuple[str, str]]
 
@@ -335,7 +334,7 @@ class MapOf(Kind):
 class OneOf(Kind):
     """An object whose ``kind`` key picks the dataclass (formula kinds, section requirement kinds)."""
 
-    def __init__(self, noun: str, *classes: type) -> None:
+    def __init__(self, noun: str, *classes: type[Any]) -> None:
         self.noun = noun
         self.classes = {cls.KIND: cls for cls in classes}
 
@@ -374,6 +373,12 @@ def spec(
     if factory is not None:
         return dataclasses.field(default_factory=factory, metadata=metadata)
     return dataclasses.field(default=default, metadata=metadata)
+
+
+@dataclass_transform(frozen_default=True, kw_only_default=True, field_specifiers=(spec, dataclasses.field))
+def frame[T](cls: type[T]) -> type[T]:
+    """A frozen, slotted, keyword-only dataclass: every part of a definition, and of a report."""
+    return dataclasses.dataclass(frozen=True, slots=True, kw_only=True)(cls)
 
 
 def json_fields(cls: type) -> list[tuple[str, Kind, bool]]:
@@ -437,20 +442,19 @@ def load_object(
 def dump_object(obj: Any, omit: tuple[str, ...] = ()) -> dict[str, Any]:
     """The canonical JSON form of a format dataclass: every field in declaration order, except those
     written only when set (``spec(..., written_when_set=True)``) while they hold their default."""
+    unset = {
+        f.name
+        for f in dataclasses.fields(obj)
+        if f.metadata.get("written_when_set") and getattr(obj, f.name) == _default(f)
+    }
     return {
         name: kind.dump(getattr(obj, name))
         for name, kind, _ in json_fields(type(obj))
-        if name not in omit and not (name in _written_when_set(type(obj)) and getattr(obj, name) == _default(obj, name))
+        if name not in omit and name not in unset
     }
 
 
-@functools.cache
-def _written_when_set(cls: type) -> frozenset[str]:
-    return frozenset(f.name for f in dataclasses.fields(cls) if f.metadata.get("written_when_set"))
-
-
-def _default(obj: Any, name: str) -> Any:
-    found = next(f for f in dataclasses.fields(obj) if f.name == name)
+def _default(found: dataclasses.Field[Any]) -> Any:
     return found.default_factory() if found.default_factory is not dataclasses.MISSING else found.default
 
 

@@ -149,7 +149,7 @@ def _context(
     designation = payload.get("designation")
     if designation is not None and not isinstance(designation, str):
         errors.append(f'"designation" must be a code, not {designation!r}.')
-    flags = {}
+    flags: dict[str, Any] = {anchor: anchor_date}
     for name in ("level_changed", "dossier_submitted"):
         flags[name] = payload.get(name, False)
         if not isinstance(flags[name], bool):
@@ -160,6 +160,5 @@ def _context(
         as_of=as_of,
         designation=designation,
         dossier_kind=payload.get("dossier_kind", "recertification"),
-        **{anchor: anchor_date},
         **flags,
     )

@@ -5,17 +5,17 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from ..fields import Bool, Dec, Enum, Int, ListOf, LocalText, MonthDay, Nullable, Obj, Str, Text, key, spec
-from .common import DOSSIER_KINDS, FRAME, Option
+from ..fields import Bool, Dec, Enum, Int, ListOf, LocalText, MonthDay, Nullable, Obj, Str, Text, frame, key, spec
+from .common import DOSSIER_KINDS, Option
 
 
-@FRAME
+@frame
 class CertifyingBody:
     name: str = spec(Str())
     accreditation: str | None = spec(Nullable(Str()), default=None)
 
 
-@FRAME
+@frame
 class Review:
     """How a submitted dossier is reviewed: N independent assessors, oral interview, advice → decision."""
 
@@ -26,14 +26,14 @@ class Review:
     certifying_body: CertifyingBody | None = spec(Nullable(Obj(CertifyingBody)), default=None)
 
 
-@FRAME
+@frame
 class Offset:
     amount: int = spec(Int(0))
     unit: str = spec(Enum("days", "months"))
     direction: str = spec(Enum("before", "after"))
 
 
-@FRAME
+@frame
 class Reminder:
     """Remind at each offset from the anchor date while the condition holds.
 
@@ -52,7 +52,7 @@ class Reminder:
         return [] if self.offsets else [("offsets", "A reminder needs at least one offset.")]
 
 
-@FRAME
+@frame
 class Validity:
     """How long a certificate is valid and how early recertification must be applied for."""
 
@@ -75,7 +75,7 @@ class Validity:
         return []
 
 
-@FRAME
+@frame
 class Fee:
     """A price; ``amount`` includes VAT only when ``vat_included``; ``reference_date`` is a yearly MM-DD."""
 
@@ -89,7 +89,7 @@ class Fee:
     reference_date: str | None = spec(Nullable(MonthDay()), default=None)
 
 
-@FRAME
+@frame
 class ProductSeries:
     """PeopleCert: points are submitted once per product series, renewing every certificate in it."""
 
@@ -97,7 +97,7 @@ class ProductSeries:
     series: tuple[Option, ...] = spec(ListOf(Obj(Option)), default=())
 
 
-@FRAME
+@frame
 class Note:
     """An administrator-facing note on a part of the definition: a source conflict or a chosen default."""
 

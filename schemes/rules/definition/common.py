@@ -4,13 +4,11 @@ checks objects run on themselves (bounds in order, codes used once)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from decimal import Decimal
 
-from ..fields import LocalText, Nullable, Text, code, spec
+from ..fields import LocalText, Nullable, Text, code, frame, spec
 
 DOSSIER_KINDS = ("initial", "recertification")
-FRAME = dataclass(frozen=True, slots=True, kw_only=True)
 Problems = list[tuple[str, str]]
 
 
@@ -35,7 +33,7 @@ def unique_at(codes: Iterable[tuple[int | str, str]], path: str, what: str) -> l
     return problems
 
 
-@FRAME
+@frame
 class Option:
     """A coded, labelled item: a choice option, an evidence item, a question, a norm document..."""
 

@@ -3,8 +3,7 @@ which date of the candidate each model counts from."""
 
 from __future__ import annotations
 
-from ..fields import Enum, Int, LocalText, Nullable, Obj, Text, spec
-from .common import FRAME
+from ..fields import Enum, Int, LocalText, Nullable, Obj, Text, frame, spec
 
 # Which bound scopes and reminder anchors each cycle model has: a window is a single period (the cycle),
 # anniversary years have no enclosing cycle, and a fixed cycle has both yearly periods and the cycle.
@@ -16,7 +15,7 @@ ANCHORS_BY_MODEL = {
 }
 
 
-@FRAME
+@frame
 class Renewal:
     """N consecutive compliant periods extend the certificate's expiry by M years."""
 
@@ -24,7 +23,7 @@ class Renewal:
     extends_by_years: int = spec(Int(1))
 
 
-@FRAME
+@frame
 class Cycle:
     """How time is cut into periods. See docs/rules-engine.md for the exact boundaries of each model."""
 

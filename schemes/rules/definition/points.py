@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from ..fields import Bool, Dec, Enum, ListOf, LocalText, Nullable, Obj, OneOf, Text, code, key, spec
-from .common import FRAME, Option, order_problems, unique_problems
+from ..fields import Bool, Dec, Enum, ListOf, LocalText, Nullable, Obj, OneOf, Text, code, frame, key, spec
+from .common import Option, order_problems, unique_problems
 
 ATTRIBUTE_TYPES = ("integer", "decimal", "text", "boolean")
 
@@ -37,7 +37,7 @@ def default_quantity_max(unit: str) -> Decimal:
     return QUANTITY_MAX_DEFAULTS.get(unit, QUANTITY_MAX_OTHER)
 
 
-@FRAME
+@frame
 class QuantityUnit:
     """What an activity's quantity is measured in (hours, SBU, half-days...); ``whole`` forbids fractions."""
 
@@ -46,7 +46,7 @@ class QuantityUnit:
     whole: bool = spec(Bool())
 
 
-@FRAME
+@frame
 class PointRules:
     """The point unit and the checks every activity's points must pass (rejected, never clamped)."""
 
@@ -64,7 +64,7 @@ class PointRules:
 # --- point formulas: one dataclass per kind, each computing points from quantity and attributes ---------
 
 
-@FRAME
+@frame
 class PerUnit:
     """quantity × factor: hours, SBU, meetings, books read, podcasts, subscription-years."""
 
@@ -76,7 +76,7 @@ class PerUnit:
         return quantity * self.factor
 
 
-@FRAME
+@frame
 class PerItem:
     """A fixed number of points per item (article, book written, lecture); the quantity counts items."""
 
@@ -88,7 +88,7 @@ class PerItem:
         return quantity * self.points_per_item
 
 
-@FRAME
+@frame
 class PerHalfDay:
     """Quantity in half-days: each full day (two half-days) earns ``per_day``, a half left over
     ``per_half_day``."""
@@ -103,7 +103,7 @@ class PerHalfDay:
         return days * self.per_day + half * self.per_half_day
 
 
-@FRAME
+@frame
 class PerYear:
     """Points per year of a role (board member, volunteering); the quantity counts years."""
 
@@ -115,7 +115,7 @@ class PerYear:
         return quantity * self.per_year
 
 
-@FRAME
+@frame
 class PerYearPlusPerCandidate:
     """years × per_year + candidates × per_candidate, the candidates read from an integer attribute."""
 
@@ -135,7 +135,7 @@ FORMULA_KINDS: tuple[type, ...] = (PerUnit, PerItem, PerHalfDay, PerYear, PerYea
 WHOLE_QUANTITY_KINDS = ("per_item", "per_half_day")
 
 
-@FRAME
+@frame
 class Attribute:
     """An extra value an activity of a type carries (``words``, ``candidates``), with optional bounds."""
 
@@ -154,7 +154,7 @@ class Attribute:
         return order_problems(self.min, self.max)
 
 
-@FRAME
+@frame
 class Evidence:
     """The evidence that counts for a type; ``required`` is one of the items, all of them, or none."""
 
@@ -168,7 +168,7 @@ class Evidence:
         return problems
 
 
-@FRAME
+@frame
 class ActivityType:
     code: str = spec(key())
     category: str = spec(key())
@@ -192,7 +192,7 @@ class ActivityType:
         return self.quantity_max if self.quantity_max is not None else default_quantity_max(self.formula.unit)
 
 
-@FRAME
+@frame
 class SubCap:
     """A cap on a group of activity types inside a category (Noloc: reading ≤ 10 inside category 1)."""
 
@@ -202,7 +202,7 @@ class SubCap:
     activity_types: tuple[str, ...] = spec(ListOf(key()))
 
 
-@FRAME
+@frame
 class Category:
     code: str = spec(key())
     label: LocalText = spec(Text())
@@ -216,7 +216,7 @@ class Category:
         return order_problems(self.min, self.max)
 
 
-@FRAME
+@frame
 class Totals:
     """Minimum counted points per yearly period and per cycle (``None``: no such requirement)."""
 
@@ -224,7 +224,7 @@ class Totals:
     cycle_min: Decimal | None = spec(Nullable(Dec()), default=None)
 
 
-@FRAME
+@frame
 class CategoryBound:
     """A designation's own bound on a category; it replaces the category's bound for the same scope."""
 
@@ -239,7 +239,7 @@ class CategoryBound:
         return order_problems(self.min, self.max)
 
 
-@FRAME
+@frame
 class Designation:
     """A designation held within the scheme (CCMG's CCSUP, CCOP...), with its own requirements."""
 

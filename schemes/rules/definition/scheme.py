@@ -26,12 +26,13 @@ from ..fields import (
     Text,
     check_keys,
     dump_object,
+    frame,
     json_fields,
     key,
     spec,
 )
 from .administration import Fee, Note, ProductSeries, Reminder, Review, Validity
-from .common import FRAME, Option
+from .common import Option
 from .cycle import Cycle
 from .points import ActivityType, Category, Designation, PointRules, QuantityUnit, SubCap, Totals
 from .sections import Section
@@ -50,7 +51,7 @@ class DefinitionError(ValueError):
         return f"The scheme definition is not valid ({len(self.errors)} problems):\n{lines}"
 
 
-@FRAME
+@frame
 class DefinitionIndex:
     """Lookups derived from a valid definition, built once so evaluation never searches lists."""
 
@@ -63,7 +64,7 @@ class DefinitionIndex:
     quantity_limits: Mapping[str, tuple[bool, Decimal]]
 
 
-@FRAME
+@frame
 class SchemeDefinition:
     format: int = spec(Int(1))
     code: str = spec(key())

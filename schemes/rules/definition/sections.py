@@ -21,15 +21,16 @@ from ..fields import (
     OneOf,
     Text,
     code,
+    frame,
     key,
     spec,
 )
-from .common import DOSSIER_KINDS, FRAME, Option, unique_problems
+from .common import DOSSIER_KINDS, Option, unique_problems
 
 FIELD_TYPES = ("text", "date", "boolean", "integer")
 
 
-@FRAME
+@frame
 class Exemption:
     """Reference dates from ``start`` to ``end`` (both inclusive) for which a section is exempt."""
 
@@ -42,7 +43,7 @@ class Exemption:
         return []
 
 
-@FRAME
+@frame
 class YearRow:
     """Values in force from ``from_year`` (a calendar year of the reference date) until the next row."""
 
@@ -50,7 +51,7 @@ class YearRow:
     values: Mapping[str, int] = spec(IntMap())
 
 
-@FRAME
+@frame
 class YearTable:
     """Numbers that depend on the calendar year of the recertification date (Noloc A3.1)."""
 
@@ -81,7 +82,7 @@ class YearTable:
         return current
 
 
-@FRAME
+@frame
 class DocumentRequirement:
     """Upload one (or with ``multiple``, several) documents: a CV, eligibility evidence."""
 
@@ -92,7 +93,7 @@ class DocumentRequirement:
     multiple: bool = spec(Bool(), default=False)
 
 
-@FRAME
+@frame
 class StatementField:
     """A field the signer of a statement fills in; a boolean field can require a number of yes answers."""
 
@@ -107,7 +108,7 @@ class StatementField:
         return []
 
 
-@FRAME
+@frame
 class StatementRequirement:
     """Signed statements (verklaringen) with named fields; ``count`` is a number or a year-table column."""
 
@@ -123,7 +124,7 @@ class StatementRequirement:
         return unique_problems((item.code for item in self.fields), "fields", "field")
 
 
-@FRAME
+@frame
 class QuestionsRequirement:
     """Guided text questions; answers must refer to at least ``profile_references_min`` profile parts."""
 
@@ -138,7 +139,7 @@ class QuestionsRequirement:
         return unique_problems((item.code for item in self.questions), "questions", "question")
 
 
-@FRAME
+@frame
 class DeclarationRequirement:
     """Checkboxes the candidate ticks (each timestamped by the dossier)."""
 
@@ -152,7 +153,7 @@ class DeclarationRequirement:
         return unique_problems((item.code for item in self.checkboxes), "checkboxes", "checkbox")
 
 
-@FRAME
+@frame
 class ChoiceRequirement:
     """Pick one option, or with ``multiple`` at least ``min_selected`` options."""
 
@@ -171,7 +172,7 @@ class ChoiceRequirement:
         return problems
 
 
-@FRAME
+@frame
 class PointsSummaryRequirement:
     """The engine's points report (Noloc part B), attached to the dossier as it stands."""
 
@@ -199,7 +200,7 @@ REQUIREMENT_KINDS: tuple[type, ...] = (
 )
 
 
-@FRAME
+@frame
 class Section:
     """A part of the dossier; whether it is required depends on the dossier kind and the reference date."""
 

@@ -83,7 +83,7 @@ def cross_check(parts: dict[str, Any], raw: dict[str, Any], errors: Errors) -> N
         model=cycle.model if cycle not in (None, INVALID) else None,
         units={unit.code: unit for _, unit in valid(parts.get("quantity_units"))},
         categories={category.code: category for _, category in valid(parts.get("categories"))},
-        types=dict(valid(parts.get("activity_types"))),
+        types={str(name): item for name, item in valid(parts.get("activity_types"))},
         declared_units=_declared(raw.get("quantity_units")),
         declared_categories=_declared(raw.get("categories")),
         declared_types=set(activity_types) if isinstance(activity_types, dict) else set(),

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from ..definition import DOSSIER_KINDS, Designation, SchemeDefinition
+from ..fields import frame
 
-FRAME = dataclass(frozen=True, slots=True, kw_only=True)
 # The context date each cycle model counts from.
 ANCHOR_FIELDS = {
     "anniversary": "exam_passed_on",
@@ -28,7 +27,7 @@ class ContextError(ValueError):
         self.field = field
 
 
-@FRAME
+@frame
 class CandidateContext:
     """Who is evaluated, and when.
 

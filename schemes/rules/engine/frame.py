@@ -63,7 +63,10 @@ class Frame:
                 for number in range(1, years + 1)
             ]
             self.cycle = Span(None, anchor, self.periods[-1].end)
-        spans = self.periods or [self.cycle]
+        spans = self.periods
+        if not spans:
+            assert self.cycle is not None  # a window: its cycle is its only scope
+            spans = [self.cycle]
         self.first_start = spans[0].start
         self.last_end = spans[-1].end
         self._ends = [span.end for span in self.periods]

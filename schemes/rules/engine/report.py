@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from decimal import Decimal
 from typing import Any
 
 from ..definition import Offset, SchemeDefinition
+from ..fields import frame
 from ..messages import Message, render_message
 
-FRAME = dataclass(frozen=True, slots=True, kw_only=True)
 
-
-@FRAME
+@frame
 class SubCapResult:
     code: str
     raw: Decimal
@@ -22,7 +21,7 @@ class SubCapResult:
     maximum: Decimal | None
 
 
-@FRAME
+@frame
 class CategoryResult:
     """Points of one category in one scope; ``per`` says whether the period's or the cycle's bounds apply."""
 
@@ -41,7 +40,7 @@ class CategoryResult:
         return self.counted < self.raw
 
 
-@FRAME
+@frame
 class PeriodResult:
     """A yearly period (``number`` 1, 2...) or the cycle (``number`` None); ``end`` is its last day."""
 
@@ -58,7 +57,7 @@ class PeriodResult:
         return next(item for item in self.categories if item.code == code)
 
 
-@FRAME
+@frame
 class ActivityResult:
     """How one input activity fared: its points, how many counted, and why the rest did not."""
 
@@ -72,7 +71,7 @@ class ActivityResult:
     reasons: tuple[Message, ...]
 
 
-@FRAME
+@frame
 class RenewalStatus:
     consecutive_required: int
     consecutive: int
@@ -80,7 +79,7 @@ class RenewalStatus:
     extends_by_years: int
 
 
-@FRAME
+@frame
 class SectionRequirement:
     """What a dossier section asks for on the reference date (``values``: year-table numbers)."""
 
@@ -91,7 +90,7 @@ class SectionRequirement:
     reason: Message | None = None
 
 
-@FRAME
+@frame
 class ReminderDue:
     """A reminder to send now; send it once per (certification, code, anchor_date, send_on)."""
 
@@ -101,7 +100,7 @@ class ReminderDue:
     offset: Offset
 
 
-@FRAME
+@frame
 class Report:
     """The whole evaluation. Top-level totals refer to the current scope (``scope``): the CPD year
     containing ``as_of`` for anniversary schemes, the cycle for window and fixed-cycle schemes."""
