@@ -204,7 +204,32 @@ def score(
     if per_candidate is not None and not _is_count(activity.attributes.get(per_candidate)):
         return None, tuple(problems)  # the attribute check above already says what is wrong with it
     points = formula.points(Decimal(quantity), activity.attributes)
-    problems.extend(_points_problems(defn, points))
+    # Inline rather than a helper: this runs for every activity of every evaluation.
+    rules = defn.points
+    if rules.activity_min is not None and points < rules.activity_min:
+        problems.append(
+            Message(
+                "points-below-min",
+                gettext_noop("%(points)s points is below the per-activity minimum of %(minimum)s"),
+                {"points": points, "minimum": rules.activity_min},
+            )
+        )
+    elif rules.activity_max is not None and points > rules.activity_max:
+        problems.append(
+            Message(
+                "points-above-max",
+                gettext_noop("%(points)s points is above the per-activity maximum of %(maximum)s"),
+                {"points": points, "maximum": rules.activity_max},
+            )
+        )
+    if rules.step is not None and points % rules.step:
+        problems.append(
+            Message(
+                "points-off-step",
+                gettext_noop("%(points)s points is not a multiple of the step of %(step)s"),
+                {"points": points, "step": rules.step},
+            )
+        )
     return points, tuple(problems)
 
 
@@ -233,37 +258,6 @@ def _quantity_problem(activity_type: ActivityType, quantity: Any, whole: bool, m
         ),
         {"quantity": quantity, "maximum": maximum, "unit": Ref("unit", unit)},
     )
-
-
-def _points_problems(defn: SchemeDefinition, points: Decimal) -> list[Message]:
-    """Points below the per-activity minimum, above its maximum, or off the step."""
-    rules = defn.points
-    problems = []
-    if rules.activity_min is not None and points < rules.activity_min:
-        problems.append(
-            Message(
-                "points-below-min",
-                gettext_noop("%(points)s points is below the per-activity minimum of %(minimum)s"),
-                {"points": points, "minimum": rules.activity_min},
-            )
-        )
-    elif rules.activity_max is not None and points > rules.activity_max:
-        problems.append(
-            Message(
-                "points-above-max",
-                gettext_noop("%(points)s points is above the per-activity maximum of %(maximum)s"),
-                {"points": points, "maximum": rules.activity_max},
-            )
-        )
-    if rules.step is not None and points % rules.step:
-        problems.append(
-            Message(
-                "points-off-step",
-                gettext_noop("%(points)s points is not a multiple of the step of %(step)s"),
-                {"points": points, "step": rules.step},
-            )
-        )
-    return problems
 
 
 def _too_early(day: dt.date, earliest: dt.date) -> Message:
