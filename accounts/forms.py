@@ -1,6 +1,11 @@
+import datetime as dt
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, Role, User
@@ -31,7 +36,21 @@ class SignupNamesForm(forms.Form):
         user.save(update_fields=["first_name", "last_name"])
 
 
+BIRTH_EARLIEST = dt.date(1900, 1, 1)
+MINIMUM_AGE = 16
+
+
+def latest_date_of_birth(today: dt.date) -> dt.date:
+    """The latest plausible date of birth: 16 years before today (29 February → 28 February)."""
+    try:
+        return today.replace(year=today.year - MINIMUM_AGE)
+    except ValueError:
+        return today.replace(year=today.year - MINIMUM_AGE, day=28)
+
+
 class ProfileForm(forms.ModelForm):
+    """A person's own details. The date of birth must be plausible: from 1 January 1900 to 16 years ago."""
+
     class Meta:
         model = User
         fields = ["first_name", "last_name", "date_of_birth", "address", "phone", "preferred_language"]
@@ -42,6 +61,20 @@ class ProfileForm(forms.ModelForm):
             "first_name": forms.TextInput(attrs={"autocomplete": "given-name"}),
             "last_name": forms.TextInput(attrs={"autocomplete": "family-name"}),
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        latest = latest_date_of_birth(timezone.localdate())
+        self.fields["date_of_birth"].widget.attrs.update(min=BIRTH_EARLIEST.isoformat(), max=latest.isoformat())
+
+    def clean_date_of_birth(self) -> dt.date | None:
+        born = self.cleaned_data.get("date_of_birth")
+        latest = latest_date_of_birth(timezone.localdate())
+        if born is not None and not BIRTH_EARLIEST <= born <= latest:
+            raise ValidationError(_("Enter a date of birth from %(earliest)s to %(latest)s."), code="implausible",
+                                  params={"earliest": date_format(BIRTH_EARLIEST, "DATE_FORMAT"),
+                                          "latest": date_format(latest, "DATE_FORMAT")})
+        return born
 
 
 class InvitationForm(forms.Form):

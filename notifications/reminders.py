@@ -3,7 +3,7 @@
 **The scan** (`reminder_scan`, run daily by beat through `reminder_scan_task`) works organisation by
 organisation inside its tenant context, with a fixed number of queries whatever the number of
 certifications: the versions in force; the active certifications whose anchor date can make a reminder
-due today (a conservative SQL pre-filter derived from the definitions' offsets, see `anchor_window`);
+due today (a conservative SQL pre-filter: the engine's `reminder_window`, see `certification_filter`);
 their holders' activities; their submitted dossiers; their opt-outs. The rules engine then decides, per
 pre-filtered certification, which reminders are due (`Report.reminders`): nothing here re-implements a
 rule.
@@ -30,7 +30,6 @@ unless the reminder is mandatory — a signed one-click unsubscribe link. The e-
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import logging
 from collections import defaultdict
@@ -57,10 +56,9 @@ from notifications.models import Reminder, ReminderOptOut
 from notifications.outbox import outbox_enqueue_many
 from portfolios import reports
 from portfolios.models import Activity, Certification, Dossier
-from portfolios.rules_inputs import activity_inputs
+from portfolios.rules_inputs import activity_inputs, certification_context
 from schemes import rules
 from schemes.models import SchemeVersion
-from schemes.rules.dates import add_years
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +70,6 @@ CLAIM_BATCH = 1000
 # A claimed reminder still unsent this long after its claim lost its task (the broker lost a message): the
 # next scan queues it again. Harmless if the first task turns up after all: the status guard lets one through.
 REQUEUE_AFTER = dt.timedelta(hours=1)
-ONE_DAY = dt.timedelta(days=1)
 UNSUBSCRIBE_SALT = "notifications.reminder-unsubscribe"
 
 # Why a reminder was not sent (Reminder.note holds the code; the log words it in the reader's language).
@@ -108,80 +105,15 @@ AUDIT_ACTIONS = {
 
 # --- The pre-filter ----------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Window:
-    """The anchor dates (period end, cycle end, recertification date) that can make one of a scheme's
-    reminders due on a day: [start, end], both inclusive."""
-
-    start: dt.date
-    end: dt.date
-
-
-def _longest_days(offset: rules.Offset) -> int:
-    """An offset's longest possible length in days (a month counts as 31)."""
-    return offset.amount * (31 if offset.unit == "months" else 1)
-
-
-def anchor_window(definition: rules.SchemeDefinition, today: dt.date,
-                  catch_up_days: int = CATCH_UP_DAYS) -> Window | None:
-    """The anchor dates worth evaluating today, or None when the scheme has no reminders.
-
-    A "before" offset is due from its day until the anchor date, so its anchor lies in [today, today +
-    the longest offset]; an "after" offset from its day on, so its anchor lies in [today − the longest
-    offset − the catch-up days, today]. The window is the union: wider than needed, never narrower — the
-    engine makes the real decision.
-    """
-    offsets = [offset for reminder in definition.reminders for offset in reminder.offsets]
-    if not offsets:
-        return None
-    before = [_longest_days(o) for o in offsets if o.direction == "before"]
-    after = [_longest_days(o) for o in offsets if o.direction == "after"]
-    start = today - dt.timedelta(days=max(after) + catch_up_days) if after else today
-    end = today + dt.timedelta(days=max(before)) if before else today
-    return Window(start, end)
-
-
-def _days(start: dt.date, end: dt.date) -> Iterator[dt.date]:
-    day = start
-    while day <= end:
-        yield day
-        day += ONE_DAY
-
-
-def month_days(days: Iterable[dt.date]) -> list[int]:
-    """month × 100 + day of every date a yearly anniversary can fall on. 28 February of a year without a
-    29th also stands for 29 February: such anniversaries fall on the 28th."""
-    keys: set[int] = set()
-    for day in days:
-        keys.add(day.month * 100 + day.day)
-        if day.month == 2 and day.day == 28 and not calendar.isleap(day.year):
-            keys.add(229)
-    return sorted(keys)
-
-
-def certification_filter(definition: rules.SchemeDefinition, window: Window) -> Q:
-    """SQL conditions on a certification's dates that keep every certification whose anchor can lie in
-    `window` (the exam's or cycle start's month and day need the annotations `exam_md` / `cycle_md`).
-
-    - window (Noloc, CMI): the recertification date (its anchor; the cycle's end is the day before).
-    - anniversary (PeopleCert): each CPD year ends on an anniversary of the exam.
-    - fixed cycle (CCMG): each year ends the day before an anniversary of the cycle start, the cycle on
-      the last of them; the cycle must still be running somewhere in the window.
-    """
-    model = definition.cycle.model
-    whole_year = (window.end - window.start).days >= 366
-    if model == "window":
-        return Q(recertification_date__gte=window.start, recertification_date__lte=window.end + ONE_DAY)
-    if model == "anniversary":
-        condition = Q(exam_passed_on__isnull=False, exam_passed_on__lte=window.end)
-        if not whole_year:
-            condition &= Q(exam_md__in=month_days(_days(window.start, window.end)))
-        return condition
-    years = definition.cycle.years or 0
-    condition = Q(cycle_start__isnull=False, cycle_start__lte=window.end,
-                  cycle_start__gte=add_years(window.start, -years) - dt.timedelta(days=2))
-    if not whole_year:
-        condition &= Q(cycle_md__in=month_days(_days(window.start + ONE_DAY, window.end + ONE_DAY)))
+def certification_filter(window: rules.ReminderWindow) -> Q:
+    """SQL conditions on a certification's dates that keep every certification the engine's window keeps
+    (a date's month and day need the annotation `<field>_md`, see `due_claims`)."""
+    field = window.field
+    condition = Q(**{f"{field}__isnull": False, f"{field}__lte": window.latest})
+    if window.earliest is not None:
+        condition &= Q(**{f"{field}__gte": window.earliest})
+    if window.month_days is not None:
+        condition &= Q(**{f"{field}_md__in": list(window.month_days)})
     return condition
 
 
@@ -273,17 +205,19 @@ def due_claims(organisation: Organisation, today: dt.date, catch_up_days: int = 
                 .values_list("code", flat=True).distinct())
     versions = reports.versions_in_force(organisation, codes, today)
     conditions = Q()
+    yearly: set[str] = set()  # the date fields whose month and day the conditions compare
     for code, version in versions.items():
-        window = anchor_window(version.rules, today, catch_up_days)
+        window = rules.reminder_window(version.rules, today, since=today - dt.timedelta(days=catch_up_days))
         if window is not None:
-            conditions |= Q(scheme_version__code=code) & certification_filter(version.rules, window)
+            conditions |= Q(scheme_version__code=code) & certification_filter(window)
+            if window.month_days is not None:
+                yearly.add(window.field)
     if not conditions:
         return []
     certifications = (
         Certification.objects.for_organisation(organisation).filter(status=Certification.Status.ACTIVE)
-        .annotate(exam_md=ExtractMonth("exam_passed_on") * 100 + ExtractDay("exam_passed_on"),
-                  cycle_md=ExtractMonth("cycle_start") * 100 + ExtractDay("cycle_start"),
-                  scheme_code=F("scheme_version__code"))
+        .annotate(scheme_code=F("scheme_version__code"),
+                  **{f"{name}_md": ExtractMonth(name) * 100 + ExtractDay(name) for name in sorted(yearly)})
         .filter(conditions))
     holders = certifications.values("holder_id")
     candidates = list(certifications.only(
@@ -326,18 +260,14 @@ def dossier_submitted(certification: Certification, definition: rules.SchemeDefi
                       submitted: dict[int, list[tuple[int, str, str, dt.date]]], today: dt.date) -> bool:
     """The engine's `dossier_submitted` flag: a submitted recertification dossier covers this certificate
     (its own, or with per-series submission one of the holder's for the same series and scheme) for the
-    date at hand — the recertification date itself (window schemes), else a deadline not yet past."""
+    date at hand, as the engine's `dossier_covers` judges it."""
     series = definition.product_series
     per_series = bool(series and series.per_series and certification.product_series)
+    context = certification_context(certification, today)
     for certification_id, product_series, code, reference in submitted.get(certification.holder_id, ()):
         same = certification_id == certification.pk or (
             per_series and code == definition.code and product_series == certification.product_series)
-        if not same:
-            continue
-        if definition.cycle.model == "window":
-            if reference == certification.recertification_date:
-                return True
-        elif reference >= today:
+        if same and rules.dossier_covers(definition, context, reference):
             return True
     return False
 

@@ -63,7 +63,11 @@ class Activity(models.Model):
     date = models.DateField(_("date"))
     quantity = models.DecimalField(_("quantity"), max_digits=9, decimal_places=2,
                                    validators=[MinValueValidator(0)])
-    attributes = models.JSONField(_("details"), default=dict, blank=True)
+    # The one encoding the form, the CSV import and the rules engine share (docs/rules-engine.md).
+    attributes = models.JSONField(_("details"), default=dict, blank=True, help_text=_(
+        "The activity type's extra values by attribute code: an integer attribute as a JSON integer (1500), a "
+        "decimal attribute as a string in plain notation (\"2.5\"), yes or no as true or false, a text as a "
+        "string."))
     title = models.CharField(_("title"), max_length=200)
     provider = models.CharField(_("provider"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)

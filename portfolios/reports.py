@@ -34,8 +34,9 @@ def date(value: dt.date) -> str:
     return formats.date_format(value, "DATE_FORMAT", use_l10n=True)
 
 
-def say(message: rules.Message, definition: rules.SchemeDefinition) -> str:
-    """An engine message as a sentence in the current language."""
+def say(message: rules.Message, definition: rules.SchemeDefinition | None) -> str:
+    """An engine message as a sentence in the current language (`definition` names the codes it refers to;
+    None for a message that refers to none, such as the rules of an activity's date)."""
     language = (translation.get_language() or "en").split("-")[0]
     return rules.render_message(message, definition, language, gettext, number=number, date=date)
 
@@ -73,10 +74,29 @@ def known(definition: rules.SchemeDefinition, activities: Sequence[rules.Activit
 
 
 def evaluate_certification(certification: Certification, definition: rules.SchemeDefinition,
-                           activities: Sequence[rules.ActivityInput], as_of: dt.date | None = None,
-                           **context: Any) -> rules.Report:
+                           activities: Sequence[rules.ActivityInput], as_of: dt.date | None = None, *,
+                           reference_date: dt.date | None = None, **context: Any) -> rules.Report:
     """The engine's report for one certification under `definition` (raises rules.ContextError when the
-    certification lacks the date its scheme counts from)."""
+    certification lacks the date its scheme counts from). With `reference_date`, as a dossier judged on
+    that date sees it (the engine's `judged_on`)."""
     as_of = as_of or timezone.localdate()
-    return rules.evaluate(definition, certification_context(certification, as_of, **context),
-                          known(definition, activities))
+    candidate = certification_context(certification, as_of, **context)
+    if reference_date is not None:
+        candidate = rules.judged_on(definition, candidate, reference_date)
+    return rules.evaluate(definition, candidate, known(definition, activities))
+
+
+def earliest_activity_date(certifications: Iterable[tuple[Certification, rules.SchemeDefinition]],
+                           on: dt.date) -> dt.date:
+    """The earliest date an activity of a person holding these certifications can plausibly have: the most
+    lenient of the engine's bounds (10 years before a certification's first CPD year, window or cycle, and
+    never before 1 January 1970), since one activity log serves all of them."""
+    return min((rules.earliest_activity_date(definition, certification_context(certification, on))
+                for certification, definition in certifications), default=rules.EARLIEST_ACTIVITY_DATE)
+
+
+def dossier_reference_date(certification: Certification, definition: rules.SchemeDefinition, kind: str,
+                           today: dt.date) -> dt.date:
+    """The date a dossier of `kind` started today is judged on (the engine's `reference_date`; raises
+    rules.ContextError when the certification does not fit its scheme)."""
+    return rules.reference_date(definition, certification_context(certification, today, dossier_kind=kind))

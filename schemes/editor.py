@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.utils import translation
+from django.utils import formats, translation
 from django.utils.translation import gettext_lazy as _
+
+from schemes import rules
 
 LANGUAGES = ("en", "nl", "nb")
 NUMBER_KEYS = {
@@ -49,6 +51,7 @@ FIELD_LABELS = {
     "sub_caps": _("sub-cap"), "offsets": _("reminder"), "rows": _("row"), "values": "", "renewal": _("renewal"),
     "exemptions": _("exemption"), "year_table": _("year table"), "category_bounds": _("category bound"),
     "attributes": _("detail"), "evidence": _("evidence"), "items": "",
+    "quantity_max": _("plausible maximum per activity"),
 }
 
 
@@ -60,6 +63,8 @@ class Field:
     label: str
     required: bool = False
     errors: list[str] = field(default_factory=list)
+    placeholder: str = ""  # what an empty field means (a default)
+    hint: str = ""
 
     @property
     def html_id(self) -> str:
@@ -102,7 +107,7 @@ def editable_groups(definition: dict[str, Any]) -> list[Group]:
                                            " · ".join([*trail, language.upper()]), required=language == "en"))
                 return
             for key, child in value.items():
-                if key in ("description", "text", "code", "path"):
+                if key in ("description", "text", "code", "path", "quantity_max"):
                     continue
                 label = str(FIELD_LABELS.get(key, key))
                 child_trail = [*trail, label] if label else trail
@@ -141,11 +146,25 @@ def editable_groups(definition: dict[str, Any]) -> list[Group]:
             for code, item in value.items():
                 title = f"{GROUP_LABELS[top]}: {local_text(item.get('label'), code)}"
                 walk(item, f"{top}.{code}", title, [], None)
+                add(title, _quantity_max_field(definition, code, item))
         elif top == "label":
             walk({"label": value}, "", str(GROUP_LABELS["label"]), [], None)
         else:
             walk(value, top, str(GROUP_LABELS.get(top, top)), [], top)
     return list(groups.values())
+
+
+def _quantity_max_field(definition: dict[str, Any], code: str, item: dict[str, Any]) -> Field:
+    """A type's plausibility bound per activity; empty means the default of its quantity unit (shown)."""
+    formula = item.get("formula")
+    unit = formula.get("unit", "") if isinstance(formula, dict) else ""
+    units = {entry.get("code"): entry for entry in definition.get("quantity_units", []) if isinstance(entry, dict)}
+    default = rules.default_quantity_max(unit)
+    unit_label = local_text(units.get(unit, {}).get("label"), unit)
+    hint = _("Empty: at most %(default)s (%(unit)s), the default for this unit. A larger quantity is refused as "
+             "a mistake.") % {"default": formats.number_format(default, use_l10n=True), "unit": unit_label}
+    return Field(f"activity_types.{code}.quantity_max", "decimal", item.get("quantity_max"),
+                 str(FIELD_LABELS["quantity_max"]), placeholder=format(default, "f"), hint=str(hint))
 
 
 def _is_decimal(text: str) -> bool:

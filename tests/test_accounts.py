@@ -1,10 +1,15 @@
 """Accounts: sign-up, profile, language, MFA errors, unknown organisations, health."""
 
+import datetime as dt
+
 import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal import auth as totp_auth
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 
+from accounts.forms import latest_date_of_birth
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -184,3 +189,48 @@ def test_wrong_totp_code_message_in_dutch(client, alice):
     client.post(reverse("account_login"), {"login": alice.email, "password": factories.PASSWORD})
     response = client.post(reverse("mfa_authenticate"), {"code": "000000"})
     assert "Ongeldige code" in response.content.decode()
+
+
+@pytest.mark.parametrize("born", ["0001-01-01", "1899-12-31", "2030-01-01"])
+def test_an_implausible_date_of_birth_is_refused_naming_the_bounds(client, alice, born):
+    client.force_login(alice)
+    latest = latest_date_of_birth(timezone.localdate())
+    response = client.post(reverse("profile"), {"first_name": "Alice", "last_name": "Liddell",
+                                                "date_of_birth": born, "preferred_language": "en"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert f"Enter a date of birth from 1 January 1900 to {date_format(latest, 'DATE_FORMAT')}." in body
+    alice.refresh_from_db()
+    assert alice.date_of_birth is None
+
+
+def test_the_date_of_birth_bounds_are_inclusive(client, alice):
+    client.force_login(alice)
+    latest = latest_date_of_birth(timezone.localdate())
+    for born in (dt.date(1900, 1, 1), latest):
+        response = client.post(reverse("profile"), {"first_name": "Alice", "last_name": "Liddell",
+                                                    "date_of_birth": born.isoformat(), "preferred_language": "en"})
+        assert response.status_code == 302
+        alice.refresh_from_db()
+        assert alice.date_of_birth == born
+    too_young = (latest + dt.timedelta(days=1)).isoformat()
+    response = client.post(reverse("profile"), {"first_name": "Alice", "last_name": "Liddell",
+                                                "preferred_language": "en", "date_of_birth": too_young})
+    assert response.status_code == 200
+
+
+def test_sixteen_years_before_29_february_is_28_february_when_that_year_has_none():
+    assert latest_date_of_birth(dt.date(2116, 2, 29)) == dt.date(2100, 2, 28)
+    assert latest_date_of_birth(dt.date(2028, 2, 29)) == dt.date(2012, 2, 29)
+    assert latest_date_of_birth(dt.date(2027, 3, 1)) == dt.date(2011, 3, 1)
+
+
+def test_the_date_of_birth_bound_is_worded_in_dutch_and_norwegian(client, alice):
+    client.force_login(alice)
+    for language, text in (("nl", "Vul een geboortedatum in van 1 januari 1900"),
+                           ("nb", "Fyll inn en fødselsdato fra 1. januar 1900")):
+        alice.preferred_language = language
+        alice.save(update_fields=["preferred_language"])
+        response = client.post(reverse("profile"), {"first_name": "Alice", "last_name": "Liddell",
+                                                    "date_of_birth": "0001-01-01", "preferred_language": language})
+        assert text in response.content.decode()

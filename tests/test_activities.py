@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 from decimal import Decimal
 
 import pytest
@@ -512,3 +513,129 @@ def test_a_scheme_without_point_rules_adds_no_totals_or_filters(client, org_a, a
     body = client.get(url("activity_list", org_a)).content.decode()
     assert "certificate NL-1" in body
     assert "certificate CMI-1" not in body
+
+
+# --- plausible input only (issue 8, item 5) ------------------------------------------------------------------
+
+def test_an_implausible_quantity_is_refused_naming_the_bound(client, org_a, alice, peoplecert):
+    client.force_login(alice)
+    response = client.post(url("activity_create", org_a), form_data(type_code="reading", quantity="9999999.99",
+                                                                    date="2025-06-01"))
+    body = response.content.decode()
+    assert "The quantity 9999999.99 is more than one activity can plausibly have: at most 1000 Hours" in body
+    assert "9999999.99" in body  # the rejected form keeps the input
+    assert not Activity.objects.filter(organisation=org_a).exists()
+
+
+def test_dates_before_the_earliest_plausible_date_are_refused(client, org_a, alice, peoplecert):
+    """PeopleCert, exam 30 April 2023: CPD year 1 starts on 1 May 2023, so 1 May 2013 is the earliest date."""
+    client.force_login(alice)
+    body = client.post(url("activity_create", org_a), form_data(
+        type_code="mentoring", quantity="2", date="0001-01-01")).content.decode()
+    assert "The date 1 January 0001 is too early: the earliest date accepted is 1 May 2013" in body
+    body = client.post(url("activity_create", org_a), form_data(
+        type_code="mentoring", quantity="2", date="2013-04-30")).content.decode()
+    assert "the earliest date accepted is 1 May 2013" in body
+    assert not Activity.objects.filter(organisation=org_a).exists()
+    response = client.post(url("activity_create", org_a), form_data(type_code="mentoring", quantity="2",
+                                                                    date="2013-05-01"))
+    assert response.status_code == 302  # plausible, though before the CPD years: saved, and counts nothing
+
+
+def test_the_earliest_date_is_the_most_lenient_certifications(org_a, alice, peoplecert, noloc):
+    """Noloc, recertification 1 June 2027: its window starts 1 June 2023, ten years later than 1 June 2013;
+    PeopleCert's bound (1 May 2013) is earlier, and one activity log serves both."""
+    services.activity_create(organisation=org_a, owner=alice, data=services.ActivityData(
+        type_code="course", date=dt.date(2013, 5, 15), quantity=Decimal(4), title="Old course"))
+    with pytest.raises(ValidationError) as refused:
+        services.activity_create(organisation=org_a, owner=alice, data=services.ActivityData(
+            type_code="course", date=dt.date(2013, 4, 30), quantity=Decimal(4), title="Older course"))
+    assert refused.value.message_dict["date"] == [
+        "The date 30 April 2013 is too early: the earliest date accepted is 1 May 2013"]
+
+
+@pytest.mark.parametrize(("language", "text"), [
+    ("nl", "maximaal 1000"),
+    ("nb", "høyst 1000"),
+])
+def test_the_bound_is_worded_in_the_users_language(client, org_a, alice, peoplecert, language, text):
+    client.force_login(alice)
+    with translation.override(language):
+        body = client.post(url("activity_create", org_a), form_data(
+            type_code="reading", quantity="5000", date="2025-06-01"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert text in body
+
+
+# --- decimal attributes: one encoding for the form, the import and the engine (issue 9, item 7) -------------
+
+ECTS = {"code": "ects", "label": {"en": "ECTS credits", "nl": "ECTS-punten", "nb": "ECTS-poeng"},
+        "type": "decimal", "required": True, "min": "0.5", "max": "60"}
+
+
+def with_ects(org, by):
+    """The organisation's Noloc, edited: courses carry a required decimal attribute (from 2020-01-02)."""
+    from schemes.models import SchemeVersion
+    from schemes.services import scheme_version_save
+
+    with maintenance():
+        latest = SchemeVersion.objects.filter(organisation=org, code="noloc-register-jobcoach").latest("version")
+        data = json.loads(json.dumps(latest.definition))
+        data["activity_types"]["course"]["attributes"] = [ECTS]
+        return scheme_version_save(organisation=org, data=data, effective_from=dt.date(2020, 1, 2), by=by,
+                                   source=SchemeVersion.Source.EDITED)
+
+
+def test_a_decimal_attribute_entered_in_the_form_is_stored_as_text_and_counts(client, org_a, alice, noloc):
+    with_ects(org_a, alice)
+    client.force_login(alice)
+    refused = client.post(url("activity_create", org_a), form_data(attr_ects="0.25"))
+    assert "ECTS credits is 0.25, below the minimum of 0.5" in refused.content.decode()
+    response = client.post(url("activity_create", org_a), form_data(attr_ects="2.5"))
+    assert response.status_code == 302
+    activity = Activity.objects.get(organisation=org_a)
+    assert activity.attributes == {"ects": "2.5"}
+    # Read back from the database both ways, the engine counts it (it counted nothing before: "2.5" was
+    # "not a number").
+    certification = noloc
+    definition = services.certifications_with_rules(organisation=org_a, owner=alice)[0].definition
+    for inputs in (reports.owner_activities(org_a, alice), services_inputs([activity])):
+        report = reports.evaluate_certification(certification, definition, inputs, dt.date(2026, 5, 1))
+        assert report.total_counted == 8
+        assert report.activities[0].reasons == ()
+    # Editing shows the stored number in the user's format, and keeps it when saved again.
+    with translation.override("nl"):
+        page = client.get(url("activity_edit", org_a, pk=activity.pk), HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert 'value="2,5"' in page
+
+
+def services_inputs(activities):
+    from portfolios.rules_inputs import activity_inputs
+
+    return next(iter(activity_inputs(activities).values()))
+
+
+def test_stored_floats_become_text_in_the_migration(org_a, alice, noloc):
+    """The CSV import stored decimal attributes as JSON floats; the data migration turns them into text and
+    gives imported rows their new import key."""
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+
+    from portfolios.services.imports import import_key
+
+    migration = importlib.import_module("portfolios.migrations.0006_decimal_attributes_as_text")
+    with maintenance():
+        imported = factories.activity(org_a, alice, "course", dt.date(2025, 3, 1), 8, title="Imported",
+                                      attributes={"ects": 2.5, "note": "kept"}, import_key="old")
+        typed = factories.activity(org_a, alice, "article", dt.date(2025, 3, 2), 1, attributes={"words": 1500})
+    with connection.schema_editor() as editor:
+        migration.floats_to_text(apps, editor)
+    with maintenance():
+        imported.refresh_from_db()
+        typed.refresh_from_db()
+    assert imported.attributes == {"ects": "2.5", "note": "kept"}
+    assert imported.import_key == import_key(organisation_id=org_a.pk, owner_id=alice.pk, type_code="course",
+                                             date=dt.date(2025, 3, 1), quantity=Decimal(8), title="Imported",
+                                             attributes={"ects": "2.5", "note": "kept"})
+    assert typed.attributes == {"words": 1500}

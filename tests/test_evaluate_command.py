@@ -84,6 +84,18 @@ def test_rule_breaking_activities_are_named(activity, words):
         run({"scheme": "noloc-register-jobcoach", "recertification_date": "2027-01-01", "activities": [activity]})
 
 
+def test_implausible_quantities_and_dates_are_refused_naming_the_bound():
+    payload = {"scheme": "peoplecert-cpd", "exam_passed_on": "2023-04-30", "as_of": "2026-05-15", "activities": [
+        {"type": "reading", "date": "2025-01-10", "quantity": 9999999.99},
+        {"type": "reading", "date": "0001-01-01", "quantity": 2}]}
+    with pytest.raises(CommandError) as error:
+        run(payload)
+    assert "activity 0 (reading): the quantity 9999999.99 is more than one activity can plausibly have: at most " \
+           "1000 Hours" in str(error.value)
+    assert "activity 1 (reading): the date 1 January 0001 is too early: the earliest date accepted is 1 May " \
+           "2013" in str(error.value)
+
+
 def test_invalid_json_and_missing_file(tmp_path):
     broken = tmp_path / "broken.json"
     broken.write_text("{")

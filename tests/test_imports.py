@@ -164,7 +164,7 @@ def test_rows_are_matched_and_checked_with_the_persons_schemes(client, org_a, ad
     assert rows[5].messages == ["“webinar” is not an activity type of Noloc Register Jobcoach recertification."]
     assert rows[6].messages == ["date “31-12-2025” is not a date; write it as YYYY-MM-DD (2026-04-30).",
                                 "quantity “many” is not a number.", "Enter a title."]
-    assert "is in the future" in rows[7].messages[0]
+    assert "cannot be in the future" in rows[7].messages[0]
     assert rows[8].messages == ["The column completed does not apply to the type webinar; leave it empty."]
     assert rows[9].status == "ok"
     assert rows[9].points == "1.5"
@@ -224,3 +224,48 @@ def test_import_history_query_count_does_not_grow(client, org_a, ada, django_ass
         page = client.get(url("activity_imports", org_a)).content.decode()
     assert len(one.captured_queries) == len(many.captured_queries)
     assert "Page 1 of 2" in page
+
+
+def test_implausible_quantities_and_dates_are_refused_naming_the_bound(client, org_a, ada, ccmg):
+    """CCMG, cycle from 1 January 2025: the earliest plausible date is 1 January 2015."""
+    text = "\n".join([
+        "email_or_certificate_number,type,date,quantity,title",
+        "CC-1,webinar,2025-04-01,9999999.99,Typo",
+        "CC-1,webinar,0001-01-01,2,Year one",
+        "CC-1,webinar,2014-12-31,2,Too early",
+        "CC-1,webinar,2015-01-01,2,Early but plausible",
+    ])
+    client.force_login(ada)
+    rows = {row.number: row for row in dry_run(client, org_a, text).context["check"].rows}
+    assert rows[2].messages == ["the quantity 9999999.99 is more than one activity can plausibly have: at most 1000 "
+                                "Hours"]
+    assert rows[3].messages == ["The date 1 January 0001 is too early: the earliest date accepted is 1 January 2015"]
+    assert rows[4].messages == ["The date 31 December 2014 is too early: the earliest date accepted is 1 January 2015"]
+    assert rows[5].status == "ok"
+    assert not Activity.objects.filter(organisation=org_a).exists()
+
+
+def test_a_decimal_attribute_is_imported_as_text_and_counts(client, org_a, ada, alice, pat):
+    """Pat's Noloc courses carry a decimal attribute (an administrator's edit): the import stored it as a
+    float, which the engine did not count; now it is stored as the form stores it, and counts."""
+    from tests.test_activities import with_ects
+
+    with_ects(org_a, ada)
+    text = "\n".join(["email_or_certificate_number,type,date,quantity,title,ects",
+                      "pat@example.com,course,2025-04-01,8,A course,\"2,5\"",
+                      "pat@example.com,course,2025-04-02,2,Too small,0.25"])
+    client.force_login(ada)
+    rows = dry_run(client, org_a, text).context["check"].rows
+    assert rows[0].status == "ok"
+    assert rows[1].messages == ["ECTS credits is 0.25, below the minimum of 0.5"]
+    text = "\n".join(text.splitlines()[:2])
+    response = dry_run(client, org_a, text)
+    client.post(url("activity_import", org_a), {"token": response.context["apply"].initial["token"]})
+    activity = Activity.objects.get(organisation=org_a, owner=pat)
+    assert activity.attributes == {"ects": "2.5"}
+    certification = pat.certifications.get()
+    definition = reports.versions_in_force(org_a, {"noloc-register-jobcoach"}, dt.date.today())[
+        "noloc-register-jobcoach"].rules
+    report = reports.evaluate_certification(certification, definition, reports.owner_activities(org_a, pat),
+                                            dt.date(2026, 5, 1))
+    assert report.total_counted == 8

@@ -117,6 +117,29 @@ def test_bad_values_are_refused_on_their_field_and_nothing_is_saved(client, org_
     assert SchemeVersion.objects.filter(organisation=org_a, code=NOLOC).count() == 1
 
 
+def test_a_types_plausible_maximum_is_shown_with_its_default_and_edited(client, org_a, ada, noloc_a):
+    client.force_login(ada)
+    page = client.get(url("scheme_edit", org_a, code=NOLOC)).content.decode()
+    assert 'name="activity_types.book-read.quantity_max"' in page
+    assert "Empty: at most 100 (Books), the default for this unit." in page
+    assert 'placeholder="1000"' in page  # a course in SBU
+    # Saving the form unchanged changes nothing: the empty bounds are not written.
+    unchanged = client.post(url("scheme_edit", org_a, code=NOLOC), _form_data(
+        noloc_a.definition, effective_from="2027-01-01", action="preview"))
+    assert unchanged.context["changes"] == []
+    refused = client.post(url("scheme_edit", org_a, code=NOLOC), _form_data(noloc_a.definition, **{
+        "activity_types.course.quantity_max": "0", "effective_from": "2027-01-01", "action": "save"}))
+    assert refused.status_code == 422
+    assert "Must be more than 0." in refused.content.decode()
+    saved = client.post(url("scheme_edit", org_a, code=NOLOC), _form_data(noloc_a.definition, **{
+        "activity_types.course.quantity_max": "40", "effective_from": "2027-01-01", "action": "save"}))
+    assert saved.status_code == 302
+    v2 = SchemeVersion.objects.get(organisation=org_a, code=NOLOC, version=2)
+    assert v2.definition["activity_types"]["course"]["quantity_max"] == "40"
+    assert "quantity_max" not in v2.definition["activity_types"]["book-read"]
+    assert v2.rules.activity_types["course"].plausible_quantity == 40
+
+
 def test_effective_date_before_the_latest_version_is_refused(client, org_a, ada, noloc_a):
     client.force_login(ada)
     form = _form_data(noloc_a.definition, effective_from="2025-06-01", action="save")

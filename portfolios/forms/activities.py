@@ -22,6 +22,7 @@ from portfolios.services.activities import (
     TypeCatalogue,
     TypeInfo,
 )
+from schemes import rules
 
 ATTRIBUTE_PREFIX = "attr_"
 COMMON_FIELDS = ["date", "title", "provider", "description", "reflection"]
@@ -79,6 +80,11 @@ class ActivityForm(forms.Form):
             self.attribute_names.append(name)
             if attribute.code == COMPLETED:
                 self.fields[name].initial = True
+            stored = self.initial.get(name)
+            if attribute.type == "decimal" and isinstance(stored, str):
+                # Stored as a string in plain notation ("2.5"): shown as a number, in the user's format.
+                number = rules.attribute_number("decimal", stored)
+                self.initial[name] = stored if number is None else number
         if info.awarded_on_completion and ATTRIBUTE_PREFIX + COMPLETED not in self.fields:
             self.fields[ATTRIBUTE_PREFIX + COMPLETED] = forms.BooleanField(label=_("Completed"), required=False,
                                                                            initial=True)

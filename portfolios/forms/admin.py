@@ -29,7 +29,7 @@ class SchemeChoiceForm(forms.Form):
 
 
 class CertificationForm(forms.Form):
-    """A certification's fields; only those the scheme uses are kept (its cycle model's date, designation,
+    """A certification's fields; only those the scheme uses are kept (the date it counts from, designation,
     product series, membership), and those the scheme needs are required."""
 
     holder = forms.EmailField(label=_("Holder's e-mail address"),

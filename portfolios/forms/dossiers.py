@@ -13,7 +13,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from portfolios import reports
-from schemes.rules.definition import ChoiceRequirement, DeclarationRequirement, QuestionsRequirement, Section
+from schemes.rules import ChoiceRequirement, DeclarationRequirement, QuestionsRequirement, Section
 
 SEPARATOR = "__"
 

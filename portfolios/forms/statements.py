@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from portfolios import reports
-from schemes.rules.definition import StatementRequirement
+from schemes.rules import StatementRequirement
 
 FIELD_PREFIX = "field_"
 

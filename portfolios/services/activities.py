@@ -17,6 +17,7 @@ from typing import Any
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -127,7 +128,10 @@ class TypeCatalogue:
     scheme in the form's select, and its labels, unit and attributes come from the first scheme.
     """
 
-    def __init__(self, certifications: Sequence[CertificationRules]) -> None:
+    def __init__(self, certifications: Sequence[CertificationRules], on: dt.date | None = None) -> None:
+        # The earliest date an activity can have (the engine's bound; the most lenient certification's).
+        self.earliest = reports.earliest_activity_date(
+            ((item.certification, item.definition) for item in certifications), on or timezone.localdate())
         self.definitions: list[tuple[str, rules.SchemeDefinition]] = []
         seen: set[str] = set()
         for item in certifications:
@@ -290,15 +294,10 @@ class ActivityDraft:
 
 
 def _json_attributes(attributes: Mapping[str, Any]) -> dict[str, Any]:
-    """Attributes as JSON values: whole numbers as integers (what the engine reads back), others as text."""
-    stored: dict[str, Any] = {}
-    for name, value in attributes.items():
-        if value is None or value == "":
-            continue
-        if isinstance(value, Decimal):
-            value = int(value) if value == value.to_integral_value() else str(value)
-        stored[name] = value
-    return stored
+    """Attributes as `Activity.attributes` stores them, in the engine's one encoding (`rules.attribute_json`):
+    an integer attribute as a JSON integer, a decimal one as a string in plain notation ("2.5")."""
+    return {name: rules.attribute_json(value) for name, value in attributes.items()
+            if value is not None and value != ""}
 
 
 def _problem_field(message: rules.Message) -> str:
@@ -320,7 +319,7 @@ def rule_problems(catalogue: TypeCatalogue, candidate: rules.ActivityInput) -> d
     if info is None:
         return found
     for scheme in info.schemes:
-        for message in rules.check_activity(scheme.definition, candidate):
+        for message in scheme_problems(scheme.definition, candidate):
             text = reports.say(message, scheme.definition)
             if len(info.schemes) > 1:
                 text = _("%(scheme)s: %(problem)s") % {"scheme": scheme.scheme, "problem": text}
@@ -331,8 +330,18 @@ def rule_problems(catalogue: TypeCatalogue, candidate: rules.ActivityInput) -> d
     return found
 
 
-def _future_date_error() -> str:
-    return _("The date cannot be in the future. Log an activity once it has taken place.")
+def scheme_problems(definition: rules.SchemeDefinition, candidate: rules.ActivityInput) -> list[rules.Message]:
+    """The rules an activity breaks under one scheme, leaving out its date: `date_problems` checks that once,
+    for all the person's schemes alike."""
+    return [message for message in rules.check_activity(definition, candidate)
+            if not message.code.startswith("date-")]
+
+
+def date_problems(day: dt.date, *, today: dt.date, earliest: dt.date = rules.EARLIEST_ACTIVITY_DATE) -> list[str]:
+    """What is wrong with an activity's date (the engine's `check_activity_date`: not before `earliest`, not
+    in the future), worded."""
+    return [capfirst(reports.say(message, None))
+            for message in rules.check_activity_date(day, today=today, earliest=earliest)]
 
 
 def draft_problems(*, catalogue: TypeCatalogue, draft: ActivityDraft, today: dt.date | None = None
@@ -340,8 +349,8 @@ def draft_problems(*, catalogue: TypeCatalogue, draft: ActivityDraft, today: dt.
     """The rule problems of an activity as far as it has been filled in, worded, per form field."""
     today = today or timezone.localdate()
     errors: dict[str, list[str]] = {}
-    if draft.date is not None and draft.date > today:
-        errors["date"] = [_future_date_error()]
+    if draft.date is not None and (texts := date_problems(draft.date, today=today, earliest=catalogue.earliest)):
+        errors["date"] = texts
     if catalogue.get(draft.type_code) is not None and draft.quantity is not None:
         candidate = rules.ActivityInput(type=draft.type_code, date=draft.date or today, quantity=draft.quantity,
                                         attributes=dict(draft.attributes), ref=CANDIDATE)
@@ -462,8 +471,8 @@ def activity_preview(*, organisation: Organisation, owner: User, draft: Activity
     if day is None:
         day = as_of
         notes.append(_("Without a date, the preview assumes today."))
-    elif day > as_of:
-        return Preview(problems=(_future_date_error(),))
+    elif texts := date_problems(day, today=as_of, earliest=catalogue.earliest):
+        return Preview(problems=tuple(texts))
     candidate = rules.ActivityInput(type=draft.type_code, date=day, quantity=draft.quantity,
                                     attributes=dict(draft.attributes), ref=CANDIDATE)
     problems = [text for texts in rule_problems(catalogue, candidate).values() for text in texts]

@@ -40,8 +40,6 @@ AUDIT_ACTIONS = {
                              gettext_lazy("Created %(count)s certifications from the file %(file)s")),
 }
 
-# The date each cycle model counts from (the form asks only for this one).
-ANCHOR_FIELD = {"anniversary": "exam_passed_on", "window": "recertification_date", "fixed_cycle": "cycle_start"}
 EDITABLE_FIELDS = ("number", "issued_on", "exam_passed_on", "recertification_date", "cycle_start", "expires_on",
                    "product_series", "designation", "membership_valid_until")
 DATE_FIELDS = ("issued_on", "exam_passed_on", "recertification_date", "cycle_start", "expires_on",
@@ -80,8 +78,7 @@ def scheme_labels(organisation: Organisation) -> dict[str, str]:
 class SchemeFields:
     """Which certification fields a scheme uses, and the choices it offers."""
 
-    anchor: str
-    model: str
+    anchor: str  # the date the scheme counts from (the engine's `anchor_field`); the form asks only for this one
     series: tuple[tuple[str, str], ...]
     series_required: bool
     designations: tuple[tuple[str, str], ...]
@@ -104,8 +101,7 @@ class SchemeFields:
 def scheme_fields(definition: rules.SchemeDefinition) -> SchemeFields:
     series = definition.product_series
     return SchemeFields(
-        anchor=ANCHOR_FIELD[definition.cycle.model],
-        model=definition.cycle.model,
+        anchor=rules.anchor_field(definition),
         series=tuple((option.code, reports.label(option.label, option.code)) for option in series.series)
         if series else (),
         series_required=bool(series and series.per_series and series.series),
@@ -117,15 +113,16 @@ def scheme_fields(definition: rules.SchemeDefinition) -> SchemeFields:
 def anchor_missing_message(definition: rules.SchemeDefinition) -> str:
     """What to enter when a certification lacks the date its scheme counts from."""
     name = reports.label(definition.label, definition.code)
-    model = definition.cycle.model
-    if model == "anniversary":
+    anchor = rules.anchor_field(definition)
+    if anchor == "exam_passed_on":
         return _("Enter the date the exam was passed: %(scheme)s counts its CPD years from it.") % {"scheme": name}
-    if model == "window":
+    if anchor == "recertification_date":
         return _("Enter the recertification date: %(scheme)s counts the points of the %(years)s years before it.") % {
             "scheme": name, "years": definition.cycle.years}
     return _("Enter the date the cycle starts: %(scheme)s counts its cycles from it.") % {"scheme": name}
 
 
+# The dates a scheme can count from (CandidateContext's anchor fields), as a sentence names them.
 FIELD_NAMES = {
     "exam_passed_on": gettext_lazy("exam date"),
     "recertification_date": gettext_lazy("recertification date"),
@@ -157,7 +154,7 @@ def certification_problems(*, definition: rules.SchemeDefinition, values: Mappin
                         "needs its own number.") % {"number": number})
     if not values.get(fields.anchor):
         add(fields.anchor, anchor_missing_message(definition))
-    for other in ANCHOR_FIELD.values():
+    for other in FIELD_NAMES:
         if other != fields.anchor and values.get(other):
             add(other, _("%(scheme)s does not use the %(field)s; leave it empty.")
                 % {"scheme": scheme, "field": FIELD_NAMES[other]})
@@ -516,7 +513,7 @@ def _active_certifications(organisation: Organisation, scheme: str, query: str) 
 def _context_problem(certification: Certification, definition: rules.SchemeDefinition) -> str:
     values = {name: getattr(certification, name) for name in EDITABLE_FIELDS}
     problems = certification_problems(definition=definition, values=values, number_taken=lambda _number: False)
-    for name in (ANCHOR_FIELD[definition.cycle.model], "designation"):
+    for name in (rules.anchor_field(definition), "designation"):
         if name in problems:
             return problems[name][0]
     return _("This certification lacks what its scheme needs to count points; check its dates and designation.")

@@ -17,7 +17,6 @@ Documents are `Evidence` rows (section + requirement code) and statements are `S
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -34,7 +33,7 @@ from accounts.services import audit_record
 from portfolios import reports
 from portfolios.models import Certification, Dossier, DossierSection, Evidence, StatementRequest
 from schemes import rules
-from schemes.rules.definition import (
+from schemes.rules import (
     ChoiceRequirement,
     DeclarationRequirement,
     DocumentRequirement,
@@ -108,25 +107,17 @@ def kinds_offered(definition: rules.SchemeDefinition) -> list[str]:
 
 def _reference_date(certification: Certification, definition: rules.SchemeDefinition, kind: str,
                     today: dt.date) -> dt.date:
-    """The date the dossier's requirements are judged on: the recertification date (window schemes), the
-    current CPD year's deadline (anniversary) or the cycle's end (fixed cycle); today for an initial one."""
-    if kind == "initial":
-        return today
-    model = definition.cycle.model
-    if model == "window":
-        if certification.recertification_date is None:
-            raise ValidationError(_("Certificate %(number)s has no recertification date yet. Ask your "
-                                    "organisation to add it.") % {"number": certification.number}, code="no_date")
-        return certification.recertification_date
+    """The date the dossier's requirements are judged on (the engine decides: the recertification date, the
+    current CPD year's deadline or the cycle's end; today for an initial one)."""
     try:
-        report = reports.evaluate_certification(certification, definition, [], today)
+        return reports.dossier_reference_date(certification, definition, kind, today)
     except rules.ContextError as error:
+        if error.field == "recertification_date":
+            raise ValidationError(_("Certificate %(number)s has no recertification date yet. Ask your "
+                                    "organisation to add it.") % {"number": certification.number},
+                                  code="no_date") from error
         raise ValidationError(_("Certificate %(number)s lacks a date its scheme counts from: %(error)s")
                               % {"number": certification.number, "error": error}, code="no_date") from error
-    if model == "anniversary":
-        return report.deadline
-    assert report.cycle is not None
-    return report.cycle.end
 
 
 def covered_certifications(dossier: Dossier) -> list[Certification]:
@@ -285,17 +276,12 @@ def level_changed(definition: rules.SchemeDefinition, rows: dict[str, DossierSec
 
 def dossier_report(dossier: Dossier, definition: rules.SchemeDefinition, activities: list[rules.ActivityInput],
                    *, level_changed: bool = False, today: dt.date | None = None) -> rules.Report:
-    """The engine's report for the dossier: as of min(today, reference date), sections for its kind.
-
-    Window schemes are judged on the dossier's own reference date, so a later change to the certificate's
-    recertification date does not move the goalposts of a dossier already under way.
+    """The engine's report for the dossier, judged on its own reference date (the engine's `judged_on`:
+    as of min(today, reference date), and for window schemes the window before that date, so a later change
+    to the certificate's recertification date does not move the goalposts of a dossier already under way).
     """
-    today = today or timezone.localdate()
-    certification = dossier.certification
-    if definition.cycle.model == "window":
-        certification = copy.copy(certification)
-        certification.recertification_date = dossier.reference_date
-    return reports.evaluate_certification(certification, definition, activities, min(today, dossier.reference_date),
+    return reports.evaluate_certification(dossier.certification, definition, activities,
+                                          today or timezone.localdate(), reference_date=dossier.reference_date,
                                           dossier_kind=dossier.kind, level_changed=level_changed)
 
 
@@ -540,17 +526,12 @@ def _requirement_state(requirement: Any, data: dict[str, Any], statements: list[
 
 
 def points_summary(report: rules.Report, definition: rules.SchemeDefinition) -> PointsSummary:
-    """The report's current scope (the CPD year for anniversary schemes, else the cycle) in words."""
+    """The report's current scope (the engine's `scope`: the CPD year or the cycle) in words."""
     labels = {category.code: category.label for category in definition.categories}
-    if definition.cycle.model == "anniversary":
-        scope = reports.label(definition.cycle.period_label)
-        current = next((p for p in report.periods if p.number == report.current_period), None)
-    else:
-        scope = reports.label(definition.cycle.cycle_label)
-        current = report.cycle
+    scope = report.scope
     return PointsSummary(
-        unit=reports.label(definition.points.label_plural), scope=scope,
-        start=current.start if current else None, end=current.end if current else report.deadline,
+        unit=reports.label(definition.points.label_plural), scope=reports.label(definition.cycle.scope_label),
+        start=scope.start, end=scope.end,
         counted=report.total_counted, required=report.required_total, compliant=report.compliant,
         categories=[CategoryLine(reports.label(labels.get(c.code), c.code), c.raw, c.counted, c.minimum, c.maximum,
                                  c.missing) for c in report.categories],
@@ -635,8 +616,7 @@ def dossier_checklist(dossier: Dossier, *, today: dt.date | None = None) -> Chec
 
 def _synthetic_points_section(definition: rules.SchemeDefinition, points: PointsSummary | None) -> SectionState:
     """A points checklist item for schemes whose definition has point rules but no points-summary section."""
-    scope = reports.label(definition.cycle.period_label if definition.cycle.model == "anniversary"
-                          else definition.cycle.cycle_label)
+    scope = reports.label(definition.cycle.scope_label)
     unit = reports.label(definition.points.label_plural)
     label = _("%(unit)s for the %(scope)s") % {"unit": unit[:1].upper() + unit[1:], "scope": scope}
     spec = PointsSummaryRequirement(code=POINTS_SECTION, label=rules.LocalText({"en": label}))

@@ -28,6 +28,7 @@ from accounts.models import Membership, Organisation, User
 from accounts.services import audit_record
 from portfolios import csvio, reports
 from portfolios.models import Activity, ActivityImport, Certification
+from portfolios.services.activities import date_problems, scheme_problems
 from portfolios.services.certifications import RowResult, row_errors
 from schemes import rules
 
@@ -52,6 +53,7 @@ class ImportContext:
     certifications: dict[str, Certification]
     codes_by_holder: dict[int, list[str]]
     definitions: dict[str, rules.SchemeDefinition]
+    earliest_by_holder: dict[int, dt.date]  # the earliest plausible activity date (the engine's bound)
 
     @cached_property
     def attribute_columns(self) -> list[str]:
@@ -74,13 +76,19 @@ def import_context(organisation: Organisation, on: dt.date | None = None) -> Imp
             continue  # a withdrawn certificate no longer says what a person's activities count for
         if certification.scheme_version.code not in codes_by_holder[certification.holder_id]:
             codes_by_holder[certification.holder_id].append(certification.scheme_version.code)
-    versions = reports.versions_in_force(organisation, {c.scheme_version.code for c in certifications},
-                                         on or timezone.localdate())
+    on = on or timezone.localdate()
+    versions = reports.versions_in_force(organisation, {c.scheme_version.code for c in certifications}, on)
+    definitions = {code: version.rules for code, version in versions.items()}
+    held: dict[int, list[tuple[Certification, rules.SchemeDefinition]]] = defaultdict(list)
+    for certification in certifications:
+        if certification.status != Certification.Status.WITHDRAWN and certification.scheme_version.code in definitions:
+            held[certification.holder_id].append((certification, definitions[certification.scheme_version.code]))
     return ImportContext(
         members=members,
         certifications={c.number.lower(): c for c in certifications},
         codes_by_holder=dict(codes_by_holder),
-        definitions={code: version.rules for code, version in versions.items()},
+        definitions=definitions,
+        earliest_by_holder={holder: reports.earliest_activity_date(items, on) for holder, items in held.items()},
     )
 
 
@@ -110,13 +118,6 @@ def import_key(*, organisation_id: int, owner_id: int, type_code: str, date: dt.
                           str(quantity.quantize(QUANTITY_PLACES)), title, attributes],
                          sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(payload.encode()).hexdigest()
-
-
-def _stored(value: Any) -> Any:
-    """An attribute value as JSON keeps it: whole numbers as integers."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    return value
 
 
 def activities_csv_check(*, organisation: Organisation, table: csvio.CsvTable,
@@ -197,9 +198,10 @@ def _check_row(organisation: Organisation, context: ImportContext, row: csvio.Cs
         day = csvio.parse_date(raw.get("date", ""), "date")
     except ValueError as error:
         result.fail(str(error))
-    if day is not None and day > today:
-        result.fail(_("The date %(date)s is in the future; import activities once they have taken place.")
-                    % {"date": reports.date(day)})
+    earliest = context.earliest_by_holder.get(owner.pk, rules.EARLIEST_ACTIVITY_DATE) if owner else (
+        rules.EARLIEST_ACTIVITY_DATE)
+    for problem in date_problems(day, today=today, earliest=earliest) if day is not None else ():
+        result.fail(problem)
     try:
         quantity = csvio.parse_decimal(raw.get("quantity", ""), "quantity")
     except ValueError as error:
@@ -215,7 +217,7 @@ def _check_row(organisation: Organisation, context: ImportContext, row: csvio.Cs
     if knowing and day is not None and quantity is not None and attributes is not None:
         entry = rules.ActivityInput(type=type_code, date=day, quantity=quantity, attributes=attributes, ref=row.number)
         for definition in knowing:
-            for message in rules.check_activity(definition, entry):
+            for message in scheme_problems(definition, entry):
                 result.fail(reports.say(message, definition))
         points = rules.activity_points(knowing[0], entry).points
         if points is not None:
@@ -223,7 +225,7 @@ def _check_row(organisation: Organisation, context: ImportContext, row: csvio.Cs
     if not result.ok or owner is None or day is None or quantity is None or attributes is None:
         return None
     result.summary = f"{type_code} · {reports.date(day)} · {raw['title']}"
-    stored = {code: _stored(value) for code, value in attributes.items()}
+    stored = {code: rules.attribute_json(value) for code, value in attributes.items()}
     return Activity(organisation=organisation, owner=owner, type_code=type_code, date=day, quantity=quantity,
                     attributes=stored, title=raw["title"], provider=raw.get("provider", ""),
                     description=raw.get("description", ""),
@@ -255,7 +257,11 @@ def _attributes(context: ImportContext, raw: dict[str, str], type_code: str,
             ok = False
             continue
         try:
-            if kind in ("integer", "decimal"):
+            if kind == "integer":
+                number = csvio.parse_decimal(value, column)
+                # A whole number as an int (the stored encoding); a fraction stays for the engine to refuse.
+                attributes[column] = int(number) if number == number.to_integral_value() else number
+            elif kind == "decimal":
                 attributes[column] = csvio.parse_decimal(value, column)
             elif kind == "boolean":
                 attributes[column] = csvio.parse_bool(value, column)

@@ -155,13 +155,12 @@ def _statement(statement: StatementRequest, checklist: Checklist) -> dict[str, A
 
 
 def counted_activity_ids(checklist: Checklist) -> list[int]:
-    """The activities the report counts for this dossier: for anniversary schemes those of its CPD year."""
+    """The activities the report counts for this dossier (in the engine's current scope: for anniversary
+    schemes those of its CPD year)."""
     report = checklist.report
     if report is None:
         return []
-    yearly = checklist.definition.cycle.model == "anniversary"
-    return [result.ref for result in report.activities
-            if result.counted > 0 and (not yearly or result.period == report.current_period)]
+    return [result.ref for result in report.counted_activities()]
 
 
 def snapshot_build(checklist: Checklist, *, by: User, submitted_at: dt.datetime) -> dict[str, Any]:

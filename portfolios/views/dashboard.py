@@ -118,7 +118,7 @@ def certification_cards(request: HttpRequest) -> list[Card]:
         categories = {category.code: category for category in definition.categories}
         card.bars = [Bar(reports.label(categories[c.code].label, c.code), c.counted, c.raw, c.minimum, c.maximum)
                      for c in report.categories]
-        if definition.cycle.model != "window":
+        if report.periods:  # yearly periods (a window scheme has only its cycle)
             card.period_label = reports.label(definition.cycle.period_label)
             card.periods = [PeriodBar(f"{reports.date(p.start)} – {reports.date(p.end)}", p.total_counted,
                                       p.required_total, p.compliant, p.number == report.current_period)

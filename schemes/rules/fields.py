@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any
+from typing import Any, dataclass_transform
 
 Errors = list[tuple[str, str]]
 
@@ -334,7 +334,7 @@ class MapOf(Kind):
 class OneOf(Kind):
     """An object whose ``kind`` key picks the dataclass (formula kinds, section requirement kinds)."""
 
-    def __init__(self, noun: str, *classes: type) -> None:
+    def __init__(self, noun: str, *classes: type[Any]) -> None:
         self.noun = noun
         self.classes = {cls.KIND: cls for cls in classes}
 
@@ -356,11 +356,29 @@ class OneOf(Kind):
         return {"kind": value.KIND, **dump_object(value)}
 
 
-def spec(kind: Kind, *, default: Any = dataclasses.MISSING, factory: Callable[[], Any] | None = None) -> Any:
-    """Declare a dataclass field's JSON kind; a field with a default may be left out of the JSON."""
+def spec(
+    kind: Kind,
+    *,
+    default: Any = dataclasses.MISSING,
+    factory: Callable[[], Any] | None = None,
+    written_when_set: bool = False,
+) -> Any:
+    """Declare a dataclass field's JSON kind; a field with a default may be left out of the JSON.
+
+    ``written_when_set``: the canonical dump leaves the key out while it has its default. For keys added
+    to the format after versions were saved (a reminder's ``mandatory``, a type's ``quantity_max``):
+    the documents saved before stay canonical, and a diff against them shows no spurious "added" lines.
+    """
+    metadata = {"json": kind, "written_when_set": written_when_set}
     if factory is not None:
-        return dataclasses.field(default_factory=factory, metadata={"json": kind})
-    return dataclasses.field(default=default, metadata={"json": kind})
+        return dataclasses.field(default_factory=factory, metadata=metadata)
+    return dataclasses.field(default=default, metadata=metadata)
+
+
+@dataclass_transform(frozen_default=True, kw_only_default=True, field_specifiers=(spec, dataclasses.field))
+def frame[T](cls: type[T]) -> type[T]:
+    """A frozen, slotted, keyword-only dataclass: every part of a definition, and of a report."""
+    return dataclasses.dataclass(frozen=True, slots=True, kw_only=True)(cls)
 
 
 def json_fields(cls: type) -> list[tuple[str, Kind, bool]]:
@@ -422,10 +440,22 @@ def load_object(
 
 
 def dump_object(obj: Any, omit: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The canonical JSON form of a format dataclass: every field, in declaration order."""
-    return {
-        name: kind.dump(getattr(obj, name)) for name, kind, _ in json_fields(type(obj)) if name not in omit
+    """The canonical JSON form of a format dataclass: every field in declaration order, except those
+    written only when set (``spec(..., written_when_set=True)``) while they hold their default."""
+    unset = {
+        f.name
+        for f in dataclasses.fields(obj)
+        if f.metadata.get("written_when_set") and getattr(obj, f.name) == _default(f)
     }
+    return {
+        name: kind.dump(getattr(obj, name))
+        for name, kind, _ in json_fields(type(obj))
+        if name not in omit and name not in unset
+    }
+
+
+def _default(found: dataclasses.Field[Any]) -> Any:
+    return found.default_factory() if found.default_factory is not dataclasses.MISSING else found.default
 
 
 def _show(value: Any) -> str:

@@ -107,11 +107,13 @@ def format_date(value: dt.date, language: str = "en") -> str:
     base = language.split("-")[0]
     month = MONTHS.get(base, MONTHS["en"])[value.month - 1]
     day = f"{value.day}." if base == "nb" else str(value.day)
-    return f"{day} {month} {value.year}"
+    return f"{day} {month} {value.year:04d}"
 
 
-def label_for(defn: SchemeDefinition, ref: Ref) -> LocalText | None:
+def label_for(defn: SchemeDefinition | None, ref: Ref) -> LocalText | None:
     """The definition's label for a reference, or ``None`` when the code is not (or no longer) defined."""
+    if defn is None:
+        return None
     index = defn.index
     if ref.kind == "category":
         category = index.categories.get(ref.code)
@@ -146,7 +148,7 @@ def label_for(defn: SchemeDefinition, ref: Ref) -> LocalText | None:
 
 def render_message(
     message: Message,
-    defn: SchemeDefinition,
+    defn: SchemeDefinition | None,
     language: str = "en",
     translate: Callable[[str], str] = gettext_noop,
     *,
@@ -156,7 +158,8 @@ def render_message(
     """The message as a sentence in ``language``.
 
     ``translate`` maps the English template to the language (the Django layer passes ``gettext``);
-    ``number`` and ``date`` override the simple built-in formatting (for locale-aware formats).
+    ``number`` and ``date`` override the simple built-in formatting (for locale-aware formats). ``defn``
+    gives the labels of codes; a message that names none (an activity's date) needs no definition.
     """
 
     def render(value: Any) -> str:

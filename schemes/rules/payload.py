@@ -10,9 +10,9 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .activities import ActivityInput, check_activity
+from .activities import EARLIEST_ACTIVITY_DATE, ActivityInput, check_activity
 from .definition import SchemeDefinition
-from .engine import ANCHOR_FIELDS, CandidateContext, ContextError, evaluate
+from .engine import ANCHOR_FIELDS, CandidateContext, ContextError, earliest_activity_date, evaluate
 from .fields import DATE_PATTERN
 from .messages import render_message
 from .shipped import shipped_definition, shipped_definitions
@@ -85,21 +85,55 @@ def evaluate_payload(
     ``defn`` overrides the shipped definition named by ``payload["scheme"]`` (an organisation's own
     version). ``today`` is the default ``as_of`` (the local date when not given). Raises ``PayloadError``
     naming every problem: an unknown scheme, a missing or invalid date, an activity that breaks a rule
-    (``activity 3 (mentoring): 16 points is above the per-activity maximum of 15``).
+    (``activity 3 (mentoring): 16 points is above the per-activity maximum of 15``), including a quantity
+    or a date that is not plausible.
     """
     if not isinstance(payload, dict):
         raise PayloadError(["The input must be a JSON object."])
+    defn = _definition(payload, defn)
+    errors: list[str] = []
+    context = _context(payload, defn, today, errors)
+    items = payload.get("activities", [])
+    if not isinstance(items, list):
+        errors.append('"activities" must be a list.')
+        items = []
+    earliest = earliest_activity_date(defn, context) if context is not None else EARLIEST_ACTIVITY_DATE
+    activities = []
+    for index, item in enumerate(items):
+        activity = _activity(item, index, errors)
+        if activity is not None:
+            activities.append(activity)
+            errors.extend(
+                render_message(message, defn) for message in check_activity(defn, activity, index, earliest=earliest)
+            )
+    if errors or context is None:
+        raise PayloadError(errors)
+    try:
+        report = evaluate(defn, context, activities)
+    except ContextError as error:
+        raise PayloadError([str(error)]) from error
+    return report.to_dict()
+
+
+def _definition(payload: dict[str, Any], defn: SchemeDefinition | None) -> SchemeDefinition:
+    """The definition to evaluate with: the one given, or the shipped one the payload names."""
     scheme = payload.get("scheme")
     if defn is None:
         try:
-            defn = shipped_definition(scheme if isinstance(scheme, str) else "")
+            return shipped_definition(scheme if isinstance(scheme, str) else "")
         except KeyError:
             known = ", ".join(sorted(shipped_definitions()))
             raise PayloadError([f'Unknown scheme {scheme!r}; "scheme" must be one of: {known}.']) from None
-    elif scheme is not None and scheme != defn.code:
+    if scheme is not None and scheme != defn.code:
         raise PayloadError([f'The input is for the scheme {scheme!r}, not for "{defn.code}".'])
+    return defn
 
-    errors: list[str] = []
+
+def _context(
+    payload: dict[str, Any], defn: SchemeDefinition, today: dt.date | None, errors: list[str]
+) -> CandidateContext | None:
+    """The candidate context the payload describes, or None after appending what is wrong to ``errors``."""
+    found = len(errors)
     anchor = ANCHOR_FIELDS[defn.cycle.model]
     for name in payload:
         if name in ANCHOR_FIELDS.values() and name != anchor:
@@ -115,34 +149,16 @@ def evaluate_payload(
     designation = payload.get("designation")
     if designation is not None and not isinstance(designation, str):
         errors.append(f'"designation" must be a code, not {designation!r}.')
-    flags = {}
+    flags: dict[str, Any] = {anchor: anchor_date}
     for name in ("level_changed", "dossier_submitted"):
         flags[name] = payload.get(name, False)
         if not isinstance(flags[name], bool):
             errors.append(f'"{name}" must be true or false.')
-    items = payload.get("activities", [])
-    if not isinstance(items, list):
-        errors.append('"activities" must be a list.')
-        items = []
-    activities = []
-    for index, item in enumerate(items):
-        activity = _activity(item, index, errors)
-        if activity is not None:
-            activities.append(activity)
-            errors.extend(render_message(message, defn) for message in check_activity(defn, activity, index))
-    if errors:
-        raise PayloadError(errors)
-    assert anchor_date is not None
-    assert as_of is not None
-    context = CandidateContext(
+    if len(errors) > found or anchor_date is None or as_of is None:
+        return None
+    return CandidateContext(
         as_of=as_of,
         designation=designation,
         dossier_kind=payload.get("dossier_kind", "recertification"),
-        **{anchor: anchor_date},
         **flags,
     )
-    try:
-        report = evaluate(defn, context, activities)
-    except ContextError as error:
-        raise PayloadError([str(error)]) from error
-    return report.to_dict()

@@ -1,0 +1,107 @@
+"""The scheme definition format: frozen dataclasses, validation on load, and the canonical JSON dump.
+
+A definition is data an administrator can edit. The format is split along its parts: ``points`` (the
+point unit, quantity units, formulas, activity types, categories, designations), ``cycle``, ``sections``
+(dossier sections and their requirement kinds), ``administration`` (review, reminders, validity, fees,
+notes), ``validation`` (checks across parts) and ``scheme`` (the whole, loading and dumping). The Django
+side imports these names from ``schemes.rules``, never from here.
+"""
+
+from .administration import CertifyingBody, Fee, Note, Offset, ProductSeries, Reminder, Review, Validity
+from .common import DOSSIER_KINDS, Option
+from .cycle import ANCHORS_BY_MODEL, SCOPES_BY_MODEL, Cycle, Renewal
+from .points import (
+    ATTRIBUTE_TYPES,
+    FORMULA_KINDS,
+    ActivityType,
+    Attribute,
+    Category,
+    CategoryBound,
+    Designation,
+    Evidence,
+    Formula,
+    PerHalfDay,
+    PerItem,
+    PerUnit,
+    PerYear,
+    PerYearPlusPerCandidate,
+    PointRules,
+    QuantityUnit,
+    SubCap,
+    Totals,
+    default_quantity_max,
+)
+from .scheme import DefinitionError, DefinitionIndex, SchemeDefinition, dump_definition, load_definition
+from .sections import (
+    FIELD_TYPES,
+    REQUIREMENT_KINDS,
+    ChoiceRequirement,
+    DeclarationRequirement,
+    DocumentRequirement,
+    Exemption,
+    PointsSummaryRequirement,
+    QuestionsRequirement,
+    Requirement,
+    Section,
+    StatementField,
+    StatementRequirement,
+    YearRow,
+    YearTable,
+)
+from .validation import FORMAT_VERSION
+
+__all__ = [
+    "ANCHORS_BY_MODEL",
+    "ATTRIBUTE_TYPES",
+    "DOSSIER_KINDS",
+    "FIELD_TYPES",
+    "FORMAT_VERSION",
+    "FORMULA_KINDS",
+    "REQUIREMENT_KINDS",
+    "SCOPES_BY_MODEL",
+    "ActivityType",
+    "Attribute",
+    "Category",
+    "CategoryBound",
+    "CertifyingBody",
+    "ChoiceRequirement",
+    "Cycle",
+    "DeclarationRequirement",
+    "DefinitionError",
+    "DefinitionIndex",
+    "Designation",
+    "DocumentRequirement",
+    "Evidence",
+    "Exemption",
+    "Fee",
+    "Formula",
+    "Note",
+    "Offset",
+    "Option",
+    "PerHalfDay",
+    "PerItem",
+    "PerUnit",
+    "PerYear",
+    "PerYearPlusPerCandidate",
+    "PointRules",
+    "PointsSummaryRequirement",
+    "ProductSeries",
+    "QuantityUnit",
+    "QuestionsRequirement",
+    "Reminder",
+    "Renewal",
+    "Requirement",
+    "Review",
+    "SchemeDefinition",
+    "Section",
+    "StatementField",
+    "StatementRequirement",
+    "SubCap",
+    "Totals",
+    "Validity",
+    "YearRow",
+    "YearTable",
+    "default_quantity_max",
+    "dump_definition",
+    "load_definition",
+]

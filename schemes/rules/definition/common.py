@@ -1,0 +1,44 @@
+"""What every part of the definition format shares: the dataclass shape, coded options and the small
+checks objects run on themselves (bounds in order, codes used once)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from ..fields import LocalText, Nullable, Text, code, frame, spec
+
+DOSSIER_KINDS = ("initial", "recertification")
+Problems = list[tuple[str, str]]
+
+
+def order_problems(minimum: Decimal | None, maximum: Decimal | None, where: str = "min") -> list[tuple[str, str]]:
+    if minimum is not None and maximum is not None and minimum > maximum:
+        return [(where, f"The minimum {minimum} is greater than the maximum {maximum}.")]
+    return []
+
+
+def unique_problems(codes: Iterable[str], path: str, what: str) -> list[tuple[str, str]]:
+    return unique_at(enumerate(codes), path, what)
+
+
+def unique_at(codes: Iterable[tuple[int | str, str]], path: str, what: str) -> list[tuple[str, str]]:
+    """A problem for every ``(index, code)`` whose code an earlier item already has."""
+    seen: set[str] = set()
+    problems = []
+    for index, item in codes:
+        if item in seen:
+            problems.append((f"{path}[{index}].code", f'The {what} code "{item}" is used twice.'))
+        seen.add(item)
+    return problems
+
+
+@frame
+class Option:
+    """A coded, labelled item: a choice option, an evidence item, a question, a norm document..."""
+
+    code: str = spec(code())
+    label: LocalText = spec(Text())
+    description: LocalText | None = spec(Nullable(Text()), default=None)
+
+

@@ -1,0 +1,127 @@
+"""``evaluate``: a scheme definition, a candidate context and activities in; a report out.
+
+Pure and deterministic: Decimal arithmetic only, no clock (``as_of`` is an input), and the result does not
+depend on the order of the activities. The steps live in their own modules: the time frame (``frame``),
+classifying and allocating the points (``allocation``), explanations and problems (``explanations``),
+sections (``sections``) and reminders (``reminders``). docs/rules-engine.md describes the semantics.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from ..activities import ActivityInput
+from ..definition import SchemeDefinition
+from ..messages import Message
+from .allocation import Allocation, Work, allocate, cap_plans, category_bounds, classify, scope_results
+from .context import CandidateContext, check_context
+from .explanations import cap_explanation, date_explanations, problems
+from .frame import REJECTED, Frame
+from .reminders import reminders_due
+from .report import ActivityResult, PeriodResult, RenewalStatus, Report
+from .sections import sections
+
+
+def evaluate(
+    defn: SchemeDefinition, context: CandidateContext, activities: Sequence[ActivityInput], *, detail: bool = True
+) -> Report:
+    """Evaluate a candidate's activities against a scheme definition on ``context.as_of``.
+
+    ``detail=False`` computes the same points and compliance but leaves out what only a person reads
+    (explanations, problems, sections, reminders, per-activity results): for bulk previews.
+
+    Every activity's points come from ``score`` (the function behind ``activity_points``). Activities
+    that break a rule, are dated after ``as_of`` or outside the frame, or are not completed yet count for
+    nothing and are explained. The rest pass through their caps (sub-cap, then category per period, then
+    per cycle) in the canonical order.
+    """
+    anchor, designation = check_context(defn, context)
+    as_of = context.as_of
+    frame = Frame(defn, anchor, as_of)
+    bounds = category_bounds(defn, designation)
+    works = classify(defn, frame, activities, as_of)
+    allocation = allocate(works, cap_plans(defn, bounds))
+    totals = designation.totals if designation else defn.totals
+    periods, cycle = scope_results(defn, bounds, frame, allocation, totals)
+    current = None if frame.current is None else periods[frame.current]
+    headline = current if defn.cycle.model == "anniversary" else cycle
+    assert headline is not None
+    # Before the activity results: explaining the dates also gives those activities their reasons.
+    explanations = _explanations(works, allocation, frame, as_of) if detail else ()
+    return Report(
+        definition=defn,
+        scheme=defn.code,
+        version=defn.version,
+        as_of=as_of,
+        designation=context.designation,
+        compliant=headline.compliant,
+        total_counted=headline.total_counted,
+        required_total=headline.required_total,
+        deadline=current.end if current is not None else headline.end,
+        categories=headline.categories,
+        scope=headline,
+        current_period=current.number if current is not None else None,
+        periods=periods,
+        cycle=cycle,
+        consecutive_compliant_periods=consecutive(periods, as_of) if periods else None,
+        renewal=renewal(defn, periods, as_of),
+        sections=sections(defn, context) if detail else (),
+        activities=_activity_results(works) if detail else (),
+        explanations=explanations,
+        problems=tuple(problems(defn, periods, cycle, current, as_of)) if detail else (),
+        reminders=reminders_due(defn, context, cycle, current) if detail else (),
+    )
+
+
+def _activity_results(works: Sequence[Work]) -> tuple[ActivityResult, ...]:
+    return tuple(
+        ActivityResult(
+            index=work.index,
+            ref=work.activity.ref,
+            type=work.activity.type,
+            date=work.activity.date,
+            points=work.points,
+            counted=work.counted,
+            period=work.period,
+            reasons=work.reasons,
+        )
+        for work in works
+    )
+
+
+def _explanations(
+    works: Sequence[Work], allocation: Allocation, frame: Frame, as_of: dt.date
+) -> tuple[Message, ...]:
+    """Every point that did not count, explained: rejected activities, dates, then caps.
+
+    Also sets the per-activity reasons of activities outside the frame, in the future or not completed.
+    """
+    explanations = [reason for work in works if work.status == REJECTED for reason in work.reasons]
+    explanations.extend(date_explanations(works, frame, as_of))
+    for binding, amount in allocation.excess.items():
+        explanations.append(cap_explanation(binding, amount, allocation.raw, frame))
+    return tuple(explanations)
+
+
+def consecutive(periods: Sequence[PeriodResult], as_of: dt.date) -> int:
+    """The run of compliant periods ending with the last period that ended on or before ``as_of``."""
+    run = 0
+    for period in periods:
+        if period.end > as_of:
+            break
+        run = run + 1 if period.compliant else 0
+    return run
+
+
+def renewal(definition: SchemeDefinition, periods: Sequence[PeriodResult], as_of: dt.date) -> RenewalStatus | None:
+    rule = definition.cycle.renewal
+    if rule is None:
+        return None
+    run = consecutive(periods, as_of)
+    return RenewalStatus(
+        consecutive_required=rule.consecutive_periods,
+        consecutive=run,
+        eligible=run >= rule.consecutive_periods,
+        extends_by_years=rule.extends_by_years,
+    )
