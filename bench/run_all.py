@@ -23,6 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
+Figures = dict[str, tuple[float, str]]  # RESULT name → (value, unit)
 RESULT = re.compile(r"^RESULT (?P<name>[\w.-]+)=(?P<value>-?[\d.]+)(?: (?P<unit>.*))?$")
 
 
@@ -49,8 +50,8 @@ class Row:
     baseline: str | None = None  # RESULT name of the baseline measured in the same run
     ratio_style: str = "x"  # "%": figure/baseline as a percentage (rates); "x": as a multiple (times)
     target: str = ""
-    # (figure, ratio) → target met; None when it cannot tell (no baseline, no "before" figure)
-    met: Callable[[float, float | None], bool | None] | None = None
+    # (figure, ratio, all figures) → target met; None when it cannot tell (no baseline, no "before" figure)
+    met: Callable[[float, float | None, Figures], bool | None] | None = None
 
 
 def _before(name: str) -> float | None:
@@ -63,17 +64,24 @@ def _faster(name: str, times: float, figure: float) -> bool | None:
     return None if before is None else figure * times <= before
 
 
+def _scan_target(figure: float, ratio: float | None, figures: Figures) -> bool | None:
+    """Issue 14's target is for a million certifications next to a bare keyset scan: judged only at that size."""
+    if figures.get("reminders.certifications", (0,))[0] < 1_000_000 or ratio is None:
+        return None
+    return figure < 60 and ratio <= 3
+
+
 def _dashboard(size: int) -> list[Row]:
     name = f"dashboard-{size}"
     return [
         Row(f"dashboard, {size:,} activities: rate", f"{name}.rate", f"{name}.trivial-rate", "%",
-            "≥ 30% of trivial", lambda _figure, ratio: ratio is not None and ratio >= 0.30),
+            "≥ 30% of trivial", lambda _figure, ratio, _all: None if ratio is None else ratio >= 0.30),
         Row(f"dashboard, {size:,} activities: p95", f"{name}.p95", f"{name}.trivial-p95", "x",
-            "≤ 4x trivial", lambda _figure, ratio: ratio is not None and ratio <= 4),
+            "≤ 4x trivial", lambda _figure, ratio, _all: None if ratio is None else ratio <= 4),
         Row(f"dashboard, {size:,} activities: p50", f"{name}.p50", f"{name}.trivial-p50", "x"),
         Row(f"dashboard, {size:,} activities: queries", f"{name}.queries", None, "x",
             "no more than before",
-            lambda figure, _ratio: _faster(f"{name}.queries", 1, figure)),
+            lambda figure, _ratio, _all: _faster(f"{name}.queries", 1, figure)),
     ]
 
 
@@ -84,29 +92,29 @@ ROWS = [
     # baseline (RESULT engine.bare-loop-2000) once bench_rules.py measures it.
     Row("engine: Noloc, 2,000 activities, 4 years (median)", "engine.noloc-2000", "engine.bare-loop-2000", "x",
         "≥ 4x faster than before, well under 10 ms",
-        lambda figure, _ratio: figure < 10 and _faster("engine.noloc-2000", 4, figure)),
+        lambda figure, _ratio, _all: figure < 10 and _faster("engine.noloc-2000", 4, figure)),
     Row("engine: PeopleCert, 2,000 activities, 4 CPD years", "engine.peoplecert-2000", "engine.bare-loop-2000", "x",
         "≥ 4x faster than before, well under 10 ms",
-        lambda figure, _ratio: figure < 10 and _faster("engine.peoplecert-2000", 4, figure)),
+        lambda figure, _ratio, _all: figure < 10 and _faster("engine.peoplecert-2000", 4, figure)),
     Row("engine: 10,000 portfolios of 40", "engine.population-10000x40", "engine.bare-loop-population", "x",
-        "≥ 4x faster than before", lambda figure, _ratio: _faster("engine.population-10000x40", 4, figure)),
+        "≥ 4x faster than before", lambda figure, _ratio, _all: _faster("engine.population-10000x40", 4, figure)),
     Row("scheme-change preview, 10,000 professionals", "preview.median", None, "x",
         "a background job (item 4)"),
+    Row("scheme-change preview: queries", "preview.queries"),
     Row("reminder scan: first scan", "reminders.first-scan", "reminders.bare-keyset-scan", "x",
-        "1M certifications < 60 s, ≤ 3x bare scan",
-        lambda figure, ratio: figure < 60 and ratio is not None and ratio <= 3),
+        "1M certifications < 60 s, ≤ 3x bare scan", _scan_target),
     Row("reminder scan: certifications scanned", "reminders.certifications"),
     Row("reminder scan: reminders due", "reminders.due"),
     Row("reminder scan: queries (first scan)", "reminders.first-scan-queries"),
     Row("reminder scan: second scan (claims nothing)", "reminders.second-scan"),
     Row("reminder scan: claimed by the second scan", "reminders.second-scan-claimed", None, "x", "0",
-        lambda figure, _ratio: figure == 0),
+        lambda figure, _ratio, _all: figure == 0),
     Row("reminder scan: publishing the sends to Redis", "reminders.publish", None, "x", "in batches (item 5)"),
     Row("reminder scan: peak RSS", "reminders.peak-rss", None, "x", "flat (item 5)"),
     Row("dossier PDF, 30 activities (median)", "pdf.dossier-30"),
     Row("dossier PDF, 300 activities (median) vs 30", "pdf.dossier-300", "pdf.dossier-30", "x",
         "< 2 s; t(300)/t(30) ≤ 10 (linear)",
-        lambda figure, ratio: figure < 2 and ratio is not None and ratio <= 10),
+        lambda figure, ratio, _all: None if ratio is None else figure < 2 and ratio <= 10),
 ]
 
 # The figures of the first run of this table, before any of issue 14's optimisations (2 cores, shared with
@@ -131,6 +139,8 @@ def run(name: str, command: list[str]) -> tuple[dict[str, tuple[float, str]], in
 
 
 def _number(value: float) -> str:
+    if value == int(value):
+        return f"{int(value):,}"
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}" if abs(value) < 1 else f"{value:.2f}"
 
 
@@ -150,7 +160,7 @@ def table(figures: dict[str, tuple[float, str]]) -> list[list[str]]:
         ratio = figure[0] / baseline[0] if figure and baseline and baseline[0] else None
         shown_ratio = "" if ratio is None else f"{ratio:.0%}" if row.ratio_style == "%" else f"{ratio:.2f}x"
         verdict = ""
-        outcome = row.met(figure[0], ratio) if row.met is not None and figure is not None else None
+        outcome = row.met(figure[0], ratio, figures) if row.met is not None and figure is not None else None
         if outcome is not None:
             verdict = "met" if outcome else "NOT met"
         lines.append([row.label, _show(figure), _show(baseline) if row.baseline else "", shown_ratio,
