@@ -3,7 +3,8 @@ prepares, and the journey it makes over HTTP against the running stack.
 
     smoke.py env       print the shell `export` lines of the production-like environment (ports, database, ...)
     smoke.py static    collect static files with the production storage (cached in var/static)
-    smoke.py prepare   reset the smoke database, migrate, seed the demo data, arrange a reminder due today
+    smoke.py prepare   reset the smoke database (a copy of a migrated template), migrate, empty its Redis db
+    smoke.py seed      seed the demo data (seed_demo), arrange a reminder due today
     smoke.py journey   the checks, over HTTP and SMTP, step by step with their times
 
 The journey signs in as the PeopleCert demo professional through allauth's log-in form, logs an activity,
@@ -91,6 +92,7 @@ def command_static() -> None:
 
 
 def command_prepare() -> None:
+    """An empty, migrated database (a copy of the template) and an empty Redis db."""
     import redis
     from prepare_services import prepare_postgres
 
@@ -104,6 +106,15 @@ def command_prepare() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)  # nothing left to do on the template's copy, unless it is out of date
+
+
+def command_seed() -> None:
+    """The demo data (run while the processes boot: hashing its users' passwords takes a while)."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
     call_command("seed_demo", verbosity=0)
     _arrange_reminder()
 
@@ -160,7 +171,7 @@ class Journey:
         self.base = base.rstrip("/")
         self.maildir = maildir
         # Times are counted from scripts/smoke's start (SMOKE_STARTED, epoch seconds) when it gives one.
-        self.offset = time.time() - float(os.environ.get("SMOKE_STARTED", time.time()))
+        self.offset = time.time() - float(os.environ.get("SMOKE_STARTED", str(time.time())).replace(",", "."))
         self.started = time.monotonic() - self.offset
 
     def client(self) -> object:
@@ -389,9 +400,10 @@ def command_journey() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["env", "static", "prepare", "journey"])
-    command = parser.parse_args().command
-    {"env": command_env, "static": command_static, "prepare": command_prepare, "journey": command_journey}[command]()
+    commands = {"env": command_env, "static": command_static, "prepare": command_prepare, "seed": command_seed,
+                "journey": command_journey}
+    parser.add_argument("command", choices=list(commands))
+    commands[parser.parse_args().command]()
 
 
 if __name__ == "__main__":
