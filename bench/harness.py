@@ -4,7 +4,8 @@
   the application role under row-level security, with production settings (scripts/prodenv.py: DEBUG off, a
   secret key, an SMTP EMAIL_URL, ALLOWED_HOSTS, Redis cache, static files collected with the manifest
   storage and served by WhiteNoise). The only difference is the URLconf (bench/settings_bench.py):
-  bench/urls_bench.py includes the project's `config.urls` unchanged and adds `/bench/trivial/`.
+  bench/urls_bench.py includes the project's `config.urls` unchanged and adds `/bench/trivial/`. gunicorn
+  writes no access log here (the Dockerfile's writes one to stdout), which costs both URLs alike.
 - **Baseline**: `/bench/trivial/` is a truly trivial signed-in view (`login_required`, returns "ok": no
   template, no tenancy lookups) behind the same middleware as every page. Each page is measured next to it
   in the same run, rounds alternating, so a busy machine slows both alike.
