@@ -7,7 +7,10 @@ WORKDIR /app
 COPY requirements.lock .
 RUN pip install --no-cache-dir -r requirements.lock
 COPY . .
-RUN DJANGO_DEBUG=true python manage.py collectstatic --no-input -v 0
+# The storage the running app (DEBUG off) serves with: hashed names, compressed copies and the manifest that
+# {% static %} looks names up in (DEBUG=true alone would pick the plain storage: no manifest, every page a 500).
+RUN DJANGO_DEBUG=true STATICFILES_STORAGE=whitenoise.storage.CompressedManifestStaticFilesStorage \
+    python manage.py collectstatic --no-input -v 0
 RUN useradd --system --uid 1000 recert && mkdir -p /app/var/media && chown -R recert /app/var
 USER recert
 EXPOSE 8000

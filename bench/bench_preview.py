@@ -107,6 +107,8 @@ def main() -> None:
     print(f"preview over {impact.evaluated:,} certifications / {args.professionals * args.activities:,} activities: "
           f"median {timings[1]:.2f} s (runs: {', '.join(f'{t:.2f}' for t in timings)}), "
           f"{len(queries.captured_queries)} queries; compliant {impact.compliant_before} → {impact.compliant_after}")
+    print(f"RESULT preview.median={timings[1]:.2f} s")
+    print(f"RESULT preview.queries={len(queries.captured_queries)} queries")
 
 
 if __name__ == "__main__":

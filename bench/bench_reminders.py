@@ -172,6 +172,14 @@ def main() -> None:
         print(f"{len(published):,} sends wait in the outbox (pass --broker to time publishing them)")
     verdict = "OK" if first_time < 30 and second.claimed == 0 else "MISSED"
     print(f"target: first scan under 30 s and the second claims nothing: {verdict}")
+    print(f"RESULT reminders.certifications={args.certifications} certifications")
+    print(f"RESULT reminders.first-scan={first_time:.2f} s")
+    print(f"RESULT reminders.first-scan-queries={first_queries} queries")
+    print(f"RESULT reminders.due={first.due} reminders")
+    print(f"RESULT reminders.second-scan={second_time:.2f} s")
+    print(f"RESULT reminders.second-scan-claimed={second.claimed} reminders")
+    if args.broker:
+        print(f"RESULT reminders.publish={publish_time:.2f} s")
 
 
 if __name__ == "__main__":

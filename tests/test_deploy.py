@@ -1,5 +1,6 @@
 """The production-like stack's files stay valid."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -43,3 +44,20 @@ def test_production_settings_refuse_to_start_without_secrets():
                                 text=True, check=False)
         assert result.returncode != 0
         assert missing in result.stderr
+
+
+def _staticfiles_backend(env: dict[str, str]) -> str:
+    code = "from django.conf import settings; print(settings.STORAGES['staticfiles']['BACKEND'])"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
+                            env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "config.settings", **env})
+    return result.stdout.strip()
+
+
+def test_the_image_collects_static_files_with_the_storage_the_running_app_reads():
+    """The Dockerfile collects static files at build time; the running app (DEBUG off) finds them through the
+    manifest that only the production storage writes. Collected with another storage, every page is a 500."""
+    dockerfile = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    line = next(line for line in dockerfile.splitlines() if "collectstatic" in line)
+    build_env = dict(re.findall(r"\b([A-Z_]+)=(\S+)", line.split("python")[0]))
+    running = {"DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": "s" * 60, "EMAIL_URL": "smtp://mail.recert.example:25"}
+    assert _staticfiles_backend(build_env) == _staticfiles_backend(running)
