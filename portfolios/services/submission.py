@@ -40,6 +40,7 @@ from portfolios.services.dossiers import (
     dossier_checklist,
     statement_state,
 )
+from portfolios.signals import submission_submitted
 
 AUDIT_ACTIONS = {
     "dossier.submit": (gettext_lazy("Dossier submitted"),
@@ -294,6 +295,7 @@ def dossier_submit(*, dossier: Dossier, by: User, today: dt.date | None = None) 
                  certification=locked.certification.number, snapshot=digest[:12], submission=submission.pk)
 
 
+    submission_submitted.send(sender=Submission, submission=submission)
     outbox_enqueue("portfolios.tasks.render_submission_pdf", submission_id=submission.pk,
                    organisation_id=locked.organisation_id)
     _confirmation_email(submission, locked)
