@@ -4,6 +4,7 @@ administrators' health page reports it all."""
 
 from __future__ import annotations
 
+import os
 import socketserver
 import threading
 import time
@@ -38,9 +39,14 @@ def use_broker(url: str) -> None:
 def real_broker(settings) -> Iterator[str]:
     """Tasks go through Redis (not in-process) for this test; restored afterwards."""
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    original = app.conf.broker_url
+    original, options = app.conf.broker_url, app.conf.broker_transport_options
+    # Parallel test processes share one Redis database: each keeps its queues under its own key prefix, so one
+    # process's embedded worker never takes (or loses) another's tasks.
+    prefix = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}:"
+    app.conf.broker_transport_options = {**(options or {}), "global_keyprefix": prefix}
     use_broker(settings.REDIS_URL)
     yield settings.REDIS_URL
+    app.conf.broker_transport_options = options
     use_broker(original)
 
 
