@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "schemes",
     "portfolios",
     "notifications",
+    "sequences",
+    "billing",
 ]
 
 MIDDLEWARE = [
@@ -264,7 +266,7 @@ CELERY_TIMEZONE = TIME_ZONE
 # Publishing fails fast when Redis is unreachable (the outbox keeps the work; see notifications/outbox.py).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 0}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_IMPORTS = ["notifications.reminders", "portfolios.tasks"]
+CELERY_IMPORTS = ["notifications.reminders", "portfolios.tasks", "billing.tasks"]
 CELERY_BEAT_SCHEDULE = {
     "outbox-relay": {"task": "notifications.tasks.outbox_relay", "schedule": 30.0},
     "heartbeat": {"task": "notifications.tasks.heartbeat", "schedule": 60.0},
@@ -272,6 +274,11 @@ CELERY_BEAT_SCHEDULE = {
                       "schedule": __import__("celery.schedules").schedules.crontab(hour=6, minute=0)},
     "stored-files-sweep": {"task": "accounts.tasks.stored_files_sweep_task",
                            "schedule": __import__("celery.schedules").schedules.crontab(hour=3, minute=30)},
+    # Billing (below): the annual contribution scan and overdue-invoice reminders, both idempotent claims.
+    "billing-annual-scan": {"task": "billing.tasks.annual_billing_task",
+                            "schedule": __import__("celery.schedules").schedules.crontab(hour=5, minute=0)},
+    "billing-reminder-scan": {"task": "billing.tasks.invoice_reminder_task",
+                              "schedule": __import__("celery.schedules").schedules.crontab(hour=9, minute=0)},
 }
 
 # --- Security -------------------------------------------------------------------------------------------
@@ -362,6 +369,17 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": f"{ACCOUNT_RATE_LIMITS.get('manage_email', '10/m/user')},"
                     f"{ACCOUNT_EMAIL_CHANGES_PER_USER_PER_DAY}/d/user",
 }
+
+# --- Billing --------------------------------------------------------------------------------------------------
+# Online payment through Mollie (billing/providers/mollie.py). Without MOLLIE_API_KEY invoices are paid by bank
+# transfer only. MOLLIE_API_URL is Mollie's API base (tests point it at a local server speaking the same API).
+# Mollie calls the webhook on SITE_URL, so SITE_URL must be the public https address in production.
+MOLLIE_API_KEY = env.str("MOLLIE_API_KEY", default="")
+MOLLIE_API_URL = env.str("MOLLIE_API_URL", default="https://api.mollie.com")
+# Days after the due date on which an unpaid invoice's payment reminders go out (one each, in the customer's
+# language), e.g. "7,21,42".
+BILLING_REMINDER_DAYS = env.list("BILLING_REMINDER_DAYS", cast=int, default=[7, 21, 42])
+# PDFs of invoices are rendered in a task (the outbox). A download asked before it is ready says so and waits.
 
 LOGGING = {
     "version": 1,

@@ -7,7 +7,7 @@ notes), ``validation`` (checks across parts) and ``scheme`` (the whole, loading 
 side imports these names from ``schemes.rules``, never from here.
 """
 
-from .administration import CertifyingBody, Fee, Note, Offset, ProductSeries, Reminder, Review, Validity
+from .administration import CertifyingBody, Fee, FeeBilling, Note, Offset, ProductSeries, Reminder, Review, Validity
 from .common import DOSSIER_KINDS, Option
 from .cycle import ANCHORS_BY_MODEL, SCOPES_BY_MODEL, Cycle, Renewal
 from .points import (
@@ -74,6 +74,7 @@ __all__ = [
     "Evidence",
     "Exemption",
     "Fee",
+    "FeeBilling",
     "Formula",
     "Note",
     "Offset",

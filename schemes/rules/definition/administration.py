@@ -75,9 +75,38 @@ class Validity:
         return []
 
 
+VAT_CATEGORIES = ("standard", "reduced", "zero", "exempt")
+BILLING_TRIGGERS = ("submission", "certification", "annual", "order")
+
+
+@frame
+class FeeBilling:
+    """What bills a fee, and when (read by the billing app; the engine only checks the settings fit).
+
+    ``on``: ``submission`` — when a recertification dossier is submitted; ``certification`` — when an initial
+    certification is applied for (an initial dossier submitted; later also a grant); ``annual`` — every holder
+    of an active certificate on the fee's yearly ``reference_date``; ``order`` — when the professional orders
+    it. ``review_after_payment`` (submission fees only): the review of the dossier waits until it is paid.
+    """
+
+    on: str = spec(Enum(*BILLING_TRIGGERS))
+    review_after_payment: bool = spec(Bool(), default=False)
+
+    def problems(self) -> list[tuple[str, str]]:
+        if self.review_after_payment and self.on != "submission":
+            return [("review_after_payment", "Only a fee billed on submission can hold the review until it is paid.")]
+        return []
+
+
 @frame
 class Fee:
-    """A price; ``amount`` includes VAT only when ``vat_included``; ``reference_date`` is a yearly MM-DD."""
+    """A price; ``amount`` includes VAT only when ``vat_included``; ``reference_date`` is a yearly MM-DD.
+
+    ``vat_category`` says which rate of the dated VAT table applies (the rate in force on the invoice's tax
+    point); ``vat_rate`` is the rate the source gave, kept for definitions written before categories (the
+    billing app then takes the category whose rate it is) and for the record. ``billing`` (absent: never
+    billed automatically) says what bills the fee.
+    """
 
     code: str = spec(key())
     label: LocalText = spec(Text())
@@ -87,6 +116,19 @@ class Fee:
     vat_included: bool = spec(Bool())
     per: str = spec(Enum("once", "year"))
     reference_date: str | None = spec(Nullable(MonthDay()), default=None)
+    vat_category: str | None = spec(Nullable(Enum(*VAT_CATEGORIES)), default=None, written_when_set=True)
+    billing: FeeBilling | None = spec(Nullable(Obj(FeeBilling)), default=None, written_when_set=True)
+
+    def problems(self) -> list[tuple[str, str]]:
+        problems: list[tuple[str, str]] = []
+        if self.billing is not None and self.billing.on == "annual":
+            if self.per != "year":
+                problems.append(("billing.on", 'A fee billed every year must be "per": "year".'))
+            if self.reference_date is None:
+                problems.append(("reference_date", "A fee billed every year needs its reference date (MM-DD)."))
+        if self.vat_category in ("zero", "exempt") and self.vat_rate != 0:
+            problems.append(("vat_rate", f"A {self.vat_category} fee has no VAT: its rate must be 0."))
+        return problems
 
 
 @frame
