@@ -328,6 +328,19 @@ class Invoice(models.Model):
     def is_credit_note(self) -> bool:
         return self.kind == self.Kind.CREDIT_NOTE
 
+    # The related rows, scoped to the invoice's organisation (reverse relations are not, for the ORM wall).
+    def line_items(self) -> models.QuerySet:
+        return InvoiceLine.objects.for_organisation(self.organisation_id).filter(invoice=self).order_by("position")
+
+    def payment_items(self) -> models.QuerySet:
+        return Payment.objects.for_organisation(self.organisation_id).filter(invoice=self)
+
+    def credit_note_items(self) -> models.QuerySet:
+        return Invoice.objects.for_organisation(self.organisation_id).filter(credit_of=self).order_by("sequence")
+
+    def reminder_items(self) -> models.QuerySet:
+        return InvoiceReminder.objects.for_organisation(self.organisation_id).filter(invoice=self)
+
     def overdue(self, today: dt.date) -> bool:
         return self.status == self.Status.OPEN and not self.is_credit_note and self.due_date < today
 

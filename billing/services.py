@@ -77,8 +77,7 @@ AUDIT_ACTIONS = {
     "invoice.reminder": (gettext_lazy("Payment reminder sent"),
                          gettext_lazy("Sent payment reminder %(step)s for invoice %(number)s")),
     "payment.record": (gettext_lazy("Payment recorded"),
-                       gettext_lazy("Recorded a payment of %(amount)s %(currency)s for invoice %(number)s "
-                                    "(%(method)s)")),
+                       gettext_lazy("Recorded a payment of %(amount)s %(currency)s for invoice %(number)s")),
     "payment.online_start": (gettext_lazy("Online payment started"),
                              gettext_lazy("Started an online payment for invoice %(number)s")),
     "statement.apply": (gettext_lazy("Bank statement applied"),
@@ -495,8 +494,9 @@ def charge_lines(charges: Iterable[Charge], *, profile: BillingProfile, customer
 
 
 def invoice_issue(*, profile: BillingProfile, charges: Sequence[Charge], by: User | None = None,
-                  today: dt.date | None = None) -> Invoice:
-    """Issue one invoice for charges of one customer: numbered, frozen, mailed, its PDF queued."""
+                  today: dt.date | None = None, notify: bool = True) -> Invoice:
+    """Issue one invoice for charges of one customer: numbered, frozen, mailed (unless `notify` is off: demo
+    data), its PDF queued."""
     with transaction.atomic():
         problem = profile_problem(profile)
         if problem:
@@ -512,7 +512,8 @@ def invoice_issue(*, profile: BillingProfile, charges: Sequence[Charge], by: Use
         audit_record(organisation=profile.organisation, actor=by, action="invoice.issue", number=invoice.number,
                      customer=invoice.customer_name, total=str(invoice.total), currency=invoice.currency,
                      invoice=invoice.pk)
-        _invoice_email(invoice, template="issued")
+        if notify:
+            _invoice_email(invoice, template="issued")
         return invoice
 
 
@@ -579,7 +580,7 @@ def _invoice_email(invoice: Invoice, *, template: str, step: int | None = None) 
 def creditable(invoice: Invoice) -> dict[int, Decimal]:
     """Per line of the invoice, what may still be credited, in the line's own price terms (gross when its price
     included VAT, else net)."""
-    lines = list(invoice.lines.all())
+    lines = list(invoice.line_items())
     credited: dict[int, Decimal] = {}
     for line in InvoiceLine.objects.for_organisation(invoice.organisation_id).filter(
             credits_line__invoice=invoice):
@@ -599,7 +600,7 @@ def credit_note_draft(*, invoice: Invoice, amounts: dict[int, Decimal] | None) -
     remaining = creditable(invoice)
     draft = Draft()
     with translation.override(invoice.language):
-        for line in invoice.lines.all():
+        for line in invoice.line_items():
             left = remaining[line.pk]
             if amounts is None:
                 if left <= 0:
@@ -629,7 +630,8 @@ def credit_note_draft(*, invoice: Invoice, amounts: dict[int, Decimal] | None) -
     return draft
 
 
-def credit_note_issue(*, invoice: Invoice, amounts: dict[int, Decimal] | None, reason: str, by: User) -> Invoice:
+def credit_note_issue(*, invoice: Invoice, amounts: dict[int, Decimal] | None, reason: str, by: User,
+                      notify: bool = True) -> Invoice:
     """Correct an issued invoice with a credit note (negative amounts) that refers to it; full or partial."""
     with transaction.atomic():
         invoice = _locked(invoice)
@@ -650,7 +652,8 @@ def credit_note_issue(*, invoice: Invoice, amounts: dict[int, Decimal] | None, r
         audit_record(organisation=invoice.organisation, actor=by, action="invoice.credit", number=note.number,
                      original=invoice.number, total=str(note.total), currency=note.currency, invoice=note.pk)
         _settle(invoice, by=by)
-        _invoice_email(note, template="credit")
+        if notify:
+            _invoice_email(note, template="credit")
         return note
 
 

@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 def invoice_pdf_context(invoice: Invoice) -> dict[str, Any]:
     from billing.countries import country_name
 
-    lines = list(invoice.lines.all())
+    lines = list(invoice.line_items())
     return {"invoice": invoice, "lines": lines, "issuer_country": country_name(invoice.issuer_country),
             "reference": services.format_reference(invoice.payment_reference),
             "stylesheet": PDF_BASE_URL + settings.STATIC_URL.lstrip("/") + "css/invoice-pdf.css",

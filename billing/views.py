@@ -72,9 +72,9 @@ def add_errors(form: forms.Form, error: ValidationError) -> None:
 
 
 def _detail_context(invoice: Invoice) -> dict[str, Any]:
-    lines = list(invoice.lines.all())
-    payments = list(invoice.payments.all()) if not invoice.is_credit_note else []
-    credit_notes = list(invoice.credit_notes.all()) if not invoice.is_credit_note else []
+    lines = list(invoice.line_items())
+    payments = list(invoice.payment_items()) if not invoice.is_credit_note else []
+    credit_notes = list(invoice.credit_note_items()) if not invoice.is_credit_note else []
     balance = services.invoice_balance(invoice) if not invoice.is_credit_note else None
     return {"invoice": invoice, "lines": lines, "payments": payments, "credit_notes": credit_notes,
             "balance": balance, "reference": services.format_reference(invoice.payment_reference),
@@ -342,7 +342,7 @@ def invoice_detail(request: HttpRequest, org: str, pk: int) -> HttpResponse:
     invoice = invoice_for(request, pk, manage=True)
     context = _detail_context(invoice)
     context["charges"] = list(Charge.objects.for_organisation(request.organisation).filter(invoice=invoice))
-    context["reminders"] = list(invoice.reminders.all())
+    context["reminders"] = list(invoice.reminder_items())
     return render(request, "billing/invoice_detail.html", context)
 
 
@@ -353,7 +353,7 @@ def credit_note_create(request: HttpRequest, org: str, pk: int) -> HttpResponse:
     invoice = invoice_for(request, pk, manage=True)
     if invoice.is_credit_note:
         raise NotFound(_("A credit note cannot be credited."))
-    lines = list(invoice.lines.all())
+    lines = list(invoice.line_items())
     remaining = services.creditable(invoice)
     form = CreditNoteForm(request.POST or None, lines=lines, remaining=remaining)
     preview = None

@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("accounts.urls")),
     # Organisation-scoped pages come last: /<org>/... must not shadow the site's own addresses.
     path("<slug:org>/", include(org_urlpatterns)),
+    path("<slug:org>/", include("billing.urls")),  # billing sits on top: mounted here, nothing below imports it
 ]

@@ -38,14 +38,18 @@ DROP FUNCTION IF EXISTS billing_invoiceline_frozen();
 """
 
 
-def forward(apps, schema_editor):
+def _run(schema_editor, sql):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FORWARD)
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(sql)  # no parameters: the "%" of RAISE's format stays as it is
+
+
+def forward(apps, schema_editor):
+    _run(schema_editor, FORWARD)
 
 
 def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(BACKWARD)
+    _run(schema_editor, BACKWARD)
 
 
 class Migration(migrations.Migration):

@@ -5,6 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
+from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
@@ -91,6 +92,11 @@ class Command(BaseCommand):
                     organisation=Organisation.objects.get(slug=slug), user=both)
                 membership.set_roles([Role.PROFESSIONAL])
                 membership.save()
+            # Apps above this one add their demo data through a hook (billing: CMI's profile and invoices), so
+            # the ground floor imports none of them.
+            for config in apps.get_app_configs():
+                if callable(getattr(config, "seed_demo", None)):
+                    config.seed_demo()
         self.stdout.write(self.style.SUCCESS("Demo organisations, schemes, users and portfolios are ready."))
 
     def _user(self, email: str, first: str, last: str, language: str) -> User:
