@@ -21,6 +21,20 @@ PROFILE = {"legal_name": "Stichting CMI", "address": "Herengracht 1", "postcode"
            "footer": "Our terms apply."}
 
 
+@pytest.fixture
+def vat_table(db: None) -> None:
+    """The VAT rates the data migration seeds (a transactional test's flush empties every table, so tests that
+    need them say so)."""
+    import importlib
+
+    from billing.models import VatRate
+
+    seed = importlib.import_module("billing.migrations.0004_dutch_vat_rates")
+    for category, rate, valid_from, end, note in seed.RATES:
+        VatRate.objects.update_or_create(country="NL", category=category, valid_from=valid_from,
+                                         defaults={"rate": rate, "valid_until": end, "note": note})
+
+
 def billing_profile(org, **fields) -> BillingProfile:
     with maintenance():
         profile, _created = BillingProfile.objects.update_or_create(organisation=org,

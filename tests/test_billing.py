@@ -17,9 +17,16 @@ from billing import money, services
 from billing.forms import BillingProfileForm
 from billing.models import BillingDetails, Charge, Invoice, InvoiceLine, Payment, VatRate
 from portfolios import signals
-from tests.billing_helpers import PROFILE, billing_profile, cmi_certification, invoices_of, submitted_cmi
+from tests.billing_helpers import (
+    PROFILE,
+    billing_profile,
+    cmi_certification,
+    invoices_of,
+    submitted_cmi,
+    vat_table,  # noqa: F401 - fixture
+)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("vat_table")]
 D = Decimal
 
 
