@@ -28,6 +28,16 @@ NUMBER_KEYS = {
 FORMULA_SKIP = {"kind", "unit", "attribute"}
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 SKIP_TOP = {"format", "code", "version", "notes", "quantity_units"}
+# Coded values chosen from a list (a fee's VAT category and what bills it), and yes/no settings edited here.
+CHOICES = {
+    "vat_category": [("", _("from the VAT rate")), ("standard", _("standard rate")), ("reduced", _("reduced rate")),
+                     ("zero", _("zero rate")), ("exempt", _("exempt"))],
+    "on": [("submission", _("when a recertification dossier is submitted")),
+           ("certification", _("when certification is applied for")), ("annual", _("every year on the reference date")),
+           ("order", _("when the professional orders it"))],
+}
+YES_NO_KEYS = {"review_after_payment"}
+YES_NO = [("true", _("yes")), ("false", _("no"))]
 
 GROUP_LABELS = {
     "label": _("Name"), "points": _("Points"), "cycle": _("Cycle"), "totals": _("Totals"),
@@ -52,6 +62,8 @@ FIELD_LABELS = {
     "exemptions": _("exemption"), "year_table": _("year table"), "category_bounds": _("category bound"),
     "attributes": _("detail"), "evidence": _("evidence"), "items": "",
     "quantity_max": _("plausible maximum per activity"),
+    "vat_category": _("VAT category"), "billing": _("billing"), "on": _("billed"),
+    "review_after_payment": _("review starts only once paid"),
 }
 
 
@@ -65,6 +77,7 @@ class Field:
     errors: list[str] = field(default_factory=list)
     placeholder: str = ""  # what an empty field means (a default)
     hint: str = ""
+    choices: list[tuple[str, str]] = field(default_factory=list)  # kind "choice": (value, label)
 
     @property
     def html_id(self) -> str:
@@ -72,6 +85,8 @@ class Field:
 
     @property
     def display_value(self) -> str:
+        if isinstance(self.value, bool):
+            return "true" if self.value else "false"
         return "" if self.value is None else str(self.value)
 
 
@@ -125,6 +140,12 @@ def editable_groups(definition: dict[str, Any]) -> list[Group]:
                 walk(child, _join(path, index), group_title, [*trail, name] if name else trail, parent_key)
             return
         key = parent_key or ""
+        if key in YES_NO_KEYS and isinstance(value, bool):
+            add(group_title, Field(path, "choice", value, " · ".join(trail), choices=list(YES_NO)))
+            return
+        if key in CHOICES and (value is None or isinstance(value, str)):
+            add(group_title, Field(path, "choice", value, " · ".join(trail), choices=list(CHOICES[key])))
+            return
         if isinstance(value, bool):
             return
         if isinstance(value, int) and (key in NUMBER_KEYS or ".values." in path):
@@ -207,6 +228,12 @@ def apply_form(definition: dict[str, Any], post: Any) -> tuple[dict[str, Any], d
 
 
 def _convert(item: Field, raw: str) -> Any:
+    if item.kind == "choice":
+        if raw not in {value for value, _label in item.choices}:
+            raise ValueError(_("Choose one of the options."))
+        if item.choices == YES_NO:
+            return raw == "true"
+        return raw or None
     if raw == "":
         if item.kind == "text":
             return "" if item.required else None
