@@ -27,5 +27,4 @@ org_urlpatterns = [
     path("manage/schemes/", include("schemes.urls")),
     path("", include("portfolios.urls")),
     path("", include("notifications.urls")),
-    path("", include("billing.urls")),
 ]

@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -13,9 +16,23 @@ class BillingConfig(AppConfig):
 
         signals.submission_submitted.connect(services.on_submission_submitted, dispatch_uid="billing-submission")
         signals.review_hold(services.unpaid_fee_hold)
+        post_migrate.connect(ensure_vat_rates, sender=self, dispatch_uid="billing-vat-rates")
 
     def seed_demo(self) -> None:
         """Called by `manage.py seed_demo` (inside maintenance) for every app that has it."""
         from billing.demo import seed_billing_demo
 
         seed_billing_demo()
+
+
+def ensure_vat_rates(sender: Any, using: str = "default", **kwargs: Any) -> None:
+    """The shipped VAT rates (migration 0004) are there after every migrate and flush (a test database is
+    flushed between transactional tests): rows are only added, never changed, so an administrator's edit stays."""
+    import importlib
+
+    from billing.models import VatRate
+
+    seed = importlib.import_module("billing.migrations.0004_dutch_vat_rates")
+    for category, rate, valid_from, valid_until, note in seed.RATES:
+        VatRate.objects.using(using).get_or_create(country="NL", category=category, valid_from=valid_from,
+                                                   defaults={"rate": rate, "valid_until": valid_until, "note": note})

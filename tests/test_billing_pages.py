@@ -371,3 +371,30 @@ def test_a_paid_invoice_gets_no_reminder(cmi, ada, invoice):
     services.payment_record(invoice=invoice, amount=invoice.total, paid_on=timezone.localdate(), method="transfer",
                             reference="P", by=ada)
     assert invoice_reminder_scan(today=invoice.due_date + dt.timedelta(days=30)) == 0
+
+
+# --- Demo data -----------------------------------------------------------------------------------------------
+
+def test_seed_demo_gives_cmi_a_profile_and_open_paid_overdue_and_credited_invoices(client):
+    from django.core.management import call_command
+
+    from accounts.models import Organisation
+    from billing.models import Invoice
+
+    call_command("seed_demo")
+    call_command("seed_demo")  # idempotent
+    with maintenance():
+        cmi = Organisation.objects.get(slug="cmi")
+        assert services.billing_profile(cmi).complete
+        invoices = list(Invoice.objects.filter(organisation=cmi).order_by("sequence"))
+    today = timezone.localdate()
+    kinds = {(invoice.kind, invoice.status, invoice.overdue(today)) for invoice in invoices}
+    assert ("invoice", "open", False) in kinds
+    assert ("invoice", "open", True) in kinds
+    assert ("invoice", "paid", False) in kinds
+    assert ("invoice", "credited", False) in kinds
+    assert ("credit_note", "settled", False) in kinds
+    assert [invoice.sequence for invoice in invoices if invoice.year == today.year] == list(
+        range(1, 1 + sum(1 for invoice in invoices if invoice.year == today.year)))
+    assert client.login(email="admin@cmi.demo", password="demo-password-2026")
+    assert client.get(reverse("billing_overview", kwargs={"org": "cmi"})).status_code == 200
