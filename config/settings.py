@@ -376,6 +376,9 @@ ACCOUNT_RATE_LIMITS = {
 # Mollie calls the webhook on SITE_URL, so SITE_URL must be the public https address in production.
 MOLLIE_API_KEY = env.str("MOLLIE_API_KEY", default="")
 MOLLIE_API_URL = env.str("MOLLIE_API_URL", default="https://api.mollie.com")
+# Where Mollie's checkout lives: the invoice page's Content-Security-Policy lets its "Pay online" form be redirected
+# there (form-action).
+MOLLIE_CHECKOUT_ORIGIN = env.str("MOLLIE_CHECKOUT_ORIGIN", default="https://www.mollie.com")
 # Days after the due date on which an unpaid invoice's payment reminders go out (one each, in the customer's
 # language), e.g. "7,21,42".
 BILLING_REMINDER_DAYS = env.list("BILLING_REMINDER_DAYS", cast=int, default=[7, 21, 42])

@@ -161,3 +161,12 @@ def test_without_an_api_key_there_is_no_online_payment(client, org_a, alice, inv
     assert "online</button>" not in client.get(url("my_invoice_detail", org_a, pk=invoice.pk)).content.decode()
     response = client.post(url("invoice_pay", org_a, pk=invoice.pk), follow=True)
     assert "Online payment is not available" in response.content.decode()
+
+
+def test_the_invoice_page_lets_its_pay_form_reach_only_the_checkout(client, org_a, alice, invoice, mollie, settings):
+    settings.MOLLIE_CHECKOUT_ORIGIN = "https://www.mollie.com"
+    client.force_login(alice)
+    policy = client.get(url("my_invoice_detail", org_a, pk=invoice.pk))["Content-Security-Policy"]
+    assert "form-action 'self' https://www.mollie.com" in policy
+    assert "script-src 'self'" in policy
+    assert "form-action 'self';" in client.get(url("my_invoices", org_a))["Content-Security-Policy"] + ";"
