@@ -560,9 +560,10 @@ def _absolute(path: str) -> str:
 
 
 def _invoice_email(invoice: Invoice, *, template: str, step: int | None = None) -> None:
-    """The invoice (or a reminder, or a credit note) mailed in the customer's language, with a link to it."""
+    """The invoice (or a reminder, or a credit note) mailed in the customer's language (as they chose it now,
+    else the invoice's), with a link to it."""
     organisation = invoice.organisation
-    with translation.override(invoice.language):
+    with translation.override(invoice.customer.preferred_language or invoice.language):
         link = _absolute(reverse("my_invoice_detail", kwargs={"org": organisation.slug, "pk": invoice.pk}))
         context = {"invoice": invoice, "organisation": organisation, "link": link, "step": step,
                    "reference": format_reference(invoice.payment_reference),
