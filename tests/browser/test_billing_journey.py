@@ -103,15 +103,20 @@ def test_cmi_recertification_invoice_paid_online_then_credited(new_page, mollie,
         page.goto("/cmi/billing/invoices/")
         expect(page.locator("main table")).to_contain_text("Paid")
 
-        # The administrator credits the invoice, after checking what will be issued.
-        admin = new_page()
+        # The administrator credits the invoice, after checking what will be issued (also on a phone).
+        admin = new_page(**PHONE)
         sign_in(admin, "ada@example.com")
+        admin.goto("/cmi/manage/billing/")
+        expect(admin.locator("main")).to_contain_text("Invoiced per fee")
+        assert fits_the_screen(admin)
         admin.goto("/cmi/manage/billing/invoices/")
+        assert fits_the_screen(admin)
         admin.get_by_role("link", name=invoice.number).click()
         admin.get_by_role("link", name="Issue a credit note").click()
         admin.get_by_label("Reason").fill("Fee waived by the board")
         admin.get_by_role("button", name="Check the credit note").click()
         expect(admin.locator("main")).to_contain_text("Check the credit note below")
+        assert fits_the_screen(admin)
         admin.get_by_role("button", name=re.compile("Issue the credit note of")).click()
         expect(admin.locator("main")).to_contain_text("has been issued and sent to the customer")
         expect(admin.get_by_role("heading", name=re.compile("Credit note"))).to_be_visible()
