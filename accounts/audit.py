@@ -36,9 +36,9 @@ MAIL_LIMIT_LABELS = {
 }
 
 AUDIT_SOURCES = [
-    "portfolios.services.activities", "portfolios.services.evidence", "portfolios.services.certifications",
-    "portfolios.services.imports", "portfolios.services.mydata", "portfolios.services.dossiers",
-    "portfolios.services.statements", "portfolios.services.submission", "notifications.reminders",
+    "portfolios.services.activities", "dossiers.services.evidence", "portfolios.services.certifications",
+    "portfolios.services.imports", "dossiers.services.mydata", "dossiers.services.dossiers",
+    "dossiers.services.statements", "dossiers.services.submission", "notifications.reminders",
     "billing.services",
 ]
 

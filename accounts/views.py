@@ -49,16 +49,6 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/choose_organisation.html", {"memberships": memberships})
 
 
-@require_GET
-@member_required()
-def org_home(request: HttpRequest, org: str) -> HttpResponse:
-    """The organisation's home: a professional's certification cards, and the tools of the other roles."""
-    from portfolios.views.dashboard import certification_cards
-
-    cards = certification_cards(request) if request.membership.is_professional else []
-    return render(request, "accounts/org_home.html", {"cards": cards})
-
-
 @require_http_methods(["GET", "POST"])
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:

@@ -28,7 +28,8 @@ def populate(activities: int) -> tuple[object, object]:
 
     from accounts.models import Membership, Organisation, User
     from accounts.tenancy import maintenance
-    from portfolios.models import Activity, Certification, Evidence
+    from dossiers.models import Evidence
+    from portfolios.models import Activity, Certification
     from schemes.services import scheme_adopt
 
     slug = f"bench-dashboard-{activities}"

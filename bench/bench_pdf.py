@@ -41,8 +41,9 @@ def populate(size: int) -> object:
 
     from accounts.models import Membership, Organisation, User
     from accounts.tenancy import maintenance, tenant_context
-    from portfolios.models import Activity, Certification, Dossier, Evidence
-    from portfolios.services.dossiers import dossier_start
+    from dossiers.models import Dossier, Evidence
+    from dossiers.services.dossiers import dossier_start
+    from portfolios.models import Activity, Certification
     from schemes.services import scheme_adopt
 
     slug = f"bench-pdf-dossier-{size}"
@@ -83,8 +84,8 @@ def snapshot_for(dossier: object, size: int) -> dict:
     from django.utils import timezone
 
     from accounts.tenancy import tenant_context
-    from portfolios.services.dossiers import dossier_checklist
-    from portfolios.services.submission import snapshot_build
+    from dossiers.services.dossiers import dossier_checklist
+    from dossiers.services.submission import snapshot_build
 
     with tenant_context(dossier.organisation):
         checklist = dossier_checklist(dossier, today=TODAY)
@@ -106,7 +107,7 @@ def main() -> None:
     from django.core.management import call_command
 
     logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # its progress lines would bury the figures
-    from portfolios.tasks import render_pdf
+    from dossiers.tasks import render_pdf
 
     call_command("migrate", verbosity=0)
     snapshots = {size: snapshot_for(populate(size), size) for size in args.sizes}

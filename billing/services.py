@@ -57,9 +57,10 @@ from billing.models import (
 )
 from billing.providers import ProviderError, ProviderPayment, online_provider
 from billing.statements import BankEntry
+from dossiers import signals
+from dossiers.models import Submission
 from notifications.outbox import outbox_enqueue
-from portfolios import signals
-from portfolios.models import Certification, Submission
+from portfolios.models import Certification
 from schemes import rules
 from schemes.models import SchemeVersion
 

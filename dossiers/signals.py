@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from django.dispatch import Signal
 
 if TYPE_CHECKING:
-    from portfolios.models import Submission
+    from dossiers.models import Submission
 
 submission_submitted = Signal()
 submission_hold_released = Signal()

@@ -22,7 +22,7 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from accounts.tenancy import tenant_context
-from portfolios.models import Submission
+from dossiers.models import Submission
 
 # A base address that cannot resolve: relative references in the template resolve under it, and the fetcher
 # maps only <base>/<STATIC_URL>... to the project's own static files.
@@ -91,7 +91,7 @@ def pdf_context(snapshot: dict[str, Any]) -> dict[str, Any]:
 def render_pdf(snapshot: dict[str, Any]) -> bytes:
     """The dossier PDF for a snapshot, in the submitter's language."""
     with translation.override(snapshot.get("language") or settings.LANGUAGE_CODE):
-        html = render_to_string("portfolios/pdf/dossier.html", {**pdf_context(snapshot),
+        html = render_to_string("dossiers/pdf/dossier.html", {**pdf_context(snapshot),
                                                                 "stylesheet": _static_prefix() + "css/pdf.css"})
     return HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=StaticFilesOnlyFetcher()).write_pdf()
 

@@ -16,8 +16,9 @@ from django.utils import timezone, translation
 
 from accounts.models import AuditEvent
 from accounts.tenancy import maintenance
+from dossiers.models import Dossier, Submission
 from portfolios import reports
-from portfolios.models import Activity, Dossier, Submission
+from portfolios.models import Activity
 from portfolios.services import activities as services
 from tests import factories
 

@@ -16,7 +16,7 @@ from accounts.tenancy import maintenance
 from billing import money, services
 from billing.forms import BillingProfileForm
 from billing.models import BillingDetails, Charge, Invoice, InvoiceLine, Payment, VatRate
-from portfolios import signals
+from dossiers import signals
 from tests.billing_helpers import (
     PROFILE,
     billing_profile,
@@ -172,7 +172,7 @@ def test_without_a_complete_profile_charges_wait_and_are_invoiced_once_it_is(cli
 def test_an_initial_dossier_bills_the_certification_fee(cmi, alice):
     from django.utils import timezone
 
-    from portfolios.models import Dossier, Submission
+    from dossiers.models import Dossier, Submission
 
     certification = cmi_certification(cmi, alice)
     with maintenance():

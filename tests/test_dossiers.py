@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent, hash_token
 from accounts.tenancy import maintenance
-from portfolios.models import Dossier, DossierSection, Evidence, StatementRequest
-from portfolios.services import dossiers as services
+from dossiers.models import Dossier, DossierSection, Evidence, StatementRequest
+from dossiers.services import dossiers as services
 from tests import factories
 
 pytestmark = pytest.mark.django_db

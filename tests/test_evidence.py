@@ -18,9 +18,9 @@ from django.utils import timezone, translation
 
 from accounts.models import AuditEvent
 from accounts.tenancy import maintenance
+from dossiers.models import Dossier, DossierSection, Evidence, Submission
+from dossiers.services import evidence as services
 from portfolios import evidence_files
-from portfolios.models import Dossier, DossierSection, Evidence, Submission
-from portfolios.services import evidence as services
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -20,9 +20,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from dossiers.models import Evidence
+from dossiers.services import evidence as services
 from portfolios import evidence_files
-from portfolios.models import Evidence
-from portfolios.services import evidence as services
 from tests import test_evidence
 from tests.test_evidence import (
     CONTENT_TYPES,

@@ -20,9 +20,9 @@ from django.utils import timezone, translation
 from accounts.mail_limits import moment
 from accounts.models import AuditEvent, Invitation, MailSend
 from accounts.tenancy import maintenance, tenant_context
-from portfolios.models import StatementRequest
-from portfolios.services import statements as statement_services
-from portfolios.services.dossiers import dossier_start
+from dossiers.models import StatementRequest
+from dossiers.services import statements as statement_services
+from dossiers.services.dossiers import dossier_start
 from tests import factories
 from tests.test_dossiers import _media, noloc, start, url  # noqa: F401
 from tests.test_statements import ask, fresh, request_url

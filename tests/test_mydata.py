@@ -15,16 +15,8 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent, Membership, User
 from accounts.tenancy import maintenance
-from portfolios.models import (
-    Activity,
-    CertificationStatusChange,
-    DeletionRequest,
-    Dossier,
-    DossierSection,
-    Evidence,
-    StatementRequest,
-    Submission,
-)
+from dossiers.models import Dossier, DossierSection, Evidence, StatementRequest, Submission
+from portfolios.models import Activity, CertificationStatusChange, DeletionRequest
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -295,7 +287,7 @@ def test_the_person_is_told_in_their_language(client, org_a, ada, alice, monkeyp
                                               django_capture_on_commit_callbacks):
     from django.utils import translation
 
-    from portfolios.services import mydata
+    from dossiers.services import mydata
 
     alice.preferred_language = "nl"
     alice.save()

@@ -14,10 +14,11 @@ import pytest
 from django.db.models import F
 
 from accounts.tenancy import maintenance, tenant_context
+from dossiers.models import Dossier
 from notifications import reminders
 from notifications.models import Reminder
 from portfolios import reports
-from portfolios.models import Certification, Dossier
+from portfolios.models import Certification
 from schemes import rules
 from tests import factories
 

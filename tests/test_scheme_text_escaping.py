@@ -24,11 +24,12 @@ from django.utils import translation
 from django.utils.html import escape
 
 from accounts.tenancy import maintenance
+from dossiers.models import Dossier, StatementRequest, Submission
+from dossiers.services import dossiers as dossier_services
+from dossiers.tasks import pdf_context
 from notifications import reminders
 from notifications.models import Reminder
-from portfolios.models import Activity, Dossier, StatementRequest, Submission
-from portfolios.services import dossiers as dossier_services
-from portfolios.tasks import pdf_context
+from portfolios.models import Activity
 from schemes import editor, rules
 from schemes.models import SchemeVersion
 from schemes.rules import fields as kinds
@@ -377,7 +378,7 @@ def test_every_page_shows_poisoned_scheme_text_escaped(client, org_a, ada, alice
     with maintenance():
         submission = Submission.objects.get(organisation=org_a, dossier=noloc)
     with translation.override("en"):
-        pdf_html = render_to_string("portfolios/pdf/dossier.html", {**pdf_context(submission.snapshot),
+        pdf_html = render_to_string("dossiers/pdf/dossier.html", {**pdf_context(submission.snapshot),
                                                                     "stylesheet": "pdf.css"})
     pages.html("dossier PDF (HTML)", pdf_html, shows=section_paths(noloc_definition, "A3.1"))
     assert submission.pdf, "the PDF was rendered from that HTML"

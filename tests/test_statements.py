@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent
 from accounts.tenancy import maintenance
-from portfolios.models import StatementRequest
+from dossiers.models import StatementRequest
 from tests import factories
 from tests.test_dossiers import _media, noloc, section_state, signed_statement, start, url  # noqa: F401
 
@@ -243,10 +243,10 @@ def test_signing_page_works_on_a_phone(new_page, org_a, alice, tmp_path):
     import os
     import shutil
 
-    from portfolios.services import statements as statement_services
+    from dossiers.services import statements as statement_services
 
     certification = noloc(org_a, alice, dt.date(2025, 12, 1))
-    from portfolios.services.dossiers import dossier_start
+    from dossiers.services.dossiers import dossier_start
 
     with maintenance():
         dossier, _created = dossier_start(certification=certification, by=alice)

@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent
 from accounts.tenancy import maintenance
-from portfolios.models import Activity, Dossier, StatementRequest, Submission
-from portfolios.services import submission as submission_services
-from portfolios.tasks import StaticFilesOnlyFetcher, render_submission_pdf
+from dossiers.models import Dossier, StatementRequest, Submission
+from dossiers.services import submission as submission_services
+from dossiers.tasks import StaticFilesOnlyFetcher, render_submission_pdf
+from portfolios.models import Activity
 from tests import factories
 from tests.test_dossiers import (  # noqa: F401
     _media,

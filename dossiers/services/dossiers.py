@@ -30,8 +30,9 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
 from accounts.services import audit_record
+from dossiers.models import Dossier, DossierSection, Evidence, StatementRequest
 from portfolios import reports
-from portfolios.models import Certification, Dossier, DossierSection, Evidence, StatementRequest
+from portfolios.models import Certification
 from schemes import rules
 from schemes.rules import (
     ChoiceRequirement,

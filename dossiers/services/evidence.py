@@ -11,7 +11,7 @@ transaction that then rolls back is removed when it ends, and the sweeper remove
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -22,8 +22,10 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Membership, Organisation, User
 from accounts.services import audit_record
+from accounts.storage import stored_files_delete_on_commit
+from dossiers.models import Dossier, DossierSection, Evidence
 from portfolios import evidence_files, reports
-from portfolios.models import Activity, Dossier, DossierSection, Evidence
+from portfolios.models import Activity
 
 # action code → (label for filters, sentence with %(name)s parameters from the event's data).
 # For accounts/audit.py ACTIONS (the lead merges them there).
@@ -225,21 +227,6 @@ def evidence_attach(*, owner: User, organisation: Organisation, upload: Any, act
         evidence.file.storage.delete(evidence.file.name)
         raise
     return evidence
-
-
-def stored_files_delete_on_commit(names: Iterable[str]) -> None:
-    """Remove stored files once the rows pointing at them are gone for good (after the commit)."""
-    names = [name for name in names if name]
-    if not names:
-        return
-
-    storage = Evidence._meta.get_field("file").storage
-
-    def remove() -> None:
-        for name in names:
-            storage.delete(name)
-
-    transaction.on_commit(remove)
 
 
 @transaction.atomic

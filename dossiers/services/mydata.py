@@ -32,17 +32,8 @@ from accounts.models import Membership, Organisation, Role, User
 from accounts.services import audit_record, email_enqueue
 from accounts.storage import open_stream
 from accounts.tenancy import maintenance, tenant_context
-from portfolios.models import (
-    Activity,
-    Certification,
-    CertificationStatusChange,
-    DeletionRequest,
-    Dossier,
-    DossierSection,
-    Evidence,
-    StatementRequest,
-    Submission,
-)
+from dossiers.models import Dossier, DossierSection, Evidence, StatementRequest, Submission
+from portfolios.models import Activity, Certification, CertificationStatusChange, DeletionRequest
 
 AUDIT_ACTIONS = {
     "mydata.export": (gettext_lazy("Personal data downloaded"),
@@ -385,8 +376,8 @@ def _inform(deletion_request: DeletionRequest, address: str, language: str, outc
     context = {"organisation": deletion_request.organisation, "deletion": deletion_request,
                "impact": asdict(impact) if impact else None, "anonymised": anonymised}
     with translation.override(language or "en"):
-        subject = render_to_string(f"portfolios/mydata/email/deletion_{outcome}_subject.txt", context).strip()
-        body = render_to_string(f"portfolios/mydata/email/deletion_{outcome}_body.txt", context)
+        subject = render_to_string(f"dossiers/mydata/email/deletion_{outcome}_subject.txt", context).strip()
+        body = render_to_string(f"dossiers/mydata/email/deletion_{outcome}_body.txt", context)
     email_enqueue(to=address, subject=subject, body=body, organisation=deletion_request.organisation)
 
 

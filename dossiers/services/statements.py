@@ -42,9 +42,9 @@ from accounts.mail_limits import (
 )
 from accounts.models import Organisation, User, hash_token
 from accounts.services import audit_record, email_enqueue
+from dossiers.models import Dossier, StatementRequest
+from dossiers.services.dossiers import lock_draft, section_definition, statement_state
 from portfolios import reports
-from portfolios.models import Dossier, StatementRequest
-from portfolios.services.dossiers import lock_draft, section_definition, statement_state
 from schemes.rules.definition import Section, StatementRequirement
 
 AUDIT_ACTIONS = {
@@ -180,8 +180,8 @@ def _request_email(statement: StatementRequest, token: str) -> tuple[str, str]:
             "section": reports.label(section.label, section.code),
             "expires": reports.date(timezone.localtime(statement.expires_at).date()),
         }
-        subject = render_to_string("portfolios/email/statement_request_subject.txt", context).strip()
-        body = render_to_string("portfolios/email/statement_request_body.txt", context)
+        subject = render_to_string("dossiers/email/statement_request_subject.txt", context).strip()
+        body = render_to_string("dossiers/email/statement_request_body.txt", context)
     return subject, body
 
 
@@ -332,8 +332,8 @@ def _notify_owner(statement: StatementRequest, template: str) -> None:
         context = {"statement": statement, "organisation": statement.organisation, "owner": owner, "link": link,
                    "requirement": reports.label(requirement.label, requirement.code),
                    "section": reports.label(section.label, section.code)}
-        subject = render_to_string(f"portfolios/email/statement_{template}_subject.txt", context).strip()
-        body = render_to_string(f"portfolios/email/statement_{template}_body.txt", context)
+        subject = render_to_string(f"dossiers/email/statement_{template}_subject.txt", context).strip()
+        body = render_to_string(f"dossiers/email/statement_{template}_body.txt", context)
     email_enqueue(to=owner.email, subject=subject, body=body, organisation=statement.organisation)
 
 

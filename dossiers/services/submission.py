@@ -28,10 +28,8 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from accounts.services import audit_record, email_enqueue
 from accounts.storage import open_stream
-from notifications.outbox import outbox_enqueue
-from portfolios import reports
-from portfolios.models import Activity, Dossier, Evidence, StatementRequest, Submission
-from portfolios.services.dossiers import (
+from dossiers.models import Dossier, Evidence, StatementRequest, Submission
+from dossiers.services.dossiers import (
     KIND_LABELS,
     Checklist,
     PointsSummary,
@@ -40,7 +38,10 @@ from portfolios.services.dossiers import (
     dossier_checklist,
     statement_state,
 )
-from portfolios.signals import submission_submitted
+from dossiers.signals import submission_submitted
+from notifications.outbox import outbox_enqueue
+from portfolios import reports
+from portfolios.models import Activity
 
 AUDIT_ACTIONS = {
     "dossier.submit": (gettext_lazy("Dossier submitted"),
@@ -261,8 +262,8 @@ def _confirmation_email(submission: Submission, dossier: Dossier) -> None:
                    "submission": submission, "scheme": dossier.scheme_version.label,
                    "reference_date": reports.date(dossier.reference_date),
                    "submitted_on": reports.date(timezone.localtime(submission.submitted_at).date())}
-        subject = render_to_string("portfolios/dossiers/email/submitted_subject.txt", context).strip()
-        body = render_to_string("portfolios/dossiers/email/submitted_body.txt", context)
+        subject = render_to_string("dossiers/email/submitted_subject.txt", context).strip()
+        body = render_to_string("dossiers/email/submitted_body.txt", context)
     email_enqueue(to=owner.email, subject=subject, body=body, organisation=dossier.organisation)
 
 
@@ -296,7 +297,7 @@ def dossier_submit(*, dossier: Dossier, by: User, today: dt.date | None = None) 
 
 
     submission_submitted.send(sender=Submission, submission=submission)
-    outbox_enqueue("portfolios.tasks.render_submission_pdf", submission_id=submission.pk,
+    outbox_enqueue("dossiers.tasks.render_submission_pdf", submission_id=submission.pk,
                    organisation_id=locked.organisation_id)
     _confirmation_email(submission, locked)
     dossier.status, dossier.submitted_at = locked.status, locked.submitted_at

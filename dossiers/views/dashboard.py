@@ -10,12 +10,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
+from accounts.tenancy import member_required
+from dossiers.models import Dossier
+from dossiers.services.dossiers import membership_problem
 from portfolios import reports
-from portfolios.models import Certification, Dossier
-from portfolios.services.dossiers import membership_problem
+from portfolios.models import Certification
 from schemes import rules
 
 
@@ -128,4 +133,15 @@ def certification_cards(request: HttpRequest) -> list[Card]:
     return cards
 
 
-urlpatterns: list = []
+
+@require_GET
+@member_required()
+def org_home(request: HttpRequest, org: str) -> HttpResponse:
+    """The organisation's home: a professional's certification cards, and the tools of the other roles."""
+    cards = certification_cards(request) if request.membership.is_professional else []
+    return render(request, "dossiers/org_home.html", {"cards": cards})
+
+
+urlpatterns = [
+    path("", org_home, name="org_home"),
+]

@@ -22,13 +22,14 @@ from accounts.mail_limits import MailAllowance
 from accounts.models import Role
 from accounts.storage import stored_file_response
 from accounts.tenancy import NotFound, member_required
+from dossiers.forms.dossiers import DossierStartForm, SectionForm
+from dossiers.models import Dossier, Submission
+from dossiers.services import dossiers as services
+from dossiers.services import statements as statement_services
+from dossiers.services.submission import counted_activity_ids
+from dossiers.services.submission import dossier_submit as submit_service
 from portfolios import evidence_files, reports
-from portfolios.forms.dossiers import DossierStartForm, SectionForm
-from portfolios.models import Certification, Dossier, Submission
-from portfolios.services import dossiers as services
-from portfolios.services import statements as statement_services
-from portfolios.services.submission import counted_activity_ids
-from portfolios.services.submission import dossier_submit as submit_service
+from portfolios.models import Certification
 
 PAGE_SIZE = 20
 
@@ -73,7 +74,7 @@ def dossier_list(request: HttpRequest, org: str) -> HttpResponse:
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"page": page, "status": status, "statuses": Dossier.Status.choices}
     if request.htmx:
-        return render(request, "portfolios/dossiers/dossier_list.html#dossier-table", context)
+        return render(request, "dossiers/dossier_list.html#dossier-table", context)
     certifications = list(Certification.objects.for_organisation(request.organisation).filter(holder=request.user)
                           .exclude(status=Certification.Status.WITHDRAWN).select_related("scheme_version")
                           .order_by("number"))
@@ -92,7 +93,7 @@ def dossier_list(request: HttpRequest, org: str) -> HttpResponse:
                             if series.code == certification.product_series), certification.product_series),
         })
     context["startable"] = startable
-    return render(request, "portfolios/dossiers/dossier_list.html", context)
+    return render(request, "dossiers/dossier_list.html", context)
 
 
 @require_POST
@@ -122,7 +123,7 @@ def dossier_detail(request: HttpRequest, org: str, pk: int) -> HttpResponse:
     checklist = services.dossier_checklist(dossier)
     submission = (Submission.objects.for_organisation(request.organisation).filter(dossier=dossier).first()
                   if dossier.is_locked else None)
-    return render(request, "portfolios/dossiers/dossier_detail.html", {
+    return render(request, "dossiers/dossier_detail.html", {
         "dossier": dossier, "checklist": checklist, "submission": submission,
         "new_statement_allowance": _send_allowances(request, dossier, checklist),
         "scheme_label": dossier.scheme_version.label, "kind_label": services.KIND_LABELS.get(dossier.kind, ""),
@@ -174,8 +175,8 @@ def dossier_section(request: HttpRequest, org: str, pk: int, code: str) -> HttpR
                "fields": form.requirement_fields() if form else {},
                "locked_message": locked_message() if dossier.is_locked else "", **_upload_context(request, state)}
     if request.htmx and request.method == "POST":
-        return render(request, "portfolios/dossiers/dossier_section.html#autosave", context, status=status)
-    return render(request, "portfolios/dossiers/dossier_section.html", context, status=status)
+        return render(request, "dossiers/dossier_section.html#autosave", context, status=status)
+    return render(request, "dossiers/dossier_section.html", context, status=status)
 
 
 def _upload_context(request: HttpRequest, state: services.SectionState) -> dict[str, object]:
@@ -215,7 +216,7 @@ def dossier_submit(request: HttpRequest, org: str, pk: int) -> HttpResponse:
     checklist = services.dossier_checklist(dossier)
     missing = errors or checklist.missing
     files = sum(len(r.evidence) for section in checklist.sections for r in section.requirements)
-    return render(request, "portfolios/dossiers/dossier_submit.html", {
+    return render(request, "dossiers/dossier_submit.html", {
         "dossier": dossier, "checklist": checklist, "missing": missing,
         "activity_count": len(counted_activity_ids(checklist)), "file_count": files,
         "signed_count": sum(1 for s in checklist.statements if s.status == s.Status.SIGNED),

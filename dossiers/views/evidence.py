@@ -24,9 +24,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import Role
 from accounts.storage import stored_file_response
 from accounts.tenancy import NotFound, member_required
+from dossiers.models import DossierSection, Evidence
+from dossiers.services import evidence as services
 from portfolios import evidence_files
-from portfolios.models import Activity, DossierSection, Evidence
-from portfolios.services import evidence as services
+from portfolios.models import Activity
 
 
 def _pk(value: str | None) -> int | None:

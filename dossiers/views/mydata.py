@@ -16,9 +16,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import Membership, Role
 from accounts.tenancy import member_required
+from dossiers.services import mydata as services
 from portfolios.forms.admin import DeletionActionForm, DeletionFilterForm, DeletionRequestForm
 from portfolios.models import DeletionRequest
-from portfolios.services import mydata as services
 from portfolios.views.certifications import add_errors
 
 PAGE_SIZE = 25
@@ -28,7 +28,7 @@ PAGE_SIZE = 25
 @member_required()
 def mydata(request: HttpRequest, org: str) -> HttpResponse:
     """What we hold, the download, and the way to ask for deletion."""
-    return render(request, "portfolios/mydata/index.html", {
+    return render(request, "dossiers/mydata/index.html", {
         "pending": services.pending_requests(user=request.user, organisation=request.organisation),
         "organisations": [m.organisation for m in Membership.objects.for_user(request.user)
                           .select_related("organisation").order_by("organisation__name")],
@@ -59,7 +59,7 @@ def mydata_delete_request(request: HttpRequest, org: str) -> HttpResponse:
         return redirect("mydata", org=org)
     organisations = [m.organisation for m in Membership.objects.for_user(request.user)
                      .select_related("organisation").order_by("organisation__name")]
-    return render(request, "portfolios/mydata/delete_request.html", {
+    return render(request, "dossiers/mydata/delete_request.html", {
         "form": form, "organisations": organisations,
         "pending": services.pending_requests(user=request.user, organisation=request.organisation)})
 
@@ -72,7 +72,7 @@ def deletion_requests(request: HttpRequest, org: str) -> HttpResponse:
     status = getattr(form, "cleaned_data", {}).get("status", "")
     page = Paginator(services.deletion_requests_for(request.organisation, status), PAGE_SIZE).get_page(
         request.GET.get("page"))
-    return render(request, "portfolios/mydata/deletion_requests.html", {"page": page, "form": form})
+    return render(request, "dossiers/mydata/deletion_requests.html", {"page": page, "form": form})
 
 
 @require_http_methods(["GET", "POST"])
@@ -102,7 +102,7 @@ def deletion_request_action(request: HttpRequest, org: str, pk: int) -> HttpResp
         else:
             return redirect("deletion_requests", org=org)
     impact = services.deletion_impact(deletion_request=deletion_request) if pending else None
-    return render(request, "portfolios/mydata/deletion_action.html",
+    return render(request, "dossiers/mydata/deletion_action.html",
                   {"deletion_request": deletion_request, "form": form, "impact": impact, "pending": pending},
                   status=422 if form.errors else 200)
 

@@ -18,12 +18,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.mail_limits import MailLimitReached
 from accounts.models import Organisation, Role, hash_token
 from accounts.tenancy import NotFound, activate_organisation, member_required
+from dossiers.forms.statements import FIELD_PREFIX, StatementDeclineForm, StatementRequestForm, StatementSignForm
+from dossiers.models import StatementRequest
+from dossiers.services import statements as services
+from dossiers.services.dossiers import statement_state
+from dossiers.views.dossiers import _dossier, locked_message
 from portfolios import reports
-from portfolios.forms.statements import FIELD_PREFIX, StatementDeclineForm, StatementRequestForm, StatementSignForm
-from portfolios.models import StatementRequest
-from portfolios.services import statements as services
-from portfolios.services.dossiers import statement_state
-from portfolios.views.dossiers import _dossier, locked_message
 
 
 def _statement(request: HttpRequest, pk: int) -> StatementRequest:
@@ -76,7 +76,7 @@ def statement_request(request: HttpRequest, org: str, pk: int) -> HttpResponse:
                                         "days.") % {"name": statement.signer_name, "days": services.valid_days()})
             return _back(org, statement)
     allowance = services.statement_allowances(organisation=request.organisation, sender=request.user, statements=[])
-    return render(request, "portfolios/statements/statement_request.html", {
+    return render(request, "dossiers/statements/statement_request.html", {
         "dossier": dossier, "form": form, "section_code": section_code, "requirement_code": requirement_code,
         "valid_days": services.valid_days(), "locked_message": locked_message() if dossier.is_locked else "",
         "allowance": allowance, "refusal": refusal, **labels}, status=422 if form.errors else status)
@@ -116,7 +116,7 @@ def statement_withdraw(request: HttpRequest, org: str, pk: int) -> HttpResponse:
             messages.success(request, _("The request to %(name)s has been withdrawn.")
                              % {"name": statement.signer_name})
         return _back(org, statement)
-    return render(request, "portfolios/statements/statement_withdraw.html", {
+    return render(request, "dossiers/statements/statement_withdraw.html", {
         "statement": statement, "dossier": statement.dossier, "state": state,
         "locked_message": locked_message() if statement.dossier.is_locked else "",
         **_labels(statement, statement.section_code, statement.requirement_code)})
@@ -154,14 +154,14 @@ def statement_sign(request: HttpRequest, org: str, token: str) -> HttpResponse:
                 decline_form = StatementDeclineForm(request.POST)
                 if decline_form.is_valid():
                     services.statement_decline(statement=statement, reason=decline_form.cleaned_data["reason"])
-                    return render(request, "portfolios/statements/statement_done.html",
+                    return render(request, "dossiers/statements/statement_done.html",
                                   {**context, "declined": True})
             else:
                 sign_form = StatementSignForm(request.POST, requirement=context["requirement"])
                 if sign_form.is_valid():
                     services.statement_sign(statement=statement, fields=sign_form.statement_fields(),
                                             signed_name=sign_form.cleaned_data["signed_name"])
-                    return render(request, "portfolios/statements/statement_done.html",
+                    return render(request, "dossiers/statements/statement_done.html",
                                   {**context, "declined": False})
         except ValidationError as error:
             if error.code in ("expired", "signed", "declined", "withdrawn", "submitted"):
@@ -174,13 +174,13 @@ def statement_sign(request: HttpRequest, org: str, token: str) -> HttpResponse:
             else:
                 target.add_error(None, error)
     status = 422 if sign_form.errors or decline_form.errors else 200
-    return render(request, "portfolios/statements/statement_sign.html",
+    return render(request, "dossiers/statements/statement_sign.html",
                   {**context, "form": sign_form, "decline_form": decline_form,
                    "decline_open": bool(decline_form.errors)}, status=status)
 
 
 def _closed(request: HttpRequest, context: dict[str, object], state: str) -> HttpResponse:
-    return render(request, "portfolios/statements/statement_closed.html",
+    return render(request, "dossiers/statements/statement_closed.html",
                   {**context, "state": state, "message": services.closed_message(state)}, status=410)
 
 

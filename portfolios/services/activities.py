@@ -23,9 +23,9 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import Organisation, User
 from accounts.services import audit_record
+from accounts.storage import stored_files_delete_on_commit
 from portfolios import reports
 from portfolios.models import Activity, Certification
-from portfolios.services.evidence import stored_files_delete_on_commit
 from schemes import rules
 
 # action code → (label for filters, sentence with %(name)s parameters from the event's data).

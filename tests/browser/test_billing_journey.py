@@ -10,9 +10,9 @@ from playwright.sync_api import expect
 
 from accounts.tenancy import maintenance
 from billing.models import Invoice, Payment
-from portfolios import signals
-from portfolios.models import Dossier, Submission
-from portfolios.services import statements as statement_services
+from dossiers import signals
+from dossiers.models import Dossier, Submission
+from dossiers.services import statements as statement_services
 from tests import factories
 from tests.billing_helpers import billing_profile, vat_table  # noqa: F401 - fixture
 from tests.browser.test_professional_journeys import sign_in

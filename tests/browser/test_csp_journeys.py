@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.tenancy import maintenance
-from portfolios.models import DossierSection, Evidence
+from dossiers.models import DossierSection, Evidence
 from schemes.services import scheme_adopt
 from tests import factories
 from tests.browser.test_professional_journeys import PDF, media, sign_in  # noqa: F401 - fixture

@@ -8,8 +8,9 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.tenancy import maintenance
-from portfolios.models import Activity, Dossier, StatementRequest
-from portfolios.services import statements as statement_services
+from dossiers.models import Dossier, StatementRequest
+from dossiers.services import statements as statement_services
+from portfolios.models import Activity
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
