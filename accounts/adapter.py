@@ -42,7 +42,7 @@ class AccountAdapter(DefaultAccountAdapter):
             message = self.render_mail(template_prefix, email, context)
         html = next((content for content, mimetype in getattr(message, "alternatives", [])
                      if mimetype == "text/html"), None)
-        from notifications.outbox import outbox_enqueue
+        from accounts.outbox import outbox_enqueue
 
         with transaction.atomic():
             outbox_enqueue("accounts.tasks.send_email", to=list(message.to), subject=message.subject,

@@ -323,3 +323,50 @@ class MailSend(models.Model):
         if self.pk is not None:
             raise ValidationError("Mail sends are append-only.")
         super().save(*args, **kwargs)
+
+
+# --- background work every layer uses: the transactional outbox (accounts/outbox.py) and mail refusals -----
+
+class OutboxMessage(models.Model):
+    """A task to run, written in the same transaction as the change that asked for it.
+
+    Published to the broker right after commit when it can be; otherwise the relay (beat) publishes it
+    later, so a request never waits on the broker and nothing is lost while it is down.
+    """
+
+    task = models.CharField(max_length=200)
+    kwargs = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        db_table = "notifications_outboxmessage"  # made by the notifications app; rows stayed
+        indexes = [models.Index(fields=["created_at"], condition=models.Q(published_at__isnull=True),
+                                name="outbox_pending_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.task} #{self.pk}"
+
+
+class DeliveryFailure(models.Model):
+    """An address the mail server refused for good: recorded for administrators, never retried for ever."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    email = models.EmailField()
+    reason = models.TextField()
+    subject = models.CharField(max_length=300, blank=True)
+    first_failed_at = models.DateTimeField(auto_now_add=True)
+    last_failed_at = models.DateTimeField(auto_now=True)
+    count = models.PositiveIntegerField(default=1)
+
+    objects = TenantManager()
+
+    class Meta:
+        db_table = "notifications_deliveryfailure"  # made by the notifications app; rows stayed
+        ordering = ["-last_failed_at"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "email"], name="deliveryfailure_org_email")]
+
+    def __str__(self) -> str:
+        return self.email

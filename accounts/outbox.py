@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from notifications.models import OutboxMessage
+from accounts.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ def publish(ids: Iterable[int] | None = None, *, limit: int = 500) -> int:
     request must not wait for that. Rows are locked with SKIP LOCKED so the relay and a request's
     after-commit publish never send the same message twice.
     """
-    from config.celery import app
+    from celery import current_app as app  # the project's app (config/celery.py), without importing config
 
     published: list[int] = []
     with transaction.atomic():

@@ -49,7 +49,7 @@ def email_enqueue(*, to: str, subject: str, body: str, html: str | None = None,
                   organisation: Organisation | None = None, headers: dict[str, str] | None = None) -> None:
     """Send an e-mail through the task queue, via the outbox: it leaves after the transaction commits,
     and waits in the outbox if the broker is down. `organisation` records a refused address for it."""
-    from notifications.outbox import outbox_enqueue
+    from accounts.outbox import outbox_enqueue
 
     outbox_enqueue("accounts.tasks.send_email", to=[to], subject=subject, body=body, html=html,
                    organisation_id=organisation.pk if organisation else None, headers=headers or {})

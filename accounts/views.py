@@ -301,7 +301,7 @@ def brand_stylesheet(request: HttpRequest, colour: str) -> HttpResponse:
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     """Liveness for load balancers: the database must answer; the broker's state is reported."""
-    from config.celery import app
+    from celery import current_app as app  # the project's app (config/celery.py), without importing config
 
     result: dict[str, str] = {}
     try:

@@ -85,9 +85,10 @@ def populate(total: int) -> list[object]:
 
 def reset(organisations: list[object]) -> None:
     """Forget what earlier runs claimed and queued."""
+    from accounts.models import OutboxMessage
     from accounts.tenancy import maintenance
     from notifications import reminders
-    from notifications.models import OutboxMessage, Reminder
+    from notifications.models import Reminder
 
     with maintenance():
         Reminder.objects.filter(organisation__in=organisations).delete()
@@ -137,7 +138,7 @@ def main() -> None:
     reset(organisations)
     ids = [organisation.pk for organisation in organisations]
 
-    from notifications import outbox
+    from accounts import outbox
 
     published: list[int] = []
     original_publish = outbox.publish

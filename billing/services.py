@@ -40,6 +40,7 @@ from stdnum import iso11649
 from stdnum.eu import vat as eu_vat
 
 from accounts.models import Organisation, User
+from accounts.outbox import outbox_enqueue
 from accounts.services import audit_record, email_enqueue
 from billing import money
 from billing.countries import VAT_PREFIX, country_name, in_eu
@@ -59,7 +60,6 @@ from billing.providers import ProviderError, ProviderPayment, online_provider
 from billing.statements import BankEntry
 from dossiers import signals
 from dossiers.models import Submission
-from notifications.outbox import outbox_enqueue
 from portfolios.models import Certification
 from schemes import rules
 from schemes.models import SchemeVersion

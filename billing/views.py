@@ -121,7 +121,7 @@ def invoice_pdf(request: HttpRequest, org: str, pk: int) -> HttpResponseBase:
             return stored_file_response(invoice.pdf, filename=f"{invoice.number}.pdf", content_type="application/pdf")
         except FileNotFoundError:
             pass
-    from notifications.outbox import outbox_enqueue
+    from accounts.outbox import outbox_enqueue
 
     outbox_enqueue("billing.tasks.render_invoice_pdf", invoice_id=invoice.pk, organisation_id=invoice.organisation_id)
     return render(request, "billing/pdf_pending.html", {"invoice": invoice}, status=202)

@@ -7,4 +7,7 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Background work and reminders")
 
     def ready(self) -> None:
-        from notifications import signals  # noqa: F401 - connects the failure recorder
+        from accounts import audit
+        from notifications import reminders, signals  # noqa: F401 - signals connects the failure recorder
+
+        audit.register(reminders.AUDIT_ACTIONS)

@@ -20,9 +20,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.cache import cache_health
-from accounts.models import Role
+from accounts.models import DeliveryFailure, OutboxMessage, Role
 from accounts.tenancy import maintenance, member_required
-from notifications.models import DeliveryFailure, Heartbeat, OutboxMessage, TaskFailure
+from notifications.models import Heartbeat, TaskFailure
 
 STALE_AFTER = {"worker": dt.timedelta(minutes=3), "beat": dt.timedelta(minutes=3),
                "outbox-relay": dt.timedelta(minutes=3), "reminder-scan": dt.timedelta(hours=26)}
@@ -36,7 +36,7 @@ class Check:
 
 
 def broker_reachable() -> tuple[bool, str]:
-    from config.celery import app
+    from celery import current_app as app  # the project's app (config/celery.py), without importing config
 
     if app.conf.task_always_eager:
         return True, str(_("Tasks run inside the web process (no broker configured)."))

@@ -50,11 +50,11 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership, Organisation, User
+from accounts.outbox import outbox_enqueue_many
 from accounts.services import audit_record, email_enqueue
 from accounts.tenancy import maintenance, tenant_context
 from dossiers.models import Dossier
 from notifications.models import Reminder, ReminderOptOut
-from notifications.outbox import outbox_enqueue_many
 from portfolios import reports
 from portfolios.models import Activity, Certification
 from portfolios.rules_inputs import activity_inputs, certification_context

@@ -21,11 +21,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
-from accounts.models import Organisation, Role, User
+from accounts.models import DeliveryFailure, Organisation, Role, User
 from accounts.tenancy import NotFound, activate_organisation, member_required
 from notifications import reminders as services
 from notifications.forms import ReminderFilterForm, UnsubscribeForm
-from notifications.models import DeliveryFailure, Reminder, ReminderOptOut
+from notifications.models import Reminder, ReminderOptOut
 from portfolios import reports
 from schemes.models import SchemeVersion
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,6 +92,18 @@ class Impact:
         return self.evaluated - len(self.become_compliant) - len(self.become_non_compliant)
 
 
+# Who a scheme applies to lives in the apps above (portfolios: the active certifications and their holders'
+# activities). The one that knows registers it from its AppConfig.ready, so this module imports none of them:
+# (organisation, scheme code, as of) → [(certificate number, candidate context, activities)].
+PreviewPopulation = Callable[[Organisation, str, dt.date],
+                             Iterable[tuple[str, rules.CandidateContext, list[rules.ActivityInput]]]]
+_preview_population: list[PreviewPopulation] = []
+
+
+def register_preview_population(population: PreviewPopulation) -> None:
+    _preview_population[:] = [population]
+
+
 def scheme_preview(*, organisation: Organisation, code: str, proposed: rules.SchemeDefinition,
                    as_of: dt.date | None = None) -> Impact:
     """Evaluate every active certification of the scheme under its current version and under `proposed`.
@@ -98,26 +111,15 @@ def scheme_preview(*, organisation: Organisation, code: str, proposed: rules.Sch
     A fixed number of queries whatever the number of professionals: the version in force, the
     certifications, and all their holders' activities. Each definition is parsed once, not per row.
     """
-    from portfolios.models import Activity, Certification
-    from portfolios.rules_inputs import activity_inputs, certification_context
-
     as_of = as_of or timezone.localdate()
     current = SchemeVersion.objects.for_organisation(organisation).current(code, on=as_of)
     if current is None:  # nothing in force yet: compare against the latest saved version
         current = SchemeVersion.objects.for_organisation(organisation).filter(code=code).order_by("-version").first()
-    active = (Certification.objects.for_organisation(organisation)
-              .filter(scheme_version__code=code, status=Certification.Status.ACTIVE))
-    certifications = list(active.only("id", "holder_id", "number", "exam_passed_on", "recertification_date",
-                                      "cycle_start", "designation"))
-    by_owner = activity_inputs(Activity.objects.for_organisation(organisation)
-                               .filter(owner_id__in=active.values("holder_id")))
     impact = Impact()
-    if current is None:
+    if current is None or not _preview_population:
         return impact
     before_rules = current.rules
-    for certification in certifications:
-        context = certification_context(certification, as_of)
-        activities = by_owner.get(certification.holder_id, [])
+    for number, context, activities in _preview_population[0](organisation, code, as_of):
         try:
             # Compliance is all the preview needs: skip the explanations, sections and per-activity detail.
             before = rules.evaluate(before_rules, context, _known(before_rules, activities), detail=False).compliant
@@ -129,9 +131,9 @@ def scheme_preview(*, organisation: Organisation, code: str, proposed: rules.Sch
         impact.compliant_before += before
         impact.compliant_after += after
         if after and not before:
-            impact.become_compliant.append(certification.number)
+            impact.become_compliant.append(number)
         elif before and not after:
-            impact.become_non_compliant.append(certification.number)
+            impact.become_non_compliant.append(number)
     return impact
 
 

@@ -25,7 +25,7 @@ ROLL_BACK_EVERY = 3
 
 def _quiet_outbox() -> None:
     """The child writes outbox rows as usual but publishes nothing (no PDFs rendered in the race)."""
-    from notifications import outbox
+    from accounts import outbox
 
     outbox.publish = lambda *args, **kwargs: 0
 
@@ -138,8 +138,8 @@ def test_the_annual_contribution_is_billed_once_under_two_concurrent_runs(org_a,
         assert invoices.count() == len(people)
         assert {str(total) for total in invoices.values_list("total", flat=True)} == {"160.93"}
     # A later run in the same year bills nobody again; the next year bills everyone once more.
+    from accounts import outbox
     from billing.tasks import annual_billing_scan
-    from notifications import outbox
 
     monkeypatch.setattr(outbox, "publish", lambda *args, **kwargs: 0)
     assert annual_billing_scan(today=dt.date(2026, 3, 1)).claimed == 0

@@ -26,9 +26,9 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts import cache as fallback_cache
+from accounts.models import OutboxMessage
 from accounts.tenancy import maintenance
 from dossiers.models import Evidence
-from notifications.models import OutboxMessage
 from portfolios.models import Activity
 from tests import factories
 from tests.test_background import DEAD_BROKER, real_broker, use_broker  # noqa: F401 - real_broker is a fixture

@@ -17,10 +17,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AuditEvent
+from accounts.models import AuditEvent, DeliveryFailure, OutboxMessage
 from accounts.tenancy import maintenance
 from notifications import reminders
-from notifications.models import DeliveryFailure, Heartbeat, OutboxMessage, Reminder, ReminderOptOut
+from notifications.models import Heartbeat, Reminder, ReminderOptOut
 from tests import factories
 from tests.test_background import real_broker, wait_for, worker  # noqa: F401 - fixtures
 

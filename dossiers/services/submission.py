@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
+from accounts.outbox import outbox_enqueue
 from accounts.services import audit_record, email_enqueue
 from accounts.storage import open_stream
 from dossiers.models import Dossier, Evidence, StatementRequest, Submission
@@ -39,7 +40,6 @@ from dossiers.services.dossiers import (
     statement_state,
 )
 from dossiers.signals import submission_submitted
-from notifications.outbox import outbox_enqueue
 from portfolios import reports
 from portfolios.models import Activity
 

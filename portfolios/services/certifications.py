@@ -23,7 +23,7 @@ from accounts.models import Membership, Organisation, User
 from accounts.services import audit_record
 from portfolios import csvio, reports
 from portfolios.models import Activity, Certification, CertificationStatusChange
-from portfolios.rules_inputs import activity_inputs
+from portfolios.rules_inputs import activity_inputs, certification_context
 from schemes import rules
 from schemes.models import SchemeVersion
 
@@ -535,3 +535,17 @@ def compliance_filter(rows: list[ComplianceRow], *, not_compliant: bool = False,
     dated = sorted((r for r in rows if r.deadline is not None), key=lambda r: (r.deadline, r.certification.number),
                    reverse=reverse)
     return dated + [r for r in rows if r.deadline is None]
+
+
+def preview_population(organisation: Organisation, code: str,
+                       as_of: dt.date) -> list[tuple[str, rules.CandidateContext, list[rules.ActivityInput]]]:
+    """Who the scheme editor's impact preview evaluates (schemes.services.scheme_preview): every active
+    certification of the scheme, with its context on `as_of` and its holder's activities (two queries)."""
+    active = (Certification.objects.for_organisation(organisation)
+              .filter(scheme_version__code=code, status=Certification.Status.ACTIVE))
+    certifications = list(active.only("id", "holder_id", "number", "exam_passed_on", "recertification_date",
+                                      "cycle_start", "designation"))
+    by_owner = activity_inputs(Activity.objects.for_organisation(organisation)
+                               .filter(owner_id__in=active.values("holder_id")))
+    return [(certification.number, certification_context(certification, as_of),
+             by_owner.get(certification.holder_id, [])) for certification in certifications]
