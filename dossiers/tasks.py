@@ -23,6 +23,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from accounts.tenancy import tenant_context
 from dossiers.models import Submission
+from dossiers.requirements import PdfParts, kind_of
 
 # A base address that cannot resolve: relative references in the template resolve under it, and the fetcher
 # maps only <base>/<STATIC_URL>... to the project's own static files.
@@ -65,18 +66,14 @@ def pdf_context(snapshot: dict[str, Any]) -> dict[str, Any]:
                   for field in item["fields"]]
         statements[item["id"]] = {**item, "fields": fields, "signed_at": _when(item["signed_at"]),
                                   "requested_at": _when(item["requested_at"])}
+    parts = PdfParts(files=files, statements=statements, when=_when)
     sections = []
     for section in snapshot["sections"]:
         requirements = []
         for requirement in section["requirements"]:
-            entry = dict(requirement)
-            if requirement["kind"] == "document":
-                entry["files"] = [files[pk] for pk in requirement["files"] if pk in files]
-            elif requirement["kind"] == "statement":
-                entry["statements"] = [statements[pk] for pk in requirement["statements"] if pk in statements]
-            elif requirement["kind"] == "declaration":
-                entry["checkboxes"] = [{**box, "ticked_at": _when(box["ticked_at"])}
-                                       for box in requirement["checkboxes"]]
+            kind = kind_of(requirement["kind"])
+            entry = {**requirement, "pdf_partial": kind.pdf_partial}
+            kind.pdf(entry, parts)
             requirements.append(entry)
         sections.append({**section, "requirements": requirements})
     dossier = snapshot["dossier"]

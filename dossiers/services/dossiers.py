@@ -26,22 +26,19 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.services import audit_record
 from dossiers.models import Dossier, DossierSection, Evidence, StatementRequest
+from dossiers.requirements import CountLine, Held, kind_of
 from portfolios import reports
 from portfolios.models import Certification
 from schemes import rules
 from schemes.rules import (
     ChoiceRequirement,
-    DeclarationRequirement,
-    DocumentRequirement,
     PointsSummaryRequirement,
-    QuestionsRequirement,
     Section,
-    StatementRequirement,
 )
 
 # Audit action codes written by this module (code → label, sentence); accounts/audit.py words events.
@@ -232,30 +229,9 @@ def dossier_section_save(*, dossier: Dossier, code: str, values: dict[str, dict[
         given = values.get(requirement.code)
         if given is None:
             continue
-        if isinstance(requirement, QuestionsRequirement):
-            known = {question.code for question in requirement.questions}
-            answers = {key: str(text) for key, text in (given.get("answers") or {}).items() if key in known}
-            references: list[str] = []
-            for reference in given.get("references") or []:
-                reference = " ".join(str(reference).split())
-                if reference and reference.casefold() not in {item.casefold() for item in references}:
-                    references.append(reference)
-            stored[requirement.code] = {"answers": answers, "references": references}
-        elif isinstance(requirement, DeclarationRequirement):
-            known = {checkbox.code for checkbox in requirement.checkboxes}
-            before = (stored.get(requirement.code) or {}).get("ticked", {})
-            ticked = {box: before.get(box) or now for box in given.get("ticked") or [] if box in known}
-            stored[requirement.code] = {"ticked": ticked}
-        elif isinstance(requirement, ChoiceRequirement):
-            options = {option.code for option in requirement.options}
-            selected = list(dict.fromkeys(given.get("selected") or []))
-            unknown = [option for option in selected if option not in options]
-            if unknown:
-                raise ValidationError(_("%(option)s is not one of the options.") % {"option": unknown[0]},
-                                      code="option")
-            if not requirement.multiple and len(selected) > 1:
-                raise ValidationError(_("Choose one option."), code="one_option")
-            stored[requirement.code] = {"selected": selected}
+        save = kind_of(requirement).save
+        if save is not None:
+            stored[requirement.code] = save(requirement, given, stored.get(requirement.code) or {}, now)
     row.data = {**(row.data or {}), "requirements": stored}
     row.save(update_fields=["data", "updated_at"])
     return row
@@ -287,19 +263,6 @@ def dossier_report(dossier: Dossier, definition: rules.SchemeDefinition, activit
 
 
 # --- the checklist ---------------------------------------------------------------------------------------
-
-@dataclass
-class CountLine:
-    """One number a statement requirement asks for: signed statements, or "yes" answers to a field."""
-
-    label: str
-    needed: int
-    have: int
-
-    @property
-    def met(self) -> bool:
-        return self.have >= self.needed
-
 
 @dataclass
 class RequirementState:
@@ -422,15 +385,6 @@ class Checklist:
         return [s for section in self.sections for r in section.requirements for s in r.statements]
 
 
-def _count(value: int | str | None, values: dict[str, int]) -> int:
-    """A requirement's number: literal, or a year-table column of the section (1 when the table is silent)."""
-    if value is None:
-        return 0
-    if isinstance(value, int):
-        return value
-    return int(values.get(value, 1))
-
-
 def statement_state(statement: StatementRequest, now: dt.datetime | None = None) -> str:
     """requested / expired / signed / declined / withdrawn (expiry is computed, not stored)."""
     if statement.status == StatementRequest.Status.REQUESTED and statement.expires_at <= (now or timezone.now()):
@@ -444,85 +398,7 @@ def _requirement_state(requirement: Any, data: dict[str, Any], statements: list[
     state = RequirementState(spec=requirement, kind=requirement.KIND, code=requirement.code,
                              label=reports.label(requirement.label, requirement.code),
                              description=reports.label(requirement.description), data=data)
-    label = state.label
-    if isinstance(requirement, DocumentRequirement):
-        state.evidence = evidence
-        state.started = state.complete = bool(evidence)
-        if not evidence:
-            state.missing.append(_("upload the %(document)s.") % {"document": label})
-    elif isinstance(requirement, StatementRequirement):
-        state.statements = statements
-        state.signer = reports.label(requirement.signer)
-        signed = [s for s in statements if s.status == StatementRequest.Status.SIGNED]
-        state.started = any(s.status != StatementRequest.Status.WITHDRAWN for s in statements)
-        needed = _count(requirement.count, values)
-        state.counts.append(CountLine(_("Signed statements"), needed, len(signed)))
-        if len(signed) < needed:
-            state.missing.append(ngettext(
-                "get %(missing)s more signed statement: %(statement)s (%(needed)s required, %(signed)s signed so "
-                "far).",
-                "get %(missing)s more signed statements: %(statement)s (%(needed)s required, %(signed)s signed so "
-                "far).", needed - len(signed)) % {"missing": needed - len(signed), "statement": label,
-                                                   "needed": needed, "signed": len(signed)})
-        for item in requirement.fields:
-            if item.type != "boolean" or item.count_true is None:
-                continue
-            wanted = _count(item.count_true, values)
-            have = sum(1 for s in signed if (s.fields or {}).get(item.code) is True)
-            field_label = reports.label(item.label, item.code)
-            state.counts.append(CountLine(field_label, wanted, have))
-            if have < wanted:
-                state.missing.append(ngettext(
-                    "%(missing)s more signed statement must confirm “%(field)s” (%(needed)s required, %(have)s so "
-                    "far).",
-                    "%(missing)s more signed statements must confirm “%(field)s” (%(needed)s required, %(have)s so "
-                    "far).", wanted - have) % {"field": field_label, "missing": wanted - have, "needed": wanted,
-                                               "have": have})
-        state.complete = not state.missing
-    elif isinstance(requirement, QuestionsRequirement):
-        answers = data.get("answers", {})
-        references = data.get("references", [])
-        unanswered = [q for q in requirement.questions if not str(answers.get(q.code, "")).strip()]
-        state.started = bool(references) or any(str(text).strip() for text in answers.values())
-        if unanswered:
-            state.missing.append(_("%(count)s of %(total)s questions of “%(requirement)s” still unanswered.")
-                                 % {"count": len(unanswered), "total": len(requirement.questions),
-                                    "requirement": label})
-        if len(references) < requirement.profile_references_min:
-            state.missing.append(ngettext(
-                "refer to at least %(count)s part of the professional profile (%(have)s so far).",
-                "refer to at least %(count)s parts of the professional profile (%(have)s so far).",
-                requirement.profile_references_min) % {"count": requirement.profile_references_min,
-                                                       "have": len(references)})
-        state.complete = not state.missing
-    elif isinstance(requirement, DeclarationRequirement):
-        ticked = data.get("ticked", {})
-        state.started = bool(ticked)
-        for checkbox in requirement.checkboxes:
-            if checkbox.code not in ticked:
-                state.missing.append(_("tick “%(checkbox)s”.") % {"checkbox": reports.label(checkbox.label)})
-        state.complete = not state.missing
-    elif isinstance(requirement, ChoiceRequirement):
-        selected = data.get("selected", [])
-        state.started = bool(selected)
-        if len(selected) < requirement.min_selected:
-            if requirement.multiple:
-                state.missing.append(ngettext("choose at least %(count)s option for “%(requirement)s”.",
-                                              "choose at least %(count)s options for “%(requirement)s”.",
-                                              requirement.min_selected)
-                                     % {"count": requirement.min_selected, "requirement": label})
-            else:
-                state.missing.append(_("choose an option for “%(requirement)s”.") % {"requirement": label})
-        state.complete = not state.missing
-    else:  # points summary: the engine decides
-        if points is None:
-            state.missing.append(_("the points cannot be counted until the certificate's dates are complete."))
-        else:
-            state.started = points.counted > 0
-            if not points.compliant:
-                state.missing.extend(points.problems or [_("the points do not meet the scheme's requirements "
-                                                           "yet.")])
-        state.complete = not state.missing
+    kind_of(requirement).state(state, requirement, Held(data, statements, evidence, values, points))
     return state
 
 

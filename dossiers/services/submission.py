@@ -30,6 +30,7 @@ from accounts.outbox import outbox_enqueue
 from accounts.services import audit_record, email_enqueue
 from accounts.storage import open_stream
 from dossiers.models import Dossier, Evidence, StatementRequest, Submission
+from dossiers.requirements import kind_of
 from dossiers.services.dossiers import (
     KIND_LABELS,
     Checklist,
@@ -101,37 +102,14 @@ def _points(points: PointsSummary | None) -> dict[str, Any] | None:
             "problems": points.problems, "explanations": points.explanations}
 
 
-def _requirement(requirement: RequirementState, points: PointsSummary | None) -> dict[str, Any]:
-    spec, data = requirement.spec, requirement.data
+def _requirement(requirement: RequirementState, points: dict[str, Any] | None) -> dict[str, Any]:
     entry: dict[str, Any] = {"kind": requirement.kind, "code": requirement.code, "label": requirement.label,
                              "description": requirement.description, "complete": requirement.complete}
-    if requirement.kind == "questions":
-        answers = data.get("answers", {})
-        entry["questions"] = [{"code": q.code, "label": reports.label(q.label, q.code),
-                               "answer": answers.get(q.code, "")} for q in spec.questions]
-        entry["references"] = list(data.get("references", []))
-        entry["references_min"] = spec.profile_references_min
-    elif requirement.kind == "declaration":
-        ticked = data.get("ticked", {})
-        entry["checkboxes"] = [{"code": box.code, "label": reports.label(box.label, box.code),
-                                "ticked_at": ticked.get(box.code)} for box in spec.checkboxes]
-    elif requirement.kind == "choice":
-        selected = data.get("selected", [])
-        entry["options"] = [{"code": option.code, "label": reports.label(option.label, option.code),
-                             "selected": option.code in selected} for option in spec.options]
-    elif requirement.kind == "document":
-        entry["files"] = [item.pk for item in requirement.evidence]
-    elif requirement.kind == "statement":
-        entry["signer"] = requirement.signer
-        entry["counts"] = [{"label": line.label, "needed": line.needed, "have": line.have}
-                           for line in requirement.counts]
-        entry["statements"] = [item.pk for item in requirement.statements]
-    else:
-        entry["points"] = _points(points)
+    entry.update(kind_of(requirement.kind).snapshot(requirement, points))
     return entry
 
 
-def _section(section: SectionState, points: PointsSummary | None) -> dict[str, Any]:
+def _section(section: SectionState, points: dict[str, Any] | None) -> dict[str, Any]:
     return {"code": section.code, "label": section.label, "description": section.description,
             "state": section.state, "state_label": section.state_label, "required": section.required,
             "reason": section.reason, "values": section.values, "synthetic": section.synthetic,
@@ -223,7 +201,7 @@ def snapshot_build(checklist: Checklist, *, by: User, submitted_at: dt.datetime)
                                     "expires_on": _iso(item.expires_on)} for item in checklist.covered],
         "scheme": {"code": version.code, "version": version.version, "label": version.label,
                    "effective_from": _iso(version.effective_from), "definition": version.definition},
-        "sections": [_section(section, checklist.points) for section in checklist.sections],
+        "sections": [_section(section, _points(checklist.points)) for section in checklist.sections],
         "statements": [_statement(statement, checklist) for statement in checklist.statements],
         "activities": [{
             "id": activity.pk, "type": activity.type_code,
