@@ -9,6 +9,7 @@ from importlib import import_module
 
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from django_stubs_ext import StrOrPromise
 
 from accounts.models import AuditEvent, Role
 
@@ -56,11 +57,11 @@ LABELLED_KEYS = ("from_status", "to_status", "kind", "limit")
 
 
 @cache
-def _value_labels() -> dict[str, str]:
+def _value_labels() -> dict[str, StrOrPromise]:
     """Codes stored in event data that read better as their labels (statuses, dossier kinds)."""
     from portfolios.models import Certification
 
-    labels = dict(Certification.Status.choices)
+    labels: dict[str, StrOrPromise] = dict(Certification.Status.choices)
     labels.update({"recertification": _("recertification"), "initial": _("initial certification")})
     labels.update(MAIL_LIMIT_LABELS)
     return labels

@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from accounts import views
 
@@ -12,7 +12,7 @@ urlpatterns = [
 ]
 
 # Pages under /<org>/ (included by config/urls.py after everything else).
-org_urlpatterns = [
+org_urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.org_home, name="org_home"),
     path("logo", views.organisation_logo, name="organisation_logo"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),

@@ -11,8 +11,10 @@ class BillingConfig(AppConfig):
 
     def ready(self) -> None:
         """Billing sits on top: the apps below tell it things through their hooks, never by importing it."""
-        from billing import services
+        from billing import access, services
         from portfolios import signals
+
+        access.register_rules()
 
         signals.submission_submitted.connect(services.on_submission_submitted, dispatch_uid="billing-submission")
         signals.review_hold(services.unpaid_fee_hold)

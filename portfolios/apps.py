@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class PortfoliosConfig(AppConfig):
     name = "portfolios"
     verbose_name = _("Portfolios")
+
+    def ready(self) -> None:
+        from portfolios.access import register_rules
+
+        register_rules()

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from allauth.account.models import EmailAddress
 
 from accounts.models import Invitation, Membership, Organisation, User
 from accounts.tenancy import maintenance
+
+if TYPE_CHECKING:
+    from portfolios.models import Activity, Certification
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -43,7 +48,7 @@ def invitation(org: Organisation, email: str, role: str = "professional", **extr
 
 
 def certification(org: Organisation, holder: User, code: str = "noloc-register-jobcoach", *,
-                  number: str | None = None, by: User | None = None, **fields: object) -> object:
+                  number: str | None = None, by: User | None = None, **fields: Any) -> Certification:
     """A certification under the organisation's version of `code` (adopted on first use)."""
     import datetime as dt
 
@@ -69,8 +74,8 @@ def certification(org: Organisation, holder: User, code: str = "noloc-register-j
                                             **{**defaults, **fields})
 
 
-def activity(org: Organisation, owner: User, type_code: str, day: object, quantity: object, **fields: object
-             ) -> object:
+def activity(org: Organisation, owner: User, type_code: str, day: object, quantity: object, **fields: Any
+             ) -> Activity:
     from decimal import Decimal
 
     from portfolios.models import Activity

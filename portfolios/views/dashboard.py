@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.requests import OrgRequest
 from portfolios import reports
 from portfolios.models import Certification, Dossier
 from portfolios.services.dossiers import membership_problem
@@ -83,7 +83,7 @@ class Card:
     dossier: Dossier | None = None
 
 
-def certification_cards(request: HttpRequest) -> list[Card]:
+def certification_cards(request: OrgRequest) -> list[Card]:
     organisation, user = request.organisation, request.user
     today = timezone.localdate()
     certifications = list(Certification.objects.for_organisation(organisation).filter(holder=user)

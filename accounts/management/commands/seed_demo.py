@@ -3,6 +3,7 @@ scheme, and a demo professional's certification with a few activities (idempoten
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.apps import apps
@@ -46,14 +47,15 @@ def _demo_portfolio(organisation: Organisation, scheme: str, holder: User, admin
         version = scheme_adopt(organisation=organisation, code=scheme, by=admin, effective_from=dt.date(2020, 1, 1))
     if Certification.objects.filter(organisation=organisation, holder=holder).exists():
         return
-    dates = {
+    fields_by_scheme: dict[str, dict[str, Any]] = {
         "peoplecert-cpd": {"exam_passed_on": today.replace(year=today.year - 2) - dt.timedelta(days=60),
                            "product_series": "itil-4", "membership_valid_until": today.replace(year=today.year + 1)},
         "cmi-register-loopbaanprofessional": {"recertification_date": today + dt.timedelta(days=200),
                                               "expires_on": today + dt.timedelta(days=200)},
         "noloc-register-jobcoach": {"recertification_date": today + dt.timedelta(days=300)},
         "ccmg-cpd": {"cycle_start": today.replace(year=today.year - 1), "designation": "CCOP"},
-    }[scheme]
+    }
+    dates = fields_by_scheme[scheme]
     Certification.objects.create(organisation=organisation, holder=holder, scheme_version=version,
                                  number=f"{organisation.slug.upper()}-0001", **dates)
     activities = {
@@ -95,8 +97,9 @@ class Command(BaseCommand):
             # Apps above this one add their demo data through a hook (billing: CMI's profile and invoices), so
             # the ground floor imports none of them.
             for config in apps.get_app_configs():
-                if callable(getattr(config, "seed_demo", None)):
-                    config.seed_demo()
+                hook = getattr(config, "seed_demo", None)
+                if callable(hook):
+                    hook()
         self.stdout.write(self.style.SUCCESS("Demo organisations, schemes, users and portfolios are ready."))
 
     def _user(self, email: str, first: str, last: str, language: str) -> User:
