@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from pytest_django.fixtures import SettingsWrapper
 
 from accounts import tenancy
 from tests import factories
@@ -42,7 +41,7 @@ def _test_code_is_maintenance(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache(request: pytest.FixtureRequest, settings: SettingsWrapper) -> None:
+def _fresh_cache(request: pytest.FixtureRequest, settings: Any) -> None:
     """Rate limits live in the (real, Redis) cache: start every test with none used up.
 
     Each pytest-xdist worker gets its own key prefix and deletes only its own keys: a FLUSHDB (what
@@ -70,7 +69,7 @@ def _fresh_cache(request: pytest.FixtureRequest, settings: SettingsWrapper) -> N
 
 
 @pytest.fixture(autouse=True)
-def _fast_settings(settings: SettingsWrapper) -> None:
+def _fast_settings(settings: Any) -> None:
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.STORAGES = {**settings.STORAGES, "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
@@ -126,7 +125,7 @@ def chromium() -> Iterator[Any]:
 
 
 @pytest.fixture
-def new_page(chromium: Any, live_server: Any, settings: SettingsWrapper) -> Iterator[Callable[..., Any]]:
+def new_page(chromium: Any, live_server: Any, settings: Any) -> Iterator[Callable[..., Any]]:
     """Factory: each call opens a page in a fresh context (its own cookies), like a second person.
 
     Links in e-mails point at the live server, and assertions wait as long as actions do.
