@@ -159,8 +159,8 @@ class MembershipQuerySet(TenantQuerySet):
         return self.filter(**{ROLE_FIELDS[Role(role)]: True})
 
 
-class MembershipManager(TenantManager):
-    _queryset_class = MembershipQuerySet
+class MembershipManager(TenantManager.from_queryset(MembershipQuerySet)):  # type: ignore[misc]  # dynamic base
+    """Tenant-checked, with `MembershipQuerySet`'s methods on the manager too (as `from_queryset` makes them)."""
 
     def get_queryset(self) -> MembershipQuerySet:
         return cast(MembershipQuerySet, super().get_queryset())

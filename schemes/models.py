@@ -37,8 +37,8 @@ class SchemeVersionQuerySet(TenantQuerySet):
                     .order_by("-effective_from", "-version").first())
 
 
-class SchemeVersionManager(TenantManager):
-    _queryset_class = SchemeVersionQuerySet
+class SchemeVersionManager(TenantManager.from_queryset(SchemeVersionQuerySet)):  # type: ignore[misc]  # dynamic base
+    """Tenant-checked, with `SchemeVersionQuerySet`'s methods on the manager too (as `from_queryset` makes them)."""
 
     def get_queryset(self) -> SchemeVersionQuerySet:
         return cast(SchemeVersionQuerySet, super().get_queryset())
