@@ -10,6 +10,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from django_stubs_ext import StrOrPromise
 
 from accounts.models import AuditEvent, Role
 
@@ -55,7 +56,7 @@ def all_actions() -> dict[str, tuple[Any, Any]]:
 LABELLED_KEYS = ("from_status", "to_status", "kind", "limit")
 
 
-def _value_labels() -> dict[str, Any]:
+def _value_labels() -> dict[str, StrOrPromise]:
     """Codes stored in event data that read better as their labels (statuses, dossier kinds, mail limits)."""
     return {**_registered_labels, **MAIL_LIMIT_LABELS}
 

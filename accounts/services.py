@@ -83,9 +83,9 @@ def invitation_allowances(*, organisation: Organisation, invitations: list[Invit
     daily = daily_use(organisation=organisation, kind=INVITATION_MAIL)
     now = timezone.now()
     for invitation in invitations:
-        invitation.send_allowance = mail_allowance(organisation=organisation, kind=INVITATION_MAIL, daily=daily,
-                                                   sends=invitation.send_count,
-                                                   last_sent_at=invitation.last_sent_at, now=now)
+        allowance = mail_allowance(organisation=organisation, kind=INVITATION_MAIL, daily=daily,
+                                   sends=invitation.send_count, last_sent_at=invitation.last_sent_at, now=now)
+        invitation.send_allowance = allowance  # type: ignore[attr-defined]  # for the members page
     return mail_allowance(organisation=organisation, kind=INVITATION_MAIL, daily=daily, now=now)
 
 

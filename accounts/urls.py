@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import URLPattern, URLResolver, path
 
 from accounts import views
 
@@ -12,7 +12,7 @@ urlpatterns = [
 ]
 
 # Pages under /<org>/ (config/urls.py assembles /<org>/ from every app's list; this is the accounts app's).
-org_urlpatterns = [
+org_urlpatterns: list[URLPattern | URLResolver] = [
     path("logo", views.organisation_logo, name="organisation_logo"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("manage/members/", views.members, name="members"),

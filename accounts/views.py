@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from accounts import audit, services
+from accounts.access import INVITATION_LINK, open_token_link
 from accounts.forms import (
     InvitationForm,
     LanguageForm,
@@ -28,8 +29,9 @@ from accounts.forms import (
     logo_image_type,
 )
 from accounts.mail_limits import MailLimitReached
-from accounts.models import AuditEvent, Invitation, Membership, Organisation, Role, hash_token
-from accounts.tenancy import NotFound, activate_organisation, member_required
+from accounts.models import AuditEvent, Invitation, Membership, Organisation, Role
+from accounts.requests import OrgRequest
+from accounts.tenancy import NotFound, member_required
 
 PAGE_SIZE = 25
 
@@ -85,7 +87,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
 @require_GET
 @member_required(Role.ADMIN)
 @vary_on_headers("HX-Request")
-def members(request: HttpRequest, org: str) -> HttpResponse:
+def members(request: OrgRequest, org: str) -> HttpResponse:
     qs = (Membership.objects.for_organisation(request.organisation).select_related("user")
           .order_by("user__last_name", "user__first_name", "user__email"))
     query = request.GET.get("q", "").strip()
@@ -109,7 +111,7 @@ def members(request: HttpRequest, org: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @member_required(Role.ADMIN)
-def member_edit(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+def member_edit(request: OrgRequest, org: str, pk: int) -> HttpResponse:
     membership = get_object_or_404(Membership.objects.select_related("user"),
                                    organisation=request.organisation, pk=pk)
     form = MembershipRolesForm(request.POST or None, initial={"roles": [str(r) for r in membership.roles]})
@@ -127,7 +129,7 @@ def member_edit(request: HttpRequest, org: str, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @member_required(Role.ADMIN)
-def member_remove(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+def member_remove(request: OrgRequest, org: str, pk: int) -> HttpResponse:
     membership = get_object_or_404(Membership.objects.select_related("user"),
                                    organisation=request.organisation, pk=pk)
     error = None
@@ -145,7 +147,7 @@ def member_remove(request: HttpRequest, org: str, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @member_required(Role.ADMIN)
-def invitation_create(request: HttpRequest, org: str) -> HttpResponse:
+def invitation_create(request: OrgRequest, org: str) -> HttpResponse:
     form = InvitationForm(request.POST or None)
     status, refusal = 200, ""
     if request.method == "POST" and form.is_valid():
@@ -168,7 +170,7 @@ def invitation_create(request: HttpRequest, org: str) -> HttpResponse:
 
 @require_POST
 @member_required(Role.ADMIN)
-def invitation_resend(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+def invitation_resend(request: OrgRequest, org: str, pk: int) -> HttpResponse:
     """Send the invitation again; a limit reached comes back as a message naming it and when it resets."""
     invitation = get_object_or_404(Invitation, organisation=request.organisation, pk=pk)
     try:
@@ -183,7 +185,7 @@ def invitation_resend(request: HttpRequest, org: str, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @member_required(Role.ADMIN)
-def invitation_revoke(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+def invitation_revoke(request: OrgRequest, org: str, pk: int) -> HttpResponse:
     invitation = get_object_or_404(Invitation, organisation=request.organisation, pk=pk)
     if request.method == "POST":
         try:
@@ -199,7 +201,7 @@ def invitation_revoke(request: HttpRequest, org: str, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @member_required(Role.ADMIN)
-def organisation_settings(request: HttpRequest, org: str) -> HttpResponse:
+def organisation_settings(request: OrgRequest, org: str) -> HttpResponse:
     form = OrganisationSettingsForm(request.POST or None, request.FILES or None, instance=request.organisation)
     if request.method == "POST" and form.is_valid():
         services.organisation_update(organisation=form.save(commit=False), by=request.user,
@@ -211,7 +213,7 @@ def organisation_settings(request: HttpRequest, org: str) -> HttpResponse:
 
 @require_GET
 @member_required(Role.ADMIN)
-def audit_log(request: HttpRequest, org: str) -> HttpResponse:
+def audit_log(request: OrgRequest, org: str) -> HttpResponse:
     qs = AuditEvent.objects.for_organisation(request.organisation).select_related("actor")
     action = request.GET.get("action", "")
     if action:
@@ -231,14 +233,8 @@ def invitation_accept(request: HttpRequest, org: str, token: str) -> HttpRespons
 
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    organisation = Organisation.objects.filter(slug=org).first()
-    if organisation is None:
-        raise NotFound(_("There is no organisation at this address."))
-    activate_organisation(organisation)
-    invitation = (Invitation.objects.for_organisation(organisation).select_related("organisation")
-                  .filter(token_hash=hash_token(token)).first())
-    if invitation is None:
-        raise NotFound(_("This invitation link is not valid. It may have been replaced by a newer one."))
+    link = open_token_link(request, org, token, INVITATION_LINK)
+    organisation, invitation = link.organisation, link.obj
     error = None
     if request.method == "POST":
         try:
@@ -265,7 +261,7 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 @require_GET
-def organisation_logo(request: HttpRequest, org: str) -> HttpResponse:
+def organisation_logo(request: HttpRequest, org: str) -> FileResponse:
     """An organisation's logo: public branding, shown on its pages and its white-label host."""
     organisation = Organisation.objects.filter(slug=org).exclude(logo="").first()
     if organisation is None:

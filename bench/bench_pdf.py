@@ -22,6 +22,7 @@ import sys
 import time
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
@@ -35,7 +36,7 @@ RECERTIFICATION = dt.date(2027, 6, 1)
 TODAY = dt.date(2027, 1, 15)  # the day the dossier is "submitted": every activity lies before it, in the window
 
 
-def populate(size: int) -> object:
+def populate(size: int) -> Any:
     """A Noloc professional with `size` course activities inside the four-year window and a draft dossier."""
     from django.core.files.base import ContentFile
 
@@ -80,7 +81,7 @@ def populate(size: int) -> object:
     return dossier
 
 
-def snapshot_for(dossier: object, size: int) -> dict:
+def snapshot_for(dossier: Any, size: int) -> dict:
     from django.utils import timezone
 
     from accounts.tenancy import tenant_context

@@ -14,6 +14,7 @@ import sys
 import time
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
@@ -26,7 +27,7 @@ TYPES = [("course", 8), ("workshop", 3), ("congress", 2), ("book-read", 1), ("po
          ("congress-outside", 1), ("noloc-committee", 1), ("volunteering", 1)]
 
 
-def populate(professionals: int, per_person: int) -> object:
+def populate(professionals: int, per_person: int) -> Any:
     from accounts.models import Membership, Organisation, User
     from accounts.tenancy import maintenance
     from portfolios.models import Activity, Certification

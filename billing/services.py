@@ -61,8 +61,8 @@ from billing.statements import BankEntry
 from dossiers import signals
 from dossiers.models import Submission
 from portfolios.models import Certification
-from schemes import rules
 from schemes.models import SchemeVersion
+from schemes.rules.definition.administration import Fee as SchemeFee
 
 logger = logging.getLogger(__name__)
 
@@ -152,7 +152,7 @@ def vat_rate(*, country: str, category: str, on: dt.date) -> Decimal:
     return found.rate
 
 
-def fee_vat_category(fee: rules.Fee, *, country: str, on: dt.date) -> str:
+def fee_vat_category(fee: SchemeFee, *, country: str, on: dt.date) -> str:
     """The fee's VAT category: as the definition says, or (definitions written before categories) the
     category whose rate in the table equals the fee's `vat_rate` on the day, else the standard rate."""
     if fee.vat_category:
@@ -279,7 +279,7 @@ def pending_charges(organisation: Organisation | int) -> Any:
     return Charge.objects.for_organisation(organisation).filter(invoice__isnull=True)
 
 
-def fees_billed_on(version: SchemeVersion, trigger: str) -> list[rules.Fee]:
+def fees_billed_on(version: SchemeVersion, trigger: str) -> list[SchemeFee]:
     return [fee for fee in version.rules.fees if fee.billing is not None and fee.billing.on == trigger]
 
 
@@ -335,7 +335,7 @@ def on_submission_submitted(sender: Any, submission: Submission, **kwargs: Any) 
     _bill([ChargeClaim(organisation_id=submission.organisation_id, customer_id=dossier.owner_id,
                        source_key=f"submission:{submission.pk}:{fee.code}", trigger=Charge.Trigger.SUBMISSION,
                        version=version, fee_code=fee.code, tax_point=tax_point, submission_id=submission.pk,
-                       review_after_payment=fee.billing.review_after_payment)
+                       review_after_payment=bool(fee.billing and fee.billing.review_after_payment))
            for fee in fees_billed_on(version, Charge.Trigger.SUBMISSION)])
 
 
@@ -394,7 +394,7 @@ def annual_fees_bill(*, organisation: Organisation, today: dt.date, result: Annu
     result.invoiced += len(billed.invoices)
 
 
-def orderable_fees(organisation: Organisation, user: User, today: dt.date) -> list[tuple[SchemeVersion, rules.Fee]]:
+def orderable_fees(organisation: Organisation, user: User, today: dt.date) -> list[tuple[SchemeVersion, SchemeFee]]:
     """The fees a professional can order: `order` fees of the schemes they hold a certificate under."""
     codes = set(Certification.objects.for_organisation(organisation).filter(holder=user)
                 .values_list("scheme_version__code", flat=True))
@@ -910,6 +910,7 @@ def statement_apply(*, organisation: Organisation, entries: Sequence[BankEntry],
     with transaction.atomic():
         plan = statement_check(organisation=organisation, entries=entries)
         for line in plan.matched:
+            assert line.invoice is not None  # a matched line has its invoice
             payment_record(invoice=line.invoice, amount=line.entry.amount, paid_on=line.entry.booked_on,
                            method=Payment.Method.STATEMENT, reference=line.entry.reference,
                            note=line.entry.name[:300], by=by)

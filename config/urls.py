@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import urls as accounts_urls
 
 # The Django admin (platform superusers only) logs in through allauth: MFA and rate limits apply.
-admin.site.login = secure_admin_login(admin.site.login)
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]  # allauth's documented way
 admin.site.site_header = _("Recert platform administration")
 handler404 = "accounts.views.page_not_found"
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Min
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
@@ -20,7 +21,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.cache import cache_health
-from accounts.models import DeliveryFailure, OutboxMessage, Role
+from accounts.models import DeliveryFailure, Organisation, OutboxMessage, Role
+from accounts.requests import OrgRequest
 from accounts.tenancy import maintenance, member_required
 from notifications.models import Heartbeat, TaskFailure
 
@@ -74,7 +76,7 @@ def _beat(beats: dict[str, Heartbeat], name: str, label: str, now: dt.datetime) 
                      "minutes": minutes, "when": timezone.localtime(beat.at).strftime("%Y-%m-%d %H:%M")}))
 
 
-def health_checks(organisation: object) -> dict[str, object]:
+def health_checks(organisation: Organisation) -> dict[str, Any]:
     now = timezone.now()
     ok, detail = broker_reachable()
     checks = [Check(str(_("Message broker")), ok, detail), cache_check()]
@@ -100,7 +102,7 @@ def health_checks(organisation: object) -> dict[str, object]:
 @require_GET
 @never_cache
 @member_required(Role.ADMIN)
-def health(request: HttpRequest, org: str) -> HttpResponse:
+def health(request: OrgRequest, org: str) -> HttpResponse:
     context = health_checks(request.organisation)
     status = 200 if all(check.ok for check in context["checks"]) else 503
     return render(request, "notifications/health.html", context, status=status if request.GET.get("probe") else 200)

@@ -60,6 +60,7 @@ from portfolios.models import Activity, Certification
 from portfolios.rules_inputs import activity_inputs, certification_context
 from schemes import rules
 from schemes.models import SchemeVersion
+from schemes.rules.definition.administration import Reminder as SchemeReminder
 
 logger = logging.getLogger(__name__)
 
@@ -408,16 +409,16 @@ def _send(reminder_id: int, organisation_id: int, as_of: dt.date) -> str:
     return "sent"
 
 
-def unsubscribe_url(reminder: Reminder, rule: rules.Reminder, definition: rules.SchemeDefinition) -> str | None:
+def unsubscribe_url(reminder: Reminder, rule: SchemeReminder, definition: rules.SchemeDefinition) -> str | None:
     """The one-click unsubscribe link of a non-mandatory reminder (None for a mandatory notice)."""
-    if rule.mandatory:
+    if rule.mandatory or reminder.recipient_id is None:
         return None
     token = unsubscribe_token(organisation_id=reminder.organisation_id, user_id=reminder.recipient_id,
                               code=rule.code, scheme=definition.code)
     return absolute(reverse("reminder_unsubscribe", kwargs={"org": reminder.organisation.slug, "token": token}))
 
 
-def render_reminder(*, reminder: Reminder, rule: rules.Reminder, definition: rules.SchemeDefinition,
+def render_reminder(*, reminder: Reminder, rule: SchemeReminder, definition: rules.SchemeDefinition,
                     version: SchemeVersion, report: rules.Report, as_of: dt.date) -> tuple[str, str, str]:
     """(subject, text body, HTML body) in the current language."""
     organisation, certification = reminder.organisation, reminder.certification
@@ -435,6 +436,7 @@ def render_reminder(*, reminder: Reminder, rule: rules.Reminder, definition: rul
     else:
         distance = ngettext("That was %(days)s day ago.", "That was %(days)s days ago.", -days) % params
     recipient = reminder.recipient
+    assert recipient is not None  # a reminder without a recipient is skipped before it is rendered
     context = {
         "organisation": organisation,
         "name": recipient.first_name or recipient.get_full_name() or recipient.email,

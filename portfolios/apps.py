@@ -9,6 +9,7 @@ class PortfoliosConfig(AppConfig):
     def ready(self) -> None:
         """Register with the layers below: the audit trail's wording, and the scheme editor's impact preview."""
         from accounts import audit
+        from portfolios.access import register_rules
         from portfolios.models import Certification
         from portfolios.services import activities, certifications, imports
         from schemes import services as scheme_services
@@ -17,6 +18,7 @@ class PortfoliosConfig(AppConfig):
             audit.register(module.AUDIT_ACTIONS)
         audit.register({}, value_labels=dict(Certification.Status.choices))
         scheme_services.register_preview_population(certifications.preview_population)
+        register_rules()
 
     def seed_demo(self) -> None:
         """Called by `manage.py seed_demo` (inside maintenance): each demo organisation's scheme, and a

@@ -4,6 +4,7 @@ activities, so the dashboard has something to say. Idempotent."""
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from django.utils import timezone
 
@@ -30,14 +31,15 @@ def demo_portfolio(organisation: Organisation, scheme: str, holder: User, admin:
         version = scheme_adopt(organisation=organisation, code=scheme, by=admin, effective_from=dt.date(2020, 1, 1))
     if Certification.objects.filter(organisation=organisation, holder=holder).exists():
         return
-    dates = {
+    fields_by_scheme: dict[str, dict[str, Any]] = {
         "peoplecert-cpd": {"exam_passed_on": today.replace(year=today.year - 2) - dt.timedelta(days=60),
                            "product_series": "itil-4", "membership_valid_until": today.replace(year=today.year + 1)},
         "cmi-register-loopbaanprofessional": {"recertification_date": today + dt.timedelta(days=200),
                                               "expires_on": today + dt.timedelta(days=200)},
         "noloc-register-jobcoach": {"recertification_date": today + dt.timedelta(days=300)},
         "ccmg-cpd": {"cycle_start": today.replace(year=today.year - 1), "designation": "CCOP"},
-    }[scheme]
+    }
+    dates = fields_by_scheme[scheme]
     Certification.objects.create(organisation=organisation, holder=holder, scheme_version=version,
                                  number=f"{organisation.slug.upper()}-0001", **dates)
     activities = {

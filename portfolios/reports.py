@@ -63,7 +63,7 @@ def versions_in_force(organisation: Organisation, codes: Iterable[str], on: dt.d
 
 def owner_activities(organisation: Organisation, owner: User | int) -> list[rules.ActivityInput]:
     """All of one professional's activities in the organisation, as engine inputs (one query)."""
-    owner_id = getattr(owner, "pk", owner)
+    owner_id = owner if isinstance(owner, int) else owner.pk
     return activity_inputs(Activity.objects.for_organisation(organisation).filter(owner_id=owner_id)).get(owner_id, [])
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.utils import formats, translation
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from schemes import rules
 
@@ -77,7 +78,7 @@ class Field:
     errors: list[str] = field(default_factory=list)
     placeholder: str = ""  # what an empty field means (a default)
     hint: str = ""
-    choices: list[tuple[str, str]] = field(default_factory=list)  # kind "choice": (value, label)
+    choices: list[tuple[str, StrOrPromise]] = field(default_factory=list)  # kind "choice": (value, label)
 
     @property
     def html_id(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
+from typing import cast
 
 from django.conf import settings
 from django.db import models
@@ -32,8 +33,18 @@ class SchemeVersionQuerySet(TenantQuerySet):
     def current(self, code: str, on: object | None = None) -> SchemeVersion | None:
         """The version in force on a date (default today): latest effective date, then highest number."""
         on = on or timezone.localdate()
-        return (self.filter(code=code, effective_from__lte=on)
-                .order_by("-effective_from", "-version").first())
+        return cast("SchemeVersion | None", self.filter(code=code, effective_from__lte=on)
+                    .order_by("-effective_from", "-version").first())
+
+
+class SchemeVersionManager(TenantManager.from_queryset(SchemeVersionQuerySet)):  # type: ignore[misc]  # dynamic base
+    """Tenant-checked, with `SchemeVersionQuerySet`'s methods on the manager too (as `from_queryset` makes them)."""
+
+    def get_queryset(self) -> SchemeVersionQuerySet:
+        return cast(SchemeVersionQuerySet, super().get_queryset())
+
+    def for_organisation(self, organisation: Organisation | int) -> SchemeVersionQuerySet:
+        return self.get_queryset().for_organisation(organisation)
 
 
 class SchemeVersion(models.Model):
@@ -59,7 +70,7 @@ class SchemeVersion(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(_("saved"), auto_now_add=True)
 
-    objects = TenantManager.from_queryset(SchemeVersionQuerySet)()
+    objects = SchemeVersionManager()
 
     class Meta:
         verbose_name = _("scheme version")

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,13 +13,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.models import Role
+from accounts.requests import OrgRequest
 from accounts.tenancy import NotFound, member_required
 from schemes import editor, rules, services
 from schemes.forms import AdoptForm, DefinitionJSONForm, ImportForm, VersionMetaForm
 from schemes.models import SchemeVersion
 
 
-def _versions(request: HttpRequest, code: str) -> list[SchemeVersion]:
+def _versions(request: OrgRequest, code: str) -> list[SchemeVersion]:
     versions = list(SchemeVersion.objects.for_organisation(request.organisation).filter(code=code)
                     .select_related("created_by").order_by("-version"))
     if not versions:
@@ -27,13 +28,13 @@ def _versions(request: HttpRequest, code: str) -> list[SchemeVersion]:
     return versions
 
 
-def _latest(request: HttpRequest, code: str) -> SchemeVersion:
+def _latest(request: OrgRequest, code: str) -> SchemeVersion:
     return _versions(request, code)[0]
 
 
 @require_GET
 @member_required(Role.ADMIN)
-def scheme_list(request: HttpRequest, org: str) -> HttpResponse:
+def scheme_list(request: OrgRequest, org: str) -> HttpResponse:
     versions = SchemeVersion.objects.for_organisation(request.organisation).order_by("code", "-version")
     today = timezone.localdate()
     schemes: dict[str, dict[str, Any]] = {}
@@ -53,7 +54,7 @@ def scheme_list(request: HttpRequest, org: str) -> HttpResponse:
 
 @require_POST
 @member_required(Role.ADMIN)
-def scheme_adopt(request: HttpRequest, org: str) -> HttpResponse:
+def scheme_adopt(request: OrgRequest, org: str) -> HttpResponse:
     form = AdoptForm(request.POST)
     if form.is_valid():
         try:
@@ -71,7 +72,7 @@ def scheme_adopt(request: HttpRequest, org: str) -> HttpResponse:
 
 @require_GET
 @member_required(Role.ADMIN)
-def scheme_detail(request: HttpRequest, org: str, code: str) -> HttpResponse:
+def scheme_detail(request: OrgRequest, org: str, code: str) -> HttpResponse:
     versions = _versions(request, code)
     current = SchemeVersion.objects.for_organisation(request.organisation).current(code)
     latest = versions[0]
@@ -88,7 +89,7 @@ def _notes(version: SchemeVersion) -> list[dict[str, str]]:
 @require_http_methods(["GET", "POST"])
 @member_required(Role.ADMIN)
 @vary_on_headers("HX-Request")
-def scheme_edit(request: HttpRequest, org: str, code: str) -> HttpResponse:
+def scheme_edit(request: OrgRequest, org: str, code: str) -> HttpResponse:
     """The form editor: every editable value of the latest version, grouped; preview, then save."""
     latest = _latest(request, code)
     meta = VersionMetaForm(request.POST or None)
@@ -124,7 +125,7 @@ def _has_errors(groups: list[editor.Group]) -> bool:
     return any(item.errors for group in groups for item in group.fields)
 
 
-def _save(request: HttpRequest, org: str, based_on: SchemeVersion | None, data: dict[str, Any],
+def _save(request: OrgRequest, org: str, based_on: SchemeVersion | None, data: dict[str, Any],
           meta: VersionMetaForm, source: str) -> HttpResponse:
     try:
         version = services.scheme_version_save(
@@ -141,7 +142,7 @@ def _save(request: HttpRequest, org: str, based_on: SchemeVersion | None, data: 
 
 @require_http_methods(["GET", "POST"])
 @member_required(Role.ADMIN)
-def scheme_edit_json(request: HttpRequest, org: str, code: str) -> HttpResponse:
+def scheme_edit_json(request: OrgRequest, org: str, code: str) -> HttpResponse:
     """The advanced editor: the whole definition as JSON (to add categories, types, sections...)."""
     latest = _latest(request, code)
     initial = {"definition": json.dumps(latest.definition, indent=2, ensure_ascii=False)}
@@ -169,7 +170,7 @@ def scheme_edit_json(request: HttpRequest, org: str, code: str) -> HttpResponse:
 
 @require_GET
 @member_required(Role.ADMIN)
-def scheme_export(request: HttpRequest, org: str, code: str, version: int) -> HttpResponse:
+def scheme_export(request: OrgRequest, org: str, code: str, version: int) -> HttpResponse:
     found = SchemeVersion.objects.for_organisation(request.organisation).filter(code=code, version=version).first()
     if found is None:
         raise NotFound(_("Your organisation has no such version of this scheme."))
@@ -181,7 +182,7 @@ def scheme_export(request: HttpRequest, org: str, code: str, version: int) -> Ht
 
 @require_http_methods(["GET", "POST"])
 @member_required(Role.ADMIN)
-def scheme_import(request: HttpRequest, org: str) -> HttpResponse:
+def scheme_import(request: OrgRequest, org: str) -> HttpResponse:
     """Upload a definition file, see it validated with a diff and the preview, then confirm to save."""
     upload = ImportForm(request.POST or None, request.FILES or None) if "file" in request.FILES else ImportForm()
     confirm = DefinitionJSONForm(request.POST or None) if request.POST.get("action") == "save" else None

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.db import connection, connections, transaction
 
+from accounts.models import Organisation
 from accounts.tenancy import maintenance
 from billing.models import Charge, Invoice
 from tests import factories
@@ -53,7 +54,7 @@ def _issue(organisation_id: int, charge_ids: list[int], barrier: Any, results: A
     for position, charge_id in enumerate(charge_ids):
         try:
             with tenant_context(organisation_id):
-                profile = services.billing_profile(organisation_id)
+                profile = services.billing_profile(Organisation(pk=organisation_id))
                 charge = Charge.objects.for_organisation(organisation_id).select_related("customer").get(pk=charge_id)
                 with transaction.atomic():
                     invoice = services.invoice_issue(profile=profile, charges=[charge])

@@ -11,6 +11,7 @@ indexes and constraints, and read the rows through the moved models.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -54,7 +55,7 @@ def rows(table: str) -> tuple[int, str]:
     return count, digest
 
 
-def database_side(table: str) -> dict[str, object]:
+def database_side(table: str) -> dict[str, Any]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = %s", [table])
         rls = cursor.fetchone()

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from accounts.access import register_rule, unregister_rule
 from accounts.models import AuditEvent
 from accounts.tenancy import maintenance
 from dossiers.models import Dossier, DossierSection, Evidence, Submission
@@ -206,7 +207,7 @@ def test_an_oversize_file_is_refused_before_it_is_stored(client, org_a, alice, a
     assert not Evidence.objects.filter(organisation=org_a).exists()
     # The service refuses it too, for callers that bring their own file.
     with pytest.raises(ValidationError) as refused:
-        services.evidence_attach(owner=alice, organisation=org_a, activity=activity,
+        services.evidence_attach(by=alice, organisation=org_a, activity=activity,
                                  upload=SimpleUploadedFile("big.pdf", big))
     assert refused.value.code == "too_large"
     assert stored(media) == []
@@ -296,15 +297,15 @@ def test_visibility_rules_extend_who_may_download(client, org_a, alice, bob, act
     upload(client, org_a, activity, "mine.pdf", PDF)
     evidence = Evidence.objects.get(organisation=org_a, activity=activity)
 
-    def assessor_sees_alice(user, organisation):
-        return Q(owner=alice) if user == bob else None
+    def assessor_sees_alice(access):
+        return Q(owner=alice) if access.user == bob and not access.write else None
 
-    services.evidence_visibility_rule(assessor_sees_alice)
+    register_rule("evidence", assessor_sees_alice)
     try:
         client.force_login(bob)
         assert client.get(url("evidence_download", org_a, pk=evidence.pk)).status_code == 200
     finally:
-        services._visibility_rules.remove(assessor_sees_alice)
+        unregister_rule("evidence", assessor_sees_alice)
     assert client.get(url("evidence_download", org_a, pk=evidence.pk)).status_code == 404
 
 
@@ -439,7 +440,7 @@ def test_a_section_of_someone_else_or_a_submitted_dossier_takes_no_files(client,
         Dossier.objects.filter(organisation=org_a, pk=section.dossier_id).update(status=Dossier.Status.SUBMITTED)
     section.refresh_from_db()
     with pytest.raises(ValidationError) as refused:
-        services.evidence_attach(owner=alice, organisation=org_a, section=DossierSection.objects.select_related(
+        services.evidence_attach(by=alice, organisation=org_a, section=DossierSection.objects.select_related(
             "dossier").get(organisation=org_a, pk=section.pk), requirement_code="cv",
             upload=SimpleUploadedFile("cv.pdf", PDF))
     assert refused.value.code == "locked"

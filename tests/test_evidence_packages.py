@@ -100,7 +100,7 @@ def lying_bomb(zip_bomb, tmp_path_factory) -> Path:
 
 
 def attach(alice, org_a, activity, name: str, content: bytes) -> Evidence:
-    return services.evidence_attach(owner=alice, organisation=org_a, activity=activity,
+    return services.evidence_attach(by=alice, organisation=org_a, activity=activity,
                                     upload=SimpleUploadedFile(name, content))
 
 

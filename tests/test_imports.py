@@ -3,6 +3,7 @@
 import datetime as dt
 import hashlib
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -110,6 +111,7 @@ def test_importing_the_same_file_twice_does_not_double_the_points(client, org_a,
     assert Activity.objects.filter(organisation=org_a).count() == 2
     assert engine_total(org_a, ccmg) == before == 12
     second = ActivityImport.objects.filter(organisation=org_a).order_by("-pk").first()
+    assert second is not None
     assert (second.created_count, second.skipped_count) == (0, 2)
     # The same rows inside one file count once as well.
     twice = GOOD + "alice@example.com,webinar,2025-05-01,1,Extra,,,\nalice@example.com,webinar,2025-05-01,1,Extra,,,\n"
@@ -195,8 +197,8 @@ def test_too_large_and_too_long_files_are_refused_with_a_clear_message(client, o
 
 
 def test_import_keys_identify_the_activity_not_the_row():
-    common = {"organisation_id": 1, "owner_id": 2, "type_code": "webinar", "date": dt.date(2025, 4, 1),
-              "title": "W", "attributes": {}}
+    common: dict[str, Any] = {"organisation_id": 1, "owner_id": 2, "type_code": "webinar",
+                              "date": dt.date(2025, 4, 1), "title": "W", "attributes": {}}
     assert services.import_key(quantity=Decimal("1"), **common) == services.import_key(quantity=Decimal("1.00"),
                                                                                       **common)
     assert services.import_key(quantity=Decimal("1"), **common) != services.import_key(quantity=Decimal("2"),

@@ -23,6 +23,7 @@ from notifications import reminders
 from notifications.models import Heartbeat, Reminder, ReminderOptOut
 from tests import factories
 from tests.test_background import real_broker, wait_for, worker  # noqa: F401 - fixtures
+from tests.text import first_match
 
 D = dt.date
 RECERTIFICATION = D(2027, 6, 1)
@@ -56,7 +57,7 @@ def local(link: str) -> str:
 
 
 def unsubscribe_link(message) -> str:
-    return local(re.search(r"https?://\S+/reminders/unsubscribe/\S+/", message.body).group(0))
+    return local(first_match(r"https?://\S+/reminders/unsubscribe/\S+/", message.body))
 
 
 def html_of(message) -> str:

@@ -38,6 +38,7 @@ from schemes.services import definition_validate, scheme_version_save
 from tests import factories
 from tests.test_csp import INLINE
 from tests.test_dossiers import PDF_BYTES, _media, complete_noloc, pe_points  # noqa: F401 - fixture
+from tests.text import first_match
 
 pytestmark = pytest.mark.django_db
 
@@ -331,7 +332,7 @@ def test_every_page_shows_poisoned_scheme_text_escaped(client, org_a, ada, alice
     assert response.status_code == 302, response.content.decode()
     assert len(mailoutbox) == 1
     pages.mail("statement request e-mail", mailoutbox[0])
-    link = re.search(r"https?://\S+/sign/\S+/", mailoutbox[0].body).group(0)
+    link = first_match(r"https?://\S+/sign/\S+/", mailoutbox[0].body)
     sign_path = "/" + link.split("://", 1)[1].split("/", 1)[1]
     with maintenance():
         statement = StatementRequest.objects.filter(organisation=org_a, dossier=noloc).latest("pk")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import pytest
 from django.urls import reverse
@@ -14,6 +13,7 @@ from accounts.tenancy import maintenance
 from dossiers.models import StatementRequest
 from tests import factories
 from tests.test_dossiers import _media, noloc, section_state, signed_statement, start, url  # noqa: F401
+from tests.text import first_match
 
 pytestmark = pytest.mark.django_db
 A31 = {"section": "A3.1", "requirement": "reflection-meeting"}
@@ -33,7 +33,7 @@ def ask(client, org, dossier, mailoutbox, captured, email="fay@example.com", **p
             "message": "Our session of 1 March, please."})
     assert response.status_code == 302, response.content.decode()
     assert len(mailoutbox) == before + 1
-    link = re.search(r"https?://\S+/sign/\S+/", mailoutbox[-1].body).group(0)
+    link = first_match(r"https?://\S+/sign/\S+/", mailoutbox[-1].body)
     with maintenance():
         statement = StatementRequest.objects.filter(organisation=org, dossier=dossier).latest("pk")
     return statement, local(link)
@@ -159,7 +159,7 @@ def test_resend_replaces_the_link(client, org_a, dossier, mailoutbox, django_cap
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url("statement_resend", org_a, pk=statement.pk), follow=True)
     assert "previous link no longer works" in response.content.decode()
-    new_link = local(re.search(r"https?://\S+/sign/\S+/", mailoutbox[-1].body).group(0))
+    new_link = local(first_match(r"https?://\S+/sign/\S+/", mailoutbox[-1].body))
     assert new_link != old_link
     renewed = fresh(statement)
     assert renewed.send_count == 2

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -27,7 +27,7 @@ class StatementRequestForm(forms.Form):
     def __init__(self, *args: Any, signer_hint: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         limit = int(settings.STATEMENT_MESSAGE_MAX_CHARS)
-        message = self.fields["message"]
+        message = cast(forms.CharField, self.fields["message"])
         message.max_length = limit
         message.validators.append(MaxLengthValidator(limit))
         message.widget.attrs["maxlength"] = str(limit)

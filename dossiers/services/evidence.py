@@ -5,18 +5,18 @@ the type by content (portfolios/evidence_files.py). The SHA-256 is computed whil
 chunks; the stored name is server-generated (`models.evidence_path`); storage goes through the
 `Evidence.file` FileField, so S3-compatible storage is a setting (`STORAGE_BACKEND`). A file stored by a
 transaction that then rolls back is removed when it ends, and the sweeper removes anything left unreferenced
-(accounts/storage.py). Downloads go through `evidence_visible_to`, which the review workflow extends with
-`evidence_visibility_rule`, and stream the stored bytes as an attachment.
+(accounts/storage.py). Who may attach, download or delete a file is decided before these are called
+(`dossiers.access.evidence_for` and the parent's `activity_for`/`section_for`, which other apps extend with
+rules); downloads stream the stored bytes as an attachment.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -34,42 +34,13 @@ AUDIT_ACTIONS = {
     "evidence.delete": (gettext_lazy("Evidence deleted"), gettext_lazy("Deleted the evidence file “%(name)s”")),
 }
 
-# --- who may see a file ----------------------------------------------------------------------------------
-
-EvidenceVisibilityRule = Callable[[User, Organisation], Q | None]
-_visibility_rules: list[EvidenceVisibilityRule] = []
-
-
-def evidence_visibility_rule(rule: EvidenceVisibilityRule) -> EvidenceVisibilityRule:
-    """Register a rule that widens who may download evidence (use as a decorator).
-
-    A rule gets the user and the organisation and returns a `Q` over `Evidence` (or None when it grants
-    nothing), e.g. the review workflow: evidence of dossiers the user is assigned to assess,
-    `Q(section__dossier__in=assigned) | Q(activity__locked_by__dossier__in=assigned)`. The organisation
-    filter is always applied on top, so a rule can never reach another organisation's files.
-    """
-    if rule not in _visibility_rules:
-        _visibility_rules.append(rule)
-    return rule
-
-
-def evidence_visible_to(user: User, organisation: Organisation) -> QuerySet[Evidence]:
-    """The evidence `user` may download in `organisation`: their own, plus what registered rules grant."""
-    condition = Q(owner=user)
-    for rule in _visibility_rules:
-        extra = rule(user, organisation)
-        if extra is not None:
-            condition |= extra
-    return Evidence.objects.for_organisation(organisation).filter(condition)
-
-
 # --- parents ----------------------------------------------------------------------------------------------
 
 def evidence_parent_locked(evidence: Evidence) -> bool:
     """Whether the activity or dossier the file belongs to is locked by a submission."""
-    if evidence.activity_id is not None:
+    if evidence.activity is not None:
         return evidence.activity.is_locked
-    if evidence.section_id is not None:
+    if evidence.section is not None:
         return evidence.section.dossier.is_locked
     return False
 
@@ -86,22 +57,19 @@ def _section_requirement(section: DossierSection, code: str) -> Any:
     return requirement
 
 
-def _check_parent(*, owner: User, organisation: Organisation, activity: Activity | None,
-                  section: DossierSection | None, requirement_code: str) -> None:
+def _check_parent(*, organisation: Organisation, activity: Activity | None, section: DossierSection | None,
+                  requirement_code: str) -> int:
+    """Refuse a locked parent (or a single-file requirement that has its file); return the parent's owner's id."""
     if (activity is None) == (section is None):
         raise ValidationError(_("Say which activity or dossier section the file belongs to."), code="parent")
     if activity is not None:
-        if activity.organisation_id != organisation.pk or activity.owner_id != owner.pk:
-            raise ValidationError(_("This activity is not yours."), code="parent")
         # Read the lock again under a row lock, so a submission cannot take the activity in between.
         activity = Activity.objects.for_organisation(organisation).select_for_update().get(pk=activity.pk)
         if activity.is_locked:
             raise ValidationError(_("This activity is part of a submitted dossier; its evidence can no longer "
                                     "change."), code="locked")
-        return
+        return activity.owner_id
     assert section is not None
-    if section.organisation_id != organisation.pk or section.dossier.owner_id != owner.pk:
-        raise ValidationError(_("This dossier is not yours."), code="parent")
     dossier = Dossier.objects.for_organisation(organisation).select_for_update().get(pk=section.dossier_id)
     if dossier.is_locked:
         raise ValidationError(_("This dossier has been submitted; its files can no longer change."), code="locked")
@@ -111,6 +79,7 @@ def _check_parent(*, owner: User, organisation: Organisation, activity: Activity
             .filter(section=section, requirement_code=requirement_code).exists()):
         raise ValidationError(_("This part takes one file. Delete the current file first to replace it."),
                               code="single")
+    return dossier.owner_id
 
 
 # --- sizes --------------------------------------------------------------------------------------------------
@@ -181,20 +150,22 @@ def _check_total(*, organisation: Organisation, owner: User, name: str, size: in
 # --- changes ------------------------------------------------------------------------------------------------
 
 @transaction.atomic
-def evidence_attach(*, owner: User, organisation: Organisation, upload: Any, activity: Activity | None = None,
+def evidence_attach(*, by: User, organisation: Organisation, upload: Any, activity: Activity | None = None,
                     section: DossierSection | None = None, requirement_code: str = "") -> Evidence:
     """Store an uploaded file as evidence of an activity, or of a dossier section's requirement.
 
-    `upload` is a Django `UploadedFile` (or any `File`). Checked before anything is stored, in this order:
-    the parent is the owner's and not locked (a single-file requirement has no file yet), the file is not
-    empty and within the per-file limit, the professional's total stays within its limit (uploads of one
+    The caller has decided that `by` may add files to the parent (`dossiers.access`); the file is the parent's
+    owner's (their total, their download). `upload` is a Django `UploadedFile` (or any `File`). Checked before
+    anything is stored, in this order: the parent is not locked (a single-file requirement has no file yet), the
+    file is not empty and within the per-file limit, the professional's total stays within its limit (uploads of one
     professional are serialised on their membership row, so two at once cannot both squeeze in), and the
     content is PDF, PNG, JPEG, DOCX or ODT (a DOCX/ODT package sound inside and no zip bomb). Raises
     ValidationError with a worded message.
     """
     name = evidence_files.clean_file_name(getattr(upload, "name", None))
-    _check_parent(owner=owner, organisation=organisation, activity=activity, section=section,
-                  requirement_code=requirement_code)
+    owner_id = _check_parent(organisation=organisation, activity=activity, section=section,
+                             requirement_code=requirement_code)
+    owner = by if owner_id == by.pk else User.objects.get(pk=owner_id)
     declared = getattr(upload, "size", None)
     if declared is not None and declared > evidence_files.max_file_bytes():
         raise ValidationError(too_large_message(name), code="too_large")
@@ -219,12 +190,12 @@ def evidence_attach(*, owner: User, organisation: Organisation, upload: Any, act
     evidence.file.save(name, upload, save=False)
     try:
         evidence.save()
-        audit_record(organisation=organisation, actor=owner, action="evidence.upload", name=name,
+        audit_record(organisation=organisation, actor=by, action="evidence.upload", name=name,
                      evidence=evidence.pk, activity=activity.pk if activity else None,
                      section=section.pk if section else None)
     except BaseException:
         # At once, rather than when the request's transaction ends (accounts.storage.stored_files_guard).
-        evidence.file.storage.delete(evidence.file.name)
+        evidence.file.storage.delete(evidence.file.name or "")
         raise
     return evidence
 

@@ -225,9 +225,9 @@ class DeletionImpact:
 
 def _kept_evidence(evidence: Evidence) -> bool:
     """Part of a submission: proof for a locked activity, or a file in a submitted dossier's section."""
-    if evidence.activity_id is not None:
+    if evidence.activity is not None:
         return evidence.activity.locked_by_id is not None
-    if evidence.section_id is not None:
+    if evidence.section is not None:
         return evidence.section.dossier.status != Dossier.Status.DRAFT
     return False
 

@@ -129,9 +129,9 @@ def statement_allowances(*, organisation: Organisation, sender: User,
     daily = daily_use(organisation=organisation, kind=STATEMENT_MAIL, sender=sender)
     now = timezone.now()
     for statement in statements:
-        statement.send_allowance = mail_allowance(organisation=organisation, kind=STATEMENT_MAIL, daily=daily,
-                                                  sends=statement.send_count,
-                                                  last_sent_at=statement.last_sent_at, now=now)
+        allowance = mail_allowance(organisation=organisation, kind=STATEMENT_MAIL, daily=daily,
+                                   sends=statement.send_count, last_sent_at=statement.last_sent_at, now=now)
+        statement.send_allowance = allowance  # type: ignore[attr-defined]  # for the dossier pages
     return mail_allowance(organisation=organisation, kind=STATEMENT_MAIL, daily=daily, now=now)
 
 

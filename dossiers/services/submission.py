@@ -66,7 +66,7 @@ def stored_sha256(evidence: Evidence) -> tuple[str, int]:
     """SHA-256 and size of the bytes actually in storage (not what the database says)."""
     digest = hashlib.sha256()
     size = 0
-    with open_stream(evidence.file.storage, evidence.file.name) as handle:
+    with open_stream(evidence.file.storage, evidence.file.name or "") as handle:
         while chunk := handle.read(CHUNK):
             digest.update(chunk)
             size += len(chunk)

@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from accounts.requests import OrgRequest
 from accounts.tenancy import member_required
 from dossiers.models import Dossier
 from dossiers.services.dossiers import membership_problem
@@ -88,7 +89,7 @@ class Card:
     dossier: Dossier | None = None
 
 
-def certification_cards(request: HttpRequest) -> list[Card]:
+def certification_cards(request: OrgRequest) -> list[Card]:
     organisation, user = request.organisation, request.user
     today = timezone.localdate()
     certifications = list(Certification.objects.for_organisation(organisation).filter(holder=user)
@@ -136,7 +137,7 @@ def certification_cards(request: HttpRequest) -> list[Card]:
 
 @require_GET
 @member_required()
-def org_home(request: HttpRequest, org: str) -> HttpResponse:
+def org_home(request: OrgRequest, org: str) -> HttpResponse:
     """The organisation's home: a professional's certification cards, and the tools of the other roles."""
     cards = certification_cards(request) if request.membership.is_professional else []
     return render(request, "dossiers/org_home.html", {"cards": cards})

@@ -10,8 +10,9 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,8 +21,10 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts.mail_limits import MailAllowance
 from accounts.models import Role
+from accounts.requests import OrgRequest
 from accounts.storage import stored_file_response
 from accounts.tenancy import NotFound, member_required
+from dossiers import access
 from dossiers.forms.dossiers import DossierStartForm, SectionForm
 from dossiers.models import Dossier, Submission
 from dossiers.services import dossiers as services
@@ -39,14 +42,7 @@ def locked_message() -> str:
              "review, if the assessor asks for them.")
 
 
-def _dossier(request: HttpRequest, pk: int) -> Dossier:
-    """The signed-in professional's own dossier in this organisation (404 for anyone else's)."""
-    return get_object_or_404(
-        Dossier.objects.select_related("certification", "scheme_version", "owner", "organisation"),
-        organisation=request.organisation, owner=request.user, pk=pk)
-
-
-def _send_allowances(request: HttpRequest, dossier: Dossier, checklist: services.Checklist) -> MailAllowance | None:
+def _send_allowances(request: OrgRequest, dossier: Dossier, checklist: services.Checklist) -> MailAllowance | None:
     """Whether each statement may be sent again, and a new one asked for (the pages say so before the
     button is pressed); nothing to say once the dossier is read-only."""
     if dossier.is_locked:
@@ -63,7 +59,7 @@ def _refuse_if_locked(dossier: Dossier) -> None:
 @require_GET
 @member_required(Role.PROFESSIONAL)
 @vary_on_headers("HX-Request")
-def dossier_list(request: HttpRequest, org: str) -> HttpResponse:
+def dossier_list(request: OrgRequest, org: str) -> HttpResponse:
     """The professional's dossiers (filter by status, paginated), and a start action per certificate."""
     today = timezone.localdate()
     qs = (Dossier.objects.for_organisation(request.organisation).filter(owner=request.user)
@@ -98,9 +94,8 @@ def dossier_list(request: HttpRequest, org: str) -> HttpResponse:
 
 @require_POST
 @member_required(Role.PROFESSIONAL)
-def dossier_start(request: HttpRequest, org: str, certification: int) -> HttpResponse:
-    held = get_object_or_404(Certification.objects.select_related("scheme_version", "organisation"),
-                             organisation=request.organisation, holder=request.user, pk=certification)
+def dossier_start(request: OrgRequest, org: str, certification: int) -> HttpResponse:
+    held = access.certification_for(request, certification, write=True)
     form = DossierStartForm(request.POST or {"kind": "recertification"})
     kind = form.cleaned_data["kind"] if form.is_valid() else "recertification"
     try:
@@ -117,9 +112,9 @@ def dossier_start(request: HttpRequest, org: str, certification: int) -> HttpRes
 
 @require_GET
 @member_required(Role.PROFESSIONAL)
-def dossier_detail(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+def dossier_detail(request: OrgRequest, org: str, pk: int) -> HttpResponse:
     """The checklist: each section's state with a link to its editor, the statements, and Submit."""
-    dossier = _dossier(request, pk)
+    dossier = access.dossier_for(request, pk)
     checklist = services.dossier_checklist(dossier)
     submission = (Submission.objects.for_organisation(request.organisation).filter(dossier=dossier).first()
                   if dossier.is_locked else None)
@@ -134,10 +129,10 @@ def dossier_detail(request: HttpRequest, org: str, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @member_required(Role.PROFESSIONAL)
 @vary_on_headers("HX-Request")
-def dossier_section(request: HttpRequest, org: str, pk: int, code: str) -> HttpResponse:
+def dossier_section(request: OrgRequest, org: str, pk: int, code: str) -> HttpResponse:
     """One section's editor. Text answers autosave (htmx posts the form a second after typing stops and
     gets a small "Saved at" status back); a plain POST saves and comes back here."""
-    dossier = _dossier(request, pk)
+    dossier = access.dossier_for(request, pk, write=request.method == "POST")
     checklist = services.dossier_checklist(dossier)
     state = next((section for section in checklist.sections if section.code == code), None)
     if state is None:
@@ -179,7 +174,7 @@ def dossier_section(request: HttpRequest, org: str, pk: int, code: str) -> HttpR
     return render(request, "dossiers/dossier_section.html", context, status=status)
 
 
-def _upload_context(request: HttpRequest, state: services.SectionState) -> dict[str, object]:
+def _upload_context(request: OrgRequest, state: services.SectionState) -> dict[str, object]:
     """What the shared evidence drop zone needs (portfolios/activities/_evidence_upload.html) per document."""
     documents = [requirement for requirement in state.requirements if requirement.kind == "document"]
     for requirement in documents:
@@ -195,9 +190,9 @@ def _upload_context(request: HttpRequest, state: services.SectionState) -> dict[
 
 @require_http_methods(["GET", "POST"])
 @member_required(Role.PROFESSIONAL)
-def dossier_submit(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+def dossier_submit(request: OrgRequest, org: str, pk: int) -> HttpResponse:
     """GET: what will be frozen, or what is missing. POST: submit (refused with the missing list)."""
-    dossier = _dossier(request, pk)
+    dossier = access.dossier_for(request, pk, write=request.method == "POST")
     if dossier.is_locked:
         if request.method == "POST":
             raise PermissionDenied(locked_message())
@@ -225,9 +220,9 @@ def dossier_submit(request: HttpRequest, org: str, pk: int) -> HttpResponse:
 
 @require_GET
 @member_required(Role.PROFESSIONAL)
-def dossier_pdf(request: HttpRequest, org: str, pk: int) -> HttpResponse:
-    """The submitted dossier as a PDF attachment, for its owner."""
-    dossier = _dossier(request, pk)
+def dossier_pdf(request: OrgRequest, org: str, pk: int) -> HttpResponseBase:
+    """The submitted dossier as a PDF attachment, for whoever may open the dossier."""
+    dossier = access.dossier_for(request, pk)
     submission = Submission.objects.for_organisation(request.organisation).filter(dossier=dossier).first()
     if submission is None:
         raise NotFound(_("This dossier has not been submitted, so there is no PDF of it yet."))

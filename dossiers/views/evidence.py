@@ -12,8 +12,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import FileResponse, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -22,8 +22,10 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Role
+from accounts.requests import OrgRequest
 from accounts.storage import stored_file_response
 from accounts.tenancy import NotFound, member_required
+from dossiers import access
 from dossiers.models import DossierSection, Evidence
 from dossiers.services import evidence as services
 from portfolios import evidence_files
@@ -37,15 +39,13 @@ def _pk(value: str | None) -> int | None:
         raise NotFound(_("This item does not exist (any more).")) from error
 
 
-def _parent(request: HttpRequest) -> tuple[Activity | None, DossierSection | None, str]:
-    """The activity or dossier section named in the POST, loaded with the organisation and owner in the query."""
+def _parent(request: OrgRequest) -> tuple[Activity | None, DossierSection | None, str]:
+    """The activity or dossier section named in the POST, if the user may add files to it (404 otherwise)."""
     activity_pk, section_pk = _pk(request.POST.get("activity")), _pk(request.POST.get("section"))
     if activity_pk is not None:
-        activity = get_object_or_404(Activity, organisation=request.organisation, owner=request.user, pk=activity_pk)
-        return activity, None, ""
+        return access.activity_for(request, activity_pk, write=True), None, ""
     if section_pk is not None:
-        section = get_object_or_404(DossierSection.objects.select_related("dossier__scheme_version"),
-                                    organisation=request.organisation, dossier__owner=request.user, pk=section_pk)
+        section = access.section_for(request, section_pk, write=True)
         return None, section, request.POST.get("requirement", "").strip()
     return None, None, ""
 
@@ -59,14 +59,14 @@ def parent_files(organisation: Any, *, activity: Activity | None = None, section
     return list(qs.filter(section=section, requirement_code=requirement_code))
 
 
-def _next_url(request: HttpRequest, fallback: str) -> str:
+def _next_url(request: OrgRequest, fallback: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target
     return fallback
 
 
-def _fallback(request: HttpRequest, activity: Activity | None) -> str:
+def _fallback(request: OrgRequest, activity: Activity | None) -> str:
     if activity is not None:
         return reverse("activity_edit", kwargs={"org": request.organisation.slug, "pk": activity.pk})
     return reverse("org_home", kwargs={"org": request.organisation.slug})
@@ -75,7 +75,7 @@ def _fallback(request: HttpRequest, activity: Activity | None) -> str:
 @csrf_exempt  # checked below, after the size-limit handler is installed (CSRF reads the body)
 @require_POST
 @member_required(Role.PROFESSIONAL)
-def evidence_upload(request: HttpRequest, org: str) -> HttpResponse:
+def evidence_upload(request: OrgRequest, org: str) -> HttpResponse:
     """Attach one or more files. Files over the per-file limit are cut off while they stream in."""
     limiter = evidence_files.SizeLimitUploadHandler(request)
     request.upload_handlers.insert(0, limiter)
@@ -83,7 +83,7 @@ def evidence_upload(request: HttpRequest, org: str) -> HttpResponse:
 
 
 @csrf_protect
-def _evidence_upload(request: HttpRequest, org: str, limiter: evidence_files.SizeLimitUploadHandler
+def _evidence_upload(request: OrgRequest, org: str, limiter: evidence_files.SizeLimitUploadHandler
                      ) -> HttpResponse:
     activity, section, requirement = _parent(request)
     errors = [services.too_large_message(name) for name, _size in limiter.too_large]
@@ -96,7 +96,7 @@ def _evidence_upload(request: HttpRequest, org: str, limiter: evidence_files.Siz
         uploads = []
     for upload in uploads:
         try:
-            saved.append(services.evidence_attach(owner=request.user, organisation=request.organisation,
+            saved.append(services.evidence_attach(by=request.user, organisation=request.organisation,
                                                   upload=upload, activity=activity, section=section,
                                                   requirement_code=requirement))
         except ValidationError as error:
@@ -108,12 +108,12 @@ def _evidence_upload(request: HttpRequest, org: str, limiter: evidence_files.Siz
             request, activity=activity, section=section, requirement_code=requirement))
     for evidence in saved:
         messages.success(request, _("“%(name)s” has been uploaded.") % {"name": evidence.original_name})
-    for error in errors:
-        messages.error(request, error)
+    for message in errors:
+        messages.error(request, message)
     return redirect(_next_url(request, _fallback(request, activity)))
 
 
-def _list_context(request: HttpRequest, *, activity: Activity | None, section: DossierSection | None,
+def _list_context(request: OrgRequest, *, activity: Activity | None, section: DossierSection | None,
                   requirement_code: str) -> dict[str, Any]:
     locked = activity.is_locked if activity is not None else section.dossier.is_locked if section else False
     if activity is not None:
@@ -129,12 +129,12 @@ def _list_context(request: HttpRequest, *, activity: Activity | None, section: D
 @require_GET
 @never_cache
 @member_required()
-def evidence_download(request: HttpRequest, org: str, pk: int) -> FileResponse:
-    """The file, as an attachment with its detected type, to whoever `evidence_visible_to` allows.
+def evidence_download(request: OrgRequest, org: str, pk: int) -> FileResponse:
+    """The file, as an attachment with its detected type, to whoever the evidence rules allow (portfolios/access.py).
 
     Streamed from storage through this view, from disk or S3 alike: no stored file ever has a public address.
     """
-    evidence = get_object_or_404(services.evidence_visible_to(request.user, request.organisation), pk=pk)
+    evidence = access.evidence_for(request, pk)
     try:
         response = stored_file_response(
             evidence.file, content_type=evidence.content_type,
@@ -148,10 +148,9 @@ def evidence_download(request: HttpRequest, org: str, pk: int) -> FileResponse:
 
 @require_http_methods(["GET", "POST"])
 @member_required(Role.PROFESSIONAL)
-def evidence_delete(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+def evidence_delete(request: OrgRequest, org: str, pk: int) -> HttpResponse:
     """Ask, then delete one of your files (not when its activity or dossier has been submitted)."""
-    evidence = get_object_or_404(Evidence.objects.select_related("activity", "section__dossier"),
-                                 organisation=request.organisation, owner=request.user, pk=pk)
+    evidence = access.evidence_for(request, pk, write=True)
     if services.evidence_parent_locked(evidence):
         raise PermissionDenied(_("This file belongs to a submitted dossier and can no longer be deleted."))
     back = _next_url(request, _fallback(request, evidence.activity))

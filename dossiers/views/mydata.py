@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import Membership, Role
+from accounts.requests import OrgRequest
 from accounts.tenancy import member_required
 from dossiers.services import mydata as services
 from portfolios.forms.admin import DeletionActionForm, DeletionFilterForm, DeletionRequestForm
@@ -26,7 +27,7 @@ PAGE_SIZE = 25
 
 @require_GET
 @member_required()
-def mydata(request: HttpRequest, org: str) -> HttpResponse:
+def mydata(request: OrgRequest, org: str) -> HttpResponse:
     """What we hold, the download, and the way to ask for deletion."""
     return render(request, "dossiers/mydata/index.html", {
         "pending": services.pending_requests(user=request.user, organisation=request.organisation),
@@ -38,7 +39,7 @@ def mydata(request: HttpRequest, org: str) -> HttpResponse:
 @require_GET
 @never_cache
 @member_required()
-def mydata_export(request: HttpRequest, org: str) -> FileResponse:
+def mydata_export(request: OrgRequest, org: str) -> FileResponse:
     archive = services.mydata_archive(user=request.user, requested_in=request.organisation)
     filename = f"my-data-{timezone.localdate().isoformat()}.zip"
     return FileResponse(archive, as_attachment=True, filename=filename, content_type="application/zip")
@@ -46,7 +47,7 @@ def mydata_export(request: HttpRequest, org: str) -> FileResponse:
 
 @require_http_methods(["GET", "POST"])
 @member_required()
-def mydata_delete_request(request: HttpRequest, org: str) -> HttpResponse:
+def mydata_delete_request(request: OrgRequest, org: str) -> HttpResponse:
     """A confirmation page that says plainly what happens, then one request per organisation."""
     form = DeletionRequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -66,7 +67,7 @@ def mydata_delete_request(request: HttpRequest, org: str) -> HttpResponse:
 
 @require_GET
 @member_required(Role.ADMIN)
-def deletion_requests(request: HttpRequest, org: str) -> HttpResponse:
+def deletion_requests(request: OrgRequest, org: str) -> HttpResponse:
     form = DeletionFilterForm(request.GET or None)
     form.is_valid()
     status = getattr(form, "cleaned_data", {}).get("status", "")
@@ -77,7 +78,7 @@ def deletion_requests(request: HttpRequest, org: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @member_required(Role.ADMIN)
-def deletion_request_action(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+def deletion_request_action(request: OrgRequest, org: str, pk: int) -> HttpResponse:
     """What carrying out the request would remove and keep; carry it out or refuse it with a note."""
     deletion_request = get_object_or_404(DeletionRequest.objects.select_related("user", "actioned_by", "organisation"),
                                          organisation=request.organisation, pk=pk)

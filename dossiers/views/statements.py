@@ -1,44 +1,44 @@
 """Signed statements: the professional requests, resends and withdraws; the signer signs or declines.
 
-The signing page is public (the signer has no account): the token is looked up inside the organisation
-named in the address only, so another organisation's token finds nothing there.
+The signing page is public (the signer has no account): `accounts.access.open_token_link` looks the token up
+inside the organisation named in the address only, so another organisation's token finds nothing there.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.access import open_token_link
 from accounts.mail_limits import MailLimitReached
-from accounts.models import Organisation, Role, hash_token
-from accounts.tenancy import NotFound, activate_organisation, member_required
+from accounts.models import Role
+from accounts.requests import OrgRequest
+from accounts.tenancy import NotFound, member_required
+from dossiers import access
 from dossiers.forms.statements import FIELD_PREFIX, StatementDeclineForm, StatementRequestForm, StatementSignForm
-from dossiers.models import StatementRequest
+from dossiers.models import Dossier, StatementRequest
 from dossiers.services import statements as services
 from dossiers.services.dossiers import statement_state
-from dossiers.views.dossiers import _dossier, locked_message
+from dossiers.views.dossiers import locked_message
 from portfolios import reports
-
-
-def _statement(request: HttpRequest, pk: int) -> StatementRequest:
-    """A statement request on one of the signed-in professional's own dossiers (404 otherwise)."""
-    return get_object_or_404(
-        StatementRequest.objects.select_related("dossier__scheme_version", "dossier__owner", "organisation"),
-        organisation=request.organisation, dossier__owner=request.user, pk=pk)
 
 
 def _back(org: str, statement: StatementRequest) -> HttpResponse:
     return redirect("dossier_section", org=org, pk=statement.dossier_id, code=statement.section_code)
 
 
-def _labels(statement_or_dossier: object, section_code: str, requirement_code: str) -> dict[str, object]:
-    dossier = getattr(statement_or_dossier, "dossier", statement_or_dossier)
+def _labels(statement_or_dossier: StatementRequest | Dossier, section_code: str, requirement_code: str
+            ) -> dict[str, Any]:
+    dossier = (statement_or_dossier.dossier if isinstance(statement_or_dossier, StatementRequest)
+               else statement_or_dossier)
     section, requirement = services.statement_requirement(dossier, section_code, requirement_code)
     return {"section_label": reports.label(section.label, section.code),
             "requirement": requirement,
@@ -49,9 +49,9 @@ def _labels(statement_or_dossier: object, section_code: str, requirement_code: s
 
 @require_http_methods(["GET", "POST"])
 @member_required(Role.PROFESSIONAL)
-def statement_request(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+def statement_request(request: OrgRequest, org: str, pk: int) -> HttpResponse:
     """Ask someone to sign a statement for `?section=<code>&requirement=<code>` of the dossier."""
-    dossier = _dossier(request, pk)
+    dossier = access.dossier_for(request, pk, write=request.method == "POST")
     section_code = request.GET.get("section", "")
     requirement_code = request.GET.get("requirement", "")
     try:
@@ -84,9 +84,9 @@ def statement_request(request: HttpRequest, org: str, pk: int) -> HttpResponse:
 
 @require_POST
 @member_required(Role.PROFESSIONAL)
-def statement_resend(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+def statement_resend(request: OrgRequest, org: str, pk: int) -> HttpResponse:
     """Send a new link; a limit reached comes back as a message naming it and when it resets."""
-    statement = _statement(request, pk)
+    statement = access.statement_for(request, pk, write=True)
     if statement.dossier.is_locked:
         raise PermissionDenied(locked_message())
     try:
@@ -101,9 +101,9 @@ def statement_resend(request: HttpRequest, org: str, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @member_required(Role.PROFESSIONAL)
-def statement_withdraw(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+def statement_withdraw(request: OrgRequest, org: str, pk: int) -> HttpResponse:
     """Confirm, then withdraw an open request (its link stops working). Signed statements are final."""
-    statement = _statement(request, pk)
+    statement = access.statement_for(request, pk, write=request.method == "POST")
     if statement.dossier.is_locked and request.method == "POST":
         raise PermissionDenied(locked_message())
     state = statement_state(statement)
@@ -129,22 +129,12 @@ def statement_sign(request: HttpRequest, org: str, token: str) -> HttpResponse:
 
     Closed links (expired, signed, declined, withdrawn, dossier submitted) say so with status 410.
     """
-    organisation = Organisation.objects.filter(slug=org).first()
-    if organisation is None:
-        raise NotFound(_("This link is not valid."))
-    activate_organisation(organisation)
-    request.organisation = organisation  # the page carries the organisation's branding
-    statement = (StatementRequest.objects.for_organisation(organisation)
-                 .select_related("dossier__owner", "dossier__scheme_version", "organisation")
-                 .filter(token_hash=hash_token(token)).first())
-    if statement is None:
-        raise NotFound(_("This link is not valid. It may have been replaced by a newer one: use the link in the "
-                         "most recent e-mail you received."))
+    link = open_token_link(request, org, token, access.STATEMENT_LINK)
+    statement = link.obj
     context = {"statement": statement, "requester": statement.dossier.owner,
                **_labels(statement, statement.section_code, statement.requirement_code)}
-    state = services.sign_state(statement)
-    if state != "open":
-        return _closed(request, context, state)
+    if not link.is_open:
+        return _closed(request, context, link.state)
     sign_form = StatementSignForm(requirement=context["requirement"])
     decline_form = StatementDeclineForm()
     if request.method == "POST":

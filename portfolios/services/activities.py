@@ -27,6 +27,7 @@ from accounts.storage import stored_files_delete_on_commit
 from portfolios import reports
 from portfolios.models import Activity, Certification
 from schemes import rules
+from schemes.rules import ActivityResult, Message, Report, SchemeDefinition
 
 # action code → (label for filters, sentence with %(name)s parameters from the event's data).
 # For accounts/audit.py ACTIONS (the lead merges them there).
@@ -198,16 +199,16 @@ class TypeCatalogue:
 class CertificationProgress:
     """One certification's report over the professional's whole log (or why it cannot be evaluated)."""
 
-    rules: CertificationRules
-    report: rules.Report | None
+    rules: CertificationRules  # (shadows the module `rules` inside this class: the engine's types are named below)
+    report: Report | None
     problem: str = ""
-    results: dict[Hashable, rules.ActivityResult] = field(default_factory=dict)
+    results: dict[Hashable, ActivityResult] = field(default_factory=dict)
 
     @property
-    def definition(self) -> rules.SchemeDefinition:
+    def definition(self) -> SchemeDefinition:
         return self.rules.definition
 
-    def say(self, message: rules.Message) -> str:
+    def say(self, message: Message) -> str:
         return reports.say(message, self.rules.definition)
 
 

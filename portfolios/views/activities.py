@@ -18,8 +18,8 @@ from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,8 +27,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.models import Role
+from accounts.requests import OrgRequest
 from accounts.tenancy import NotFound, member_required
-from portfolios import evidence_files, reports
+from portfolios import access, evidence_files, reports
 from portfolios.forms.activities import ATTRIBUTE_PREFIX, ActivityFilterForm, ActivityForm
 from portfolios.models import Activity
 from portfolios.services import activities as services
@@ -41,10 +42,6 @@ PAGE_SIZE = 25
 def _locked_message() -> str:
     return _("This activity is part of a submitted dossier, so it can no longer be changed or deleted. "
              "You can duplicate it to log a similar activity.")
-
-
-def _own_activity(request: HttpRequest, pk: int) -> Activity:
-    return get_object_or_404(Activity, organisation=request.organisation, owner=request.user, pk=pk)
 
 
 # --- the list -----------------------------------------------------------------------------------------------
@@ -69,7 +66,7 @@ class Row:
 
     @property
     def evidence_missing(self) -> bool:
-        return self.evidence_required and not self.activity.evidence_count
+        return self.evidence_required and not getattr(self.activity, "evidence_count", 0)  # annotated by the list
 
     @property
     def all_count(self) -> bool:
@@ -121,7 +118,7 @@ def _periods(progress: list[CertificationProgress]) -> dict[str, tuple[Certifica
     return found
 
 
-def _listing(request: HttpRequest) -> Listing:
+def _listing(request: OrgRequest) -> Listing:
     """Filters applied, in the order chosen: the activity ids and what the engine says about them.
 
     A fixed number of queries: certifications, versions in force, all activities (the engine's input),
@@ -217,7 +214,7 @@ def _row(activity: Activity, listing: Listing) -> Row:
 @require_GET
 @member_required(Role.PROFESSIONAL)
 @vary_on_headers("HX-Request")
-def activity_list(request: HttpRequest, org: str) -> HttpResponse:
+def activity_list(request: OrgRequest, org: str) -> HttpResponse:
     """The log with filters (category, certification, period, evidence missing, search), sorting and pages;
     each row shows the engine's points and how many count, and the totals match the dashboard."""
     listing = _listing(request)
@@ -245,7 +242,7 @@ class _Echo:
 
 @require_GET
 @member_required(Role.PROFESSIONAL)
-def activity_export(request: HttpRequest, org: str) -> StreamingHttpResponse:
+def activity_export(request: OrgRequest, org: str) -> StreamingHttpResponse:
     """The filtered log as CSV with stable codes (UTF-8 with a byte-order mark, so Excel reads it right).
 
     The rows are read inside the request's transaction (the database wall needs it) and then streamed.
@@ -331,7 +328,7 @@ def _draft(form: ActivityForm) -> services.ActivityDraft:
                                   attributes=attributes)
 
 
-def _form_page(request: HttpRequest, org: str, *, mode: str, activity: Activity | None = None,
+def _form_page(request: OrgRequest, org: str, *, mode: str, activity: Activity | None = None,
                initial: dict[str, Any] | None = None) -> HttpResponse:
     """The add / edit / duplicate form. POST with action=refresh re-renders the type's fields (htmx: only
     that part) keeping what was typed; a plain POST validates and saves through the service."""
@@ -385,7 +382,7 @@ def _form_page(request: HttpRequest, org: str, *, mode: str, activity: Activity 
     return render(request, "portfolios/activities/form.html", context, status=status)
 
 
-def _evidence_context(request: HttpRequest, activity: Activity) -> dict[str, Any]:
+def _evidence_context(request: OrgRequest, activity: Activity) -> dict[str, Any]:
     return {
         "evidence_files": list(activity.evidence.filter(organisation=request.organisation)),
         "evidence_locked": activity.is_locked,
@@ -401,8 +398,8 @@ def _evidence_context(request: HttpRequest, activity: Activity) -> dict[str, Any
 @require_http_methods(["GET", "POST"])
 @member_required(Role.PROFESSIONAL)
 @vary_on_headers("HX-Request")
-def activity_create(request: HttpRequest, org: str) -> HttpResponse:
-    initial = {"date": timezone.localdate()}
+def activity_create(request: OrgRequest, org: str) -> HttpResponse:
+    initial: dict[str, object] = {"date": timezone.localdate()}
     if request.GET.get("type"):
         initial["type_code"] = request.GET["type"]
     return _form_page(request, org, mode="create", initial=initial)
@@ -411,9 +408,9 @@ def activity_create(request: HttpRequest, org: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @member_required(Role.PROFESSIONAL)
 @vary_on_headers("HX-Request")
-def activity_edit(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+def activity_edit(request: OrgRequest, org: str, pk: int) -> HttpResponse:
     """Edit an activity; a locked one (part of a submitted dossier) is shown read-only and refuses changes."""
-    activity = _own_activity(request, pk)
+    activity = access.activity_for(request, pk, write=request.method == "POST")
     if activity.is_locked:
         if request.method == "POST":
             raise PermissionDenied(_locked_message())
@@ -433,23 +430,23 @@ def activity_edit(request: HttpRequest, org: str, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @member_required(Role.PROFESSIONAL)
 @vary_on_headers("HX-Request")
-def activity_duplicate(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+def activity_duplicate(request: OrgRequest, org: str, pk: int) -> HttpResponse:
     """The form prefilled from an activity (dated today); saving creates a new activity."""
-    source = _own_activity(request, pk)
+    source = access.activity_for(request, pk)
     return _form_page(request, org, mode="duplicate", activity=source,
                       initial=_initial(source, date=timezone.localdate()))
 
 
 @require_POST
 @member_required(Role.PROFESSIONAL)
-def activity_preview(request: HttpRequest, org: str) -> HttpResponse:
+def activity_preview(request: OrgRequest, org: str) -> HttpResponse:
     """The live preview (htmx, on every change in the form): what the activity would count, and why not."""
     certifications = services.certifications_with_rules(organisation=request.organisation, owner=request.user)
     catalogue = TypeCatalogue(certifications)
     replaces = None
     if request.POST.get("replaces"):
         try:
-            replaces = _own_activity(request, int(request.POST["replaces"]))
+            replaces = access.activity_for(request, int(request.POST["replaces"]))
         except ValueError as error:
             raise NotFound(_("This activity does not exist (any more).")) from error
     form = ActivityForm(request.POST, catalogue=catalogue)
@@ -460,8 +457,8 @@ def activity_preview(request: HttpRequest, org: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @member_required(Role.PROFESSIONAL)
-def activity_delete(request: HttpRequest, org: str, pk: int) -> HttpResponse:
-    activity = _own_activity(request, pk)
+def activity_delete(request: OrgRequest, org: str, pk: int) -> HttpResponse:
+    activity = access.activity_for(request, pk, write=True)
     if activity.is_locked:
         raise PermissionDenied(_locked_message())
     evidence_count = activity.evidence.filter(organisation=request.organisation).count()

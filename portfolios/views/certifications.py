@@ -11,8 +11,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F, Prefetch, Q
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,8 +20,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.models import Role
+from accounts.requests import OrgRequest
 from accounts.tenancy import member_required
-from portfolios import reports
+from portfolios import access, reports
 from portfolios.forms.admin import (
     CertificationFilterForm,
     CertificationForm,
@@ -45,14 +46,14 @@ def add_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
-def _scheme_choices(request: HttpRequest) -> list[tuple[str, str]]:
+def _scheme_choices(request: OrgRequest) -> list[tuple[str, str]]:
     return sorted(services.scheme_labels(request.organisation).items(), key=lambda item: item[1].lower())
 
 
 @require_GET
 @member_required(Role.ADMIN)
 @vary_on_headers("HX-Request")
-def certification_list(request: HttpRequest, org: str) -> HttpResponse:
+def certification_list(request: OrgRequest, org: str) -> HttpResponse:
     labels = services.scheme_labels(request.organisation)
     form = CertificationFilterForm(request.GET or None, schemes=sorted(labels.items(), key=lambda i: i[1].lower()))
     qs = (Certification.objects.for_organisation(request.organisation).select_related("holder")
@@ -82,7 +83,7 @@ def certification_list(request: HttpRequest, org: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @member_required(Role.ADMIN)
 @vary_on_headers("HX-Request")
-def certification_create(request: HttpRequest, org: str) -> HttpResponse:
+def certification_create(request: OrgRequest, org: str) -> HttpResponse:
     """Choose the scheme first; the form then asks only for what that scheme uses."""
     versions = services.schemes_in_force(request.organisation)
     schemes = sorted(((code, reports.label(v.definition.get("label"), code)) for code, v in versions.items()),
@@ -114,23 +115,18 @@ def certification_create(request: HttpRequest, org: str) -> HttpResponse:
     return render(request, "portfolios/certifications/form.html", context, status=422 if form.errors else 200)
 
 
-def _certification(request: HttpRequest, pk: int) -> Certification:
-    return get_object_or_404(Certification.objects.select_related("holder", "scheme_version"),
-                             organisation=request.organisation, pk=pk)
-
-
 def _labelled(changes: list[CertificationStatusChange]) -> list[CertificationStatusChange]:
     for change in changes:
-        change.from_label = Certification.Status(change.from_status).label if change.from_status else ""
+        change.from_label = Certification.Status  # type: ignore[attr-defined]  # for the template(change.from_status).label if change.from_status else ""
     return changes
 
 
-def _history(request: HttpRequest, certification: Certification) -> list[CertificationStatusChange]:
+def _history(request: OrgRequest, certification: Certification) -> list[CertificationStatusChange]:
     return _labelled(list(CertificationStatusChange.objects.for_organisation(request.organisation)
                           .filter(certification=certification).select_related("changed_by")))
 
 
-def _detail(request: HttpRequest, certification: Certification, status_form: CertificationStatusForm,
+def _detail(request: OrgRequest, certification: Certification, status_form: CertificationStatusForm,
             status: int = 200) -> HttpResponse:
     return render(request, "portfolios/certifications/detail.html", {
         "certification": certification, "history": _history(request, certification), "status_form": status_form,
@@ -139,15 +135,15 @@ def _detail(request: HttpRequest, certification: Certification, status_form: Cer
 
 @require_GET
 @member_required(Role.ADMIN)
-def certification_detail(request: HttpRequest, org: str, pk: int) -> HttpResponse:
-    certification = _certification(request, pk)
+def certification_detail(request: OrgRequest, org: str, pk: int) -> HttpResponse:
+    certification = access.certification_for(request, pk, manage=True)
     return _detail(request, certification, CertificationStatusForm(initial={"status": certification.status}))
 
 
 @require_POST
 @member_required(Role.ADMIN)
-def certification_status(request: HttpRequest, org: str, pk: int) -> HttpResponse:
-    certification = _certification(request, pk)
+def certification_status(request: OrgRequest, org: str, pk: int) -> HttpResponse:
+    certification = access.certification_for(request, pk, manage=True, write=True)
     form = CertificationStatusForm(request.POST)
     if form.is_valid():
         try:
@@ -165,8 +161,8 @@ def certification_status(request: HttpRequest, org: str, pk: int) -> HttpRespons
 
 @require_http_methods(["GET", "POST"])
 @member_required(Role.ADMIN)
-def certification_edit(request: HttpRequest, org: str, pk: int) -> HttpResponse:
-    certification = _certification(request, pk)
+def certification_edit(request: OrgRequest, org: str, pk: int) -> HttpResponse:
+    certification = access.certification_for(request, pk, manage=True, write=request.method == "POST")
     fields = services.scheme_fields(certification.scheme_version.rules)
     initial = {name: getattr(certification, name) for name in services.EDITABLE_FIELDS}
     form = CertificationForm(request.POST if request.method == "POST" else None, scheme=fields, with_holder=False,
@@ -186,7 +182,7 @@ def certification_edit(request: HttpRequest, org: str, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @member_required(Role.ADMIN)
-def certification_import(request: HttpRequest, org: str) -> HttpResponse:
+def certification_import(request: OrgRequest, org: str) -> HttpResponse:
     """Upload → dry run (every row's result) → import all rows or none."""
     context: dict[str, Any] = {"header": ",".join(services.CSV_HEADER), "schemes": _scheme_choices(request)}
     organisation = request.organisation
@@ -207,7 +203,7 @@ def certification_import(request: HttpRequest, org: str) -> HttpResponse:
 
 @require_GET
 @member_required(Role.PROFESSIONAL)
-def my_certifications(request: HttpRequest, org: str) -> HttpResponse:
+def my_certifications(request: OrgRequest, org: str) -> HttpResponse:
     """A professional's own certifications in this organisation, each with its status history."""
     labels = services.scheme_labels(request.organisation)
     certifications = list(

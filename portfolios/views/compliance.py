@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.models import Role
+from accounts.requests import OrgRequest
 from accounts.tenancy import member_required
 from portfolios import csvio
 from portfolios.forms.admin import ComplianceFilterForm
@@ -23,7 +24,7 @@ EXPORT_COLUMNS = ("certificate_number", "email", "name", "scheme", "compliant", 
                   "deadline", "days_left", "missing")
 
 
-def _rows(request: HttpRequest) -> tuple[ComplianceFilterForm, list[services.ComplianceRow]]:
+def _rows(request: OrgRequest) -> tuple[ComplianceFilterForm, list[services.ComplianceRow]]:
     """The filtered, sorted rows: fixed queries (certifications, versions in force, activities, labels)."""
     labels = services.scheme_labels(request.organisation)
     form = ComplianceFilterForm(request.GET or None,
@@ -40,7 +41,7 @@ def _rows(request: HttpRequest) -> tuple[ComplianceFilterForm, list[services.Com
 @require_GET
 @member_required(Role.ADMIN)
 @vary_on_headers("HX-Request")
-def compliance(request: HttpRequest, org: str) -> HttpResponse:
+def compliance(request: OrgRequest, org: str) -> HttpResponse:
     form, rows = _rows(request)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"form": form, "page": page, "today": timezone.localdate(),
@@ -53,7 +54,7 @@ def compliance(request: HttpRequest, org: str) -> HttpResponse:
 
 @require_GET
 @member_required(Role.ADMIN)
-def compliance_export(request: HttpRequest, org: str) -> HttpResponse:
+def compliance_export(request: OrgRequest, org: str) -> HttpResponse:
     """The overview (same filters and order) as CSV with stable columns: scheme codes, numbers with a decimal
     point, ISO dates, yes/no; the missing sentence in the administrator's language."""
     _form, rows = _rows(request)

@@ -6,13 +6,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import Role
+from accounts.requests import OrgRequest
 from accounts.tenancy import member_required
 from portfolios import csvio
 from portfolios.models import Activity, ActivityImport
@@ -30,7 +31,7 @@ def _context(import_context: services.ImportContext) -> dict[str, Any]:
 
 @require_GET
 @member_required(Role.ADMIN)
-def activity_imports(request: HttpRequest, org: str) -> HttpResponse:
+def activity_imports(request: OrgRequest, org: str) -> HttpResponse:
     """The history of imports, newest first."""
     qs = ActivityImport.objects.for_organisation(request.organisation).select_related("uploaded_by").order_by(
         "-created_at", "-pk")
@@ -40,7 +41,7 @@ def activity_imports(request: HttpRequest, org: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @member_required(Role.ADMIN)
-def activity_import(request: HttpRequest, org: str) -> HttpResponse:
+def activity_import(request: OrgRequest, org: str) -> HttpResponse:
     """Upload → dry run (row, person, type, points, ok or the reason) → import all rows or none."""
     organisation = request.organisation
     import_context = services.import_context(organisation)
@@ -63,7 +64,7 @@ def activity_import(request: HttpRequest, org: str) -> HttpResponse:
 
 @require_GET
 @member_required(Role.ADMIN)
-def activity_import_detail(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+def activity_import_detail(request: OrgRequest, org: str, pk: int) -> HttpResponse:
     """One import: its file, counts and the activities it created."""
     record = get_object_or_404(ActivityImport.objects.select_related("uploaded_by"),
                                organisation=request.organisation, pk=pk)

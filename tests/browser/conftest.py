@@ -9,7 +9,7 @@ also proves the policy breaks nothing it uses.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -62,7 +62,7 @@ class CspWatch:
         elif message.type == "error" and "htmx" in message.text.lower():
             self.errors.append(text)
 
-    def problems(self, pages: list[Any] = ()) -> list[str]:
+    def problems(self, pages: Sequence[Any] = ()) -> list[str]:
         found = [f"CSP violation: {violation}" for violation in self.violations]
         for page in pages:  # the record on the page itself, for a page still open
             try:

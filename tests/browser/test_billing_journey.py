@@ -17,6 +17,7 @@ from tests import factories
 from tests.billing_helpers import billing_profile, vat_table  # noqa: F401 - fixture
 from tests.browser.test_professional_journeys import sign_in
 from tests.mollie_server import MollieServer
+from tests.text import first_match
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("vat_table")]
 PHONE = {"viewport": {"width": 390, "height": 844}}
@@ -81,7 +82,7 @@ def test_cmi_recertification_invoice_paid_online_then_credited(new_page, mollie,
         mail = next(message for message in mailoutbox if invoice.number in message.subject)
         assert mail.to == ["alice@example.com"]
         assert "756.25" in mail.body
-        link = re.search(r"https?://\S+/cmi/billing/invoices/\d+/", mail.body).group(0)
+        link = first_match(r"https?://\S+/cmi/billing/invoices/\d+/", mail.body)
 
         # Pay online: Mollie's (local) checkout, which calls the webhook and sends the payer back.
         page.goto(link)

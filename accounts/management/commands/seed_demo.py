@@ -57,8 +57,9 @@ class Command(BaseCommand):
             # organisation's scheme and a professional's certification and activities; billing: CMI's profile and
             # invoices), so the ground floor imports none of them.
             for config in apps.get_app_configs():
-                if callable(getattr(config, "seed_demo", None)):
-                    config.seed_demo()
+                hook = getattr(config, "seed_demo", None)
+                if callable(hook):
+                    hook()
         self.stdout.write(self.style.SUCCESS("Demo organisations, schemes, users and portfolios are ready."))
 
     def _user(self, email: str, first: str, last: str, language: str) -> User:
