@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core import signing
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -22,14 +21,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.models import Organisation, Role, User
+from accounts.pagination import page_of
 from accounts.tenancy import NotFound, activate_organisation, member_required
 from notifications import reminders as services
 from notifications.forms import ReminderFilterForm, UnsubscribeForm
 from notifications.models import DeliveryFailure, Reminder, ReminderOptOut
 from portfolios import reports
 from schemes.models import SchemeVersion
-
-PAGE_SIZE = 25
 
 
 def reminder_labels(organisation: Organisation) -> dict[str, str]:
@@ -63,7 +61,7 @@ def reminder_log(request: HttpRequest, org: str) -> HttpResponse:
     form = ReminderFilterForm(request.GET or None, codes=sorted(labels.items(), key=lambda item: item[1]))
     reminders = form.filter(Reminder.objects.for_organisation(request.organisation)
                             .select_related("certification", "recipient").order_by("-send_on", "-id"))
-    page = Paginator(reminders, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, reminders)
     addresses = {reminder.email or getattr(reminder.recipient, "email", "") for reminder in page.object_list}
     refused = set(DeliveryFailure.objects.for_organisation(request.organisation)
                   .filter(email__in=addresses - {""}).values_list("email", flat=True))
@@ -87,7 +85,7 @@ def delivery_failures(request: HttpRequest, org: str) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:200]
     if query:
         failures = failures.filter(Q(email__icontains=query) | Q(subject__icontains=query))
-    page = Paginator(failures, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, failures)
     context = {"page": page, "query": query}
     if request.htmx:
         return render(request, "notifications/delivery_failures.html#failure-table", context)

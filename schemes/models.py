@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cached_property
 
 from django.conf import settings
@@ -34,6 +35,18 @@ class SchemeVersionQuerySet(TenantQuerySet):
         on = on or timezone.localdate()
         return (self.filter(code=code, effective_from__lte=on)
                 .order_by("-effective_from", "-version").first())
+
+    def in_force(self, on: object | None = None, codes: Iterable[str] | None = None) -> dict[str, SchemeVersion]:
+        """code → the version in force on a date (default today) of every scheme adopted (or of `codes`),
+        in one query: the same choice as `current`."""
+        on = on or timezone.localdate()
+        versions = self.filter(effective_from__lte=on)
+        if codes is not None:
+            versions = versions.filter(code__in=set(codes))
+        found: dict[str, SchemeVersion] = {}
+        for version in versions.order_by("code", "-effective_from", "-version"):
+            found.setdefault(version.code, version)
+        return found
 
 
 class SchemeVersion(models.Model):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -18,8 +17,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from accounts.forms import form_add_errors
 from accounts.mail_limits import MailAllowance
 from accounts.models import Role
+from accounts.pagination import page_of
 from accounts.storage import stored_file_response
 from accounts.tenancy import NotFound, member_required
 from portfolios import evidence_files, reports
@@ -29,8 +30,6 @@ from portfolios.services import dossiers as services
 from portfolios.services import statements as statement_services
 from portfolios.services.submission import counted_activity_ids
 from portfolios.services.submission import dossier_submit as submit_service
-
-PAGE_SIZE = 20
 
 
 def locked_message() -> str:
@@ -70,18 +69,12 @@ def dossier_list(request: HttpRequest, org: str) -> HttpResponse:
     status = request.GET.get("status", "")
     if status in Dossier.Status.values:
         qs = qs.filter(status=status)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, qs)
     context = {"page": page, "status": status, "statuses": Dossier.Status.choices}
     if request.htmx:
         return render(request, "portfolios/dossiers/dossier_list.html#dossier-table", context)
-    certifications = list(Certification.objects.for_organisation(request.organisation).filter(holder=request.user)
-                          .exclude(status=Certification.Status.WITHDRAWN).select_related("scheme_version")
-                          .order_by("number"))
-    versions = reports.versions_in_force(request.organisation,
-                                         {item.scheme_version.code for item in certifications}, today)
     startable = []
-    for certification in certifications:
-        version = versions.get(certification.scheme_version.code, certification.scheme_version)
+    for certification, version in reports.held_certifications(request.organisation, request.user, today):
         definition = version.rules
         startable.append({
             "certification": certification, "scheme": version.label,
@@ -157,7 +150,7 @@ def dossier_section(request: HttpRequest, org: str, pk: int, code: str) -> HttpR
                     saved = services.dossier_section_save(dossier=dossier, code=code, values=form.values(),
                                                           by=request.user)
                 except ValidationError as error:
-                    form.add_error(None, error)
+                    form_add_errors(form, error)
             if saved is None:
                 status = 422
             elif not request.htmx:

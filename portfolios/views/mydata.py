@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -14,14 +13,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.forms import form_add_errors
 from accounts.models import Membership, Role
+from accounts.pagination import page_of
 from accounts.tenancy import member_required
 from portfolios.forms.admin import DeletionActionForm, DeletionFilterForm, DeletionRequestForm
 from portfolios.models import DeletionRequest
 from portfolios.services import mydata as services
-from portfolios.views.certifications import add_errors
-
-PAGE_SIZE = 25
 
 
 @require_GET
@@ -70,8 +68,7 @@ def deletion_requests(request: HttpRequest, org: str) -> HttpResponse:
     form = DeletionFilterForm(request.GET or None)
     form.is_valid()
     status = getattr(form, "cleaned_data", {}).get("status", "")
-    page = Paginator(services.deletion_requests_for(request.organisation, status), PAGE_SIZE).get_page(
-        request.GET.get("page"))
+    page = page_of(request, services.deletion_requests_for(request.organisation, status))
     return render(request, "portfolios/mydata/deletion_requests.html", {"page": page, "form": form})
 
 
@@ -98,7 +95,7 @@ def deletion_request_action(request: HttpRequest, org: str, pk: int) -> HttpResp
                 messages.success(request, _("The request of %(email)s has been refused; they have been told by "
                                             "e-mail.") % {"email": deletion_request.user_email})
         except ValidationError as error:
-            add_errors(form, error)
+            form_add_errors(form, error)
         else:
             return redirect("deletion_requests", org=org)
     impact = services.deletion_impact(deletion_request=deletion_request) if pending else None
