@@ -5,12 +5,12 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.utils import filter_users_by_email
 from allauth.core import context as allauth_context
 from allauth.core import ratelimit
-from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.db import transaction
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import translation
+
+from accounts.mail import absolute_url
 
 logger = logging.getLogger(__name__)
 
@@ -18,11 +18,6 @@ logger = logging.getLogger(__name__)
 # "someone tried to register with your address" and "no account uses this address". Enumeration prevention
 # sends them instead of saying so on the page; the "address_notice" rate limit keeps them rare per address.
 ADDRESS_NOTICES = frozenset({"account/email/account_already_exists", "account/email/unknown_account"})
-
-
-def absolute_url(request: HttpRequest | None, path: str) -> str:
-    """A link for a mail: on the host the visitor used (a white-label host stays itself), else SITE_URL."""
-    return request.build_absolute_uri(path) if request is not None else settings.SITE_URL.rstrip("/") + path
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -36,7 +31,7 @@ class AccountAdapter(DefaultAccountAdapter):
             # The page the visitor sees is the same either way; the address simply hears from us less often.
             logger.info("Not sending %s: this address had one recently.", template_prefix.rsplit("/", 1)[-1])
             return
-        context = {"request": request, "email": email, "login_url": absolute_url(request, reverse("account_login")),
+        context = {"request": request, "email": email, "login_url": absolute_url(reverse("account_login"), request),
                    **({"current_site": get_current_site(request)} if request is not None else {}), **context}
         with translation.override(self.recipient_language(email)):
             message = self.render_mail(template_prefix, email, context)

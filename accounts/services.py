@@ -10,12 +10,11 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext_lazy
 
+from accounts.mail import mail_send, recipient_language, site_url
 from accounts.mail_limits import (
     INTERVAL,
     ORGANISATION_DAY,
@@ -89,19 +88,6 @@ def invitation_allowances(*, organisation: Organisation, invitations: list[Invit
     return mail_allowance(organisation=organisation, kind=INVITATION_MAIL, daily=daily, now=now)
 
 
-def _invitation_email(invitation: Invitation, token: str) -> tuple[str, str]:
-    link = settings.SITE_URL.rstrip("/") + reverse(
-        "invitation_accept", kwargs={"org": invitation.organisation.slug, "token": token})
-    context = {"invitation": invitation, "organisation": invitation.organisation, "link": link,
-               "role": Role(invitation.role).label, "inviter": invitation.invited_by,
-               "valid_days": settings.INVITATION_VALID_DAYS}
-    # The invitee may have no account yet: write in the organisation's language.
-    with translation.override(invitation.organisation.default_language):
-        subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
-        body = render_to_string("accounts/email/invitation_body.txt", context)
-    return subject, body
-
-
 def _invitation_send(invitation: Invitation, token: str, by: User) -> None:
     """Send (or send again) under the outgoing-mail limits; MailLimitReached if one is reached."""
     mail_send_claim(organisation=invitation.organisation, kind=INVITATION_MAIL, sender=by, object_id=invitation.pk,
@@ -109,8 +95,13 @@ def _invitation_send(invitation: Invitation, token: str, by: User) -> None:
     invitation.last_sent_at = timezone.now()
     invitation.send_count += 1
     invitation.save(update_fields=["token_hash", "expires_at", "last_sent_at", "send_count"])
-    subject, body = _invitation_email(invitation, token)
-    email_enqueue(to=invitation.email, subject=subject, body=body, organisation=invitation.organisation)
+    organisation = invitation.organisation
+    # The invitee may have no account yet: write in the organisation's language.
+    mail_send(to=invitation.email, template="accounts/email/invitation", organisation=organisation,
+              language=recipient_language(None, organisation), context={
+                  "invitation": invitation, "organisation": organisation, "role": Role(invitation.role).label,
+                  "link": site_url("invitation_accept", org=organisation.slug, token=token),
+                  "inviter": invitation.invited_by, "valid_days": settings.INVITATION_VALID_DAYS})
 
 
 def invitation_create(*, organisation: Organisation, email: str, role: str, by: User) -> Invitation:

@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Q
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseNotFound, JsonResponse
@@ -26,14 +25,14 @@ from accounts.forms import (
     MembershipRolesForm,
     OrganisationSettingsForm,
     ProfileForm,
+    form_add_errors,
     logo_image_type,
 )
 from accounts.mail_limits import MailLimitReached
 from accounts.models import AuditEvent, Invitation, Membership, Organisation, Role
+from accounts.pagination import page_of
 from accounts.requests import OrgRequest
 from accounts.tenancy import NotFound, member_required
-
-PAGE_SIZE = 25
 
 
 @require_GET
@@ -97,7 +96,7 @@ def members(request: OrgRequest, org: str) -> HttpResponse:
     role = request.GET.get("role", "")
     if role in Role.values:
         qs = qs.with_role(Role(role))
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, qs)
     context = {"page": page, "query": query, "role": role, "roles": Role.choices}
     if request.htmx:
         return render(request, "accounts/members.html#member-table", context)
@@ -120,7 +119,7 @@ def member_edit(request: OrgRequest, org: str, pk: int) -> HttpResponse:
             services.membership_update_roles(membership=membership, roles=form.cleaned_data["roles"],
                                              by=request.user)
         except ValidationError as error:
-            form.add_error("roles", error)
+            form_add_errors(form, error, field="roles")
         else:
             messages.success(request, _("The roles of %(user)s have been saved.") % {"user": membership.user})
             return redirect("members", org=org)
@@ -157,7 +156,7 @@ def invitation_create(request: OrgRequest, org: str) -> HttpResponse:
         except MailLimitReached as error:  # the form keeps what was typed; the message says until when
             status, refusal = 429, error.messages[0]
         except ValidationError as error:
-            form.add_error("email", error)
+            form_add_errors(form, error, field="email")
         else:
             messages.success(request, _("An invitation has been sent to %(email)s.")
                              % {"email": form.cleaned_data["email"]})
@@ -218,7 +217,7 @@ def audit_log(request: OrgRequest, org: str) -> HttpResponse:
     action = request.GET.get("action", "")
     if action:
         qs = qs.filter(action=action)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, qs)
     return render(request, "accounts/audit_log.html",
                   {"page": page, "action": action, "actions": audit.action_choices()})
 

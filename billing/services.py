@@ -29,8 +29,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, Sum
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -39,9 +37,11 @@ from stdnum import iban as stdnum_iban
 from stdnum import iso11649
 from stdnum.eu import vat as eu_vat
 
+from accounts.formatting import plain_number
+from accounts.mail import mail_send, site_url
 from accounts.models import Organisation, User
 from accounts.outbox import outbox_enqueue
-from accounts.services import audit_record, email_enqueue
+from accounts.services import audit_record
 from billing import money
 from billing.countries import VAT_PREFIX, country_name, in_eu
 from billing.models import (
@@ -368,12 +368,8 @@ def annual_fees_bill(*, organisation: Organisation, today: dt.date, result: Annu
     holding a certificate that is active now and was valid on the reference date is claimed as
     `annual:<scheme>:<fee>:<year>:<person>`. Runs inside the organisation's tenant context.
     """
-    codes = set(SchemeVersion.objects.for_organisation(organisation).values_list("code", flat=True))
     claims: list[ChargeClaim] = []
-    for code in sorted(codes):
-        version = SchemeVersion.objects.for_organisation(organisation).current(code, on=today)
-        if version is None:
-            continue
+    for code, version in sorted(SchemeVersion.objects.for_organisation(organisation).in_force(today).items()):
         for fee in fees_billed_on(version, Charge.Trigger.ANNUAL):
             month, day = (int(part) for part in (fee.reference_date or "01-01").split("-"))
             reference = dt.date(today.year, month, day)
@@ -398,12 +394,9 @@ def orderable_fees(organisation: Organisation, user: User, today: dt.date) -> li
     """The fees a professional can order: `order` fees of the schemes they hold a certificate under."""
     codes = set(Certification.objects.for_organisation(organisation).filter(holder=user)
                 .values_list("scheme_version__code", flat=True))
-    found = []
-    for code in sorted(codes):
-        version = SchemeVersion.objects.for_organisation(organisation).current(code, on=today)
-        if version is not None:
-            found += [(version, fee) for fee in fees_billed_on(version, Charge.Trigger.ORDER)]
-    return found
+    versions = SchemeVersion.objects.for_organisation(organisation).in_force(today, codes=codes)
+    return [(version, fee) for _code, version in sorted(versions.items())
+            for fee in fees_billed_on(version, Charge.Trigger.ORDER)]
 
 
 @transaction.atomic
@@ -542,7 +535,7 @@ def _store(*, profile: BillingProfile, customer: Customer, draft: Draft, kind: s
         issuer_bic=profile.bic, issuer_email=profile.email, footer=profile.footer, reverse_charge=reverse,
         payment_reference=payment_reference(profile.organisation_id, today.year, sequence),
         net_total=totals.net, vat_total=totals.vat, total=totals.total,
-        vat_breakdown=[{"rate": money.plain(item.rate), "net": str(item.net), "vat": str(item.vat)}
+        vat_breakdown=[{"rate": plain_number(item.rate), "net": str(item.net), "vat": str(item.vat)}
                        for item in totals.per_rate],
         fee_codes=",".join(sorted({line.fee_code for line in draft.lines if line.fee_code})), reason=reason,
         issued_by=by, status=Invoice.Status.SETTLED if kind == Invoice.Kind.CREDIT_NOTE else Invoice.Status.OPEN)
@@ -556,25 +549,19 @@ def _store(*, profile: BillingProfile, customer: Customer, draft: Draft, kind: s
     return invoice
 
 
-def _absolute(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
-
-
 def _invoice_email(invoice: Invoice, *, template: str, step: int | None = None) -> None:
     """The invoice (or a reminder, or a credit note) mailed in the customer's language (as they chose it now,
     else the invoice's), with a link to it."""
     organisation = invoice.organisation
-    with translation.override(invoice.customer.preferred_language or invoice.language):
-        link = _absolute(reverse("my_invoice_detail", kwargs={"org": organisation.slug, "pk": invoice.pk}))
-        context = {"invoice": invoice, "organisation": organisation, "link": link, "step": step,
-                   "reference": format_reference(invoice.payment_reference),
-                   "online": online_provider() is not None}
-        subject = " ".join(render_to_string(f"billing/email/{template}_subject.txt", context).split())
-        body = render_to_string(f"billing/email/{template}_body.txt", context)
-    email_enqueue(to=invoice.customer_email, subject=subject, body=body, organisation=organisation)
+    to = [invoice.customer_email]
     details = BillingDetails.objects.for_organisation(organisation).filter(user_id=invoice.customer_id).first()
     if details and details.bill_to == BillingDetails.BillTo.EMPLOYER and details.employer_email:
-        email_enqueue(to=details.employer_email, subject=subject, body=body, organisation=organisation)
+        to.append(details.employer_email)
+    mail_send(to=to, template=f"billing/email/{template}", organisation=organisation,
+              language=invoice.customer.preferred_language or invoice.language, context={
+                  "invoice": invoice, "organisation": organisation, "step": step,
+                  "link": site_url("my_invoice_detail", org=organisation.slug, pk=invoice.pk),
+                  "reference": format_reference(invoice.payment_reference), "online": online_provider() is not None})
 
 
 # --- Credit notes ---------------------------------------------------------------------------------------------
@@ -777,8 +764,8 @@ def online_payment_start(*, invoice: Invoice, by: User) -> OnlinePayment:
             started = provider.create(
                 amount=due, currency=invoice.currency,
                 description=_("Invoice %(number)s") % {"number": invoice.number},
-                redirect_url=_absolute(reverse("payment_return", kwargs={"org": slug, "pk": invoice.pk})),
-                webhook_url=_absolute(reverse("mollie_webhook", kwargs={"org": slug})),
+                redirect_url=site_url("payment_return", org=slug, pk=invoice.pk),
+                webhook_url=site_url("mollie_webhook", org=slug),
                 metadata={"invoice": invoice.number, "organisation": slug}, locale=invoice.language,
                 idempotency_key=hashlib.sha256(f"{invoice.pk}:{count}".encode()).hexdigest()[:32])
         except ProviderError as error:

@@ -13,11 +13,9 @@ import hashlib
 from decimal import Decimal
 from typing import Any
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
@@ -29,8 +27,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from accounts.forms import form_add_errors
 from accounts.models import Organisation, Role
+from accounts.pagination import page_of
 from accounts.requests import OrgRequest
+from accounts.spreadsheets import csv_response
 from accounts.storage import stored_file_response
 from accounts.tenancy import NotFound, activate_organisation, member_required
 from billing import services
@@ -52,16 +53,9 @@ from billing.statements import MAX_BYTES, StatementError, parse_statement
 from portfolios import csvio
 from schemes.models import SchemeVersion
 
-PAGE_SIZE = 25
 STASH_KIND = "bank-statement"
 
 
-def add_errors(form: forms.Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _detail_context(invoice: Invoice) -> dict[str, Any]:
@@ -81,7 +75,7 @@ def _detail_context(invoice: Invoice) -> dict[str, Any]:
 def my_invoices(request: OrgRequest, org: str) -> HttpResponse:
     invoices = (Invoice.objects.for_organisation(request.organisation).filter(customer=request.user)
                 .select_related("credit_of").order_by("-issue_date", "-sequence"))
-    page = Paginator(invoices, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, invoices)
     return render(request, "billing/my_invoices.html", {
         "page": page, "today": timezone.localdate(),
         "can_order": bool(services.orderable_fees(request.organisation, request.user, timezone.localdate()))})
@@ -184,7 +178,7 @@ def order(request: OrgRequest, org: str) -> HttpResponse:
                                            scheme_code=scheme_code, fee_code=fee_code,
                                            quantity=form.cleaned_data["quantity"], today=today)
         except ValidationError as error:
-            add_errors(form, error)
+            form_add_errors(form, error)
         else:
             messages.success(request, _("Thank you for your order. Invoice %(number)s has been sent to you.")
                              % {"number": invoice.number})
@@ -292,7 +286,7 @@ def _filtered(request: OrgRequest, form: InvoiceFilterForm) -> Any:
 @vary_on_headers("HX-Request")
 def invoice_list(request: OrgRequest, org: str) -> HttpResponse:
     form = InvoiceFilterForm(request.GET or None, fees=_fee_choices(request))
-    page = Paginator(_filtered(request, form), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, _filtered(request, form))
     today = timezone.localdate()
     first_of_month = today.replace(day=1)
     export = ExportForm(initial={"start": (first_of_month - dt.timedelta(days=1)).replace(day=1),
@@ -310,7 +304,7 @@ EXPORT_HEADER = ["number", "kind", "credits", "issue_date", "supply_date", "due_
 
 @require_GET
 @member_required(Role.ADMIN)
-def invoice_export(request: OrgRequest, org: str) -> HttpResponse:
+def invoice_export(request: OrgRequest, org: str) -> HttpResponseBase:
     """Invoices and credit notes of a period for the bookkeeping: one row per document and VAT rate."""
     form = ExportForm(request.GET)
     if not form.is_valid():
@@ -332,7 +326,7 @@ def invoice_export(request: OrgRequest, org: str) -> HttpResponse:
                        invoice.total, invoice.status, invoice.paid_at.isoformat() if invoice.paid_at else "",
                        invoice.payment_reference, invoice.fee_codes]
 
-    return csvio.csv_response(f"invoices-{start.isoformat()}-{end.isoformat()}.csv", EXPORT_HEADER, rows())
+    return csv_response(f"invoices-{start.isoformat()}-{end.isoformat()}.csv", EXPORT_HEADER, rows())
 
 
 @require_GET
@@ -367,7 +361,7 @@ def credit_note_create(request: OrgRequest, org: str, pk: int) -> HttpResponse:
                 return redirect("invoice_detail", org=org, pk=note.pk)
             preview = services.credit_note_draft(invoice=invoice, amounts=amounts)
         except ValidationError as error:
-            add_errors(form, error)
+            form_add_errors(form, error)
     return render(request, "billing/credit_note.html", {
         "invoice": invoice, "form": form, "lines": lines, "remaining": remaining, "preview": preview,
         "preview_totals": preview.totals() if preview else None}, status=422 if form.errors else 200)
@@ -389,7 +383,7 @@ def payment_create(request: OrgRequest, org: str, pk: int) -> HttpResponse:
                                     method=Payment.Method.TRANSFER, reference=data["reference"].strip(),
                                     note=data["note"], by=request.user)
         except ValidationError as error:
-            add_errors(form, error)
+            form_add_errors(form, error)
         else:
             messages.success(request, _("The payment has been recorded."))
             return redirect("invoice_detail", org=org, pk=invoice.pk)

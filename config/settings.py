@@ -27,6 +27,7 @@ else:
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+PAGE_SIZE = 25  # rows per page of every list (accounts/pagination.py)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

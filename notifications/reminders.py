@@ -38,20 +38,18 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from celery import shared_task
-from django.conf import settings
 from django.core import signing
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.db.models.functions import ExtractDay, ExtractMonth
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.mail import mail_send, recipient_language, site_url
 from accounts.models import Membership, Organisation, User
 from accounts.outbox import outbox_enqueue_many
-from accounts.services import audit_record, email_enqueue
+from accounts.services import audit_record
 from accounts.tenancy import maintenance, tenant_context
 from dossiers.models import Dossier
 from notifications.models import Reminder, ReminderOptOut
@@ -198,14 +196,12 @@ def due_claims(organisation: Organisation, today: dt.date, catch_up_days: int = 
                result: ScanResult | None = None) -> list[Claim]:
     """Every reminder of the organisation due `today`, as rows to claim (nothing is written).
 
-    Six queries whatever the number of certifications: scheme codes, versions in force, pre-filtered
-    certifications, their holders' activities, submitted dossiers, opt-outs. Runs inside the
+    Five queries whatever the number of certifications: versions in force, pre-filtered certifications,
+    their holders' activities, submitted dossiers, opt-outs. Runs inside the
     organisation's tenant context.
     """
     result = result if result is not None else ScanResult(today=today)
-    codes = set(SchemeVersion.objects.for_organisation(organisation).order_by("code")
-                .values_list("code", flat=True).distinct())
-    versions = reports.versions_in_force(organisation, codes, today)
+    versions = SchemeVersion.objects.for_organisation(organisation).in_force(today)
     conditions = Q()
     yearly: set[str] = set()  # the date fields whose month and day the conditions compare
     for code, version in versions.items():
@@ -344,10 +340,6 @@ def unsubscribe_data(token: str) -> dict[str, Any]:
     return data
 
 
-def absolute(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
-
-
 @shared_task(name=SEND_TASK, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=5)
 def reminder_send(reminder_id: int, organisation_id: int, as_of: str | None = None) -> str:
     """Send one claimed reminder; returns what happened ("sent", "skipped" or "not-claimed").
@@ -383,7 +375,8 @@ def _send(reminder_id: int, organisation_id: int, as_of: dt.date) -> str:
     if not Membership.objects.for_organisation(organisation).filter(user=recipient).exists():
         return _skip(reminder, "not-member")
     code = certification.scheme_version.code
-    version = reports.versions_in_force(organisation, [code], as_of).get(code) or certification.scheme_version
+    version = (SchemeVersion.objects.for_organisation(organisation).current(code, on=as_of)
+               or certification.scheme_version)
     definition = version.rules
     rule = next((item for item in definition.reminders if item.code == reminder.code), None)
     if rule is None:
@@ -396,15 +389,15 @@ def _send(reminder_id: int, organisation_id: int, as_of: dt.date) -> str:
                                                 reports.owner_activities(organisation, recipient), as_of)
     except rules.ContextError:
         return _skip(reminder, "no-date")
-    language = recipient.preferred_language or organisation.default_language or settings.LANGUAGE_CODE
-    with translation.override(language):
-        subject, body, html = render_reminder(reminder=reminder, rule=rule, definition=definition,
-                                              version=version, report=report, as_of=as_of)
+    language = recipient_language(recipient, organisation)
     unsubscribe = unsubscribe_url(reminder, rule, definition)
-    email_enqueue(to=recipient.email, subject=subject, body=body, html=html, organisation=organisation,
-                  headers={"List-Unsubscribe": f"<{unsubscribe}>"} if unsubscribe else None)
+    mail = mail_send(to=recipient.email, template="notifications/email/reminder", language=language, html=True,
+                     organisation=organisation, context=lambda: reminder_context(
+                         reminder=reminder, rule=rule, definition=definition, version=version, report=report,
+                         as_of=as_of),
+                     headers={"List-Unsubscribe": f"<{unsubscribe}>"} if unsubscribe else None)
     reminder.status, reminder.email, reminder.language = Reminder.Status.SENT, recipient.email, language
-    reminder.subject, reminder.sent_at = subject[:300], timezone.now()
+    reminder.subject, reminder.sent_at = mail.subject[:300], timezone.now()
     reminder.save(update_fields=["status", "email", "language", "subject", "sent_at"])
     return "sent"
 
@@ -415,12 +408,12 @@ def unsubscribe_url(reminder: Reminder, rule: SchemeReminder, definition: rules.
         return None
     token = unsubscribe_token(organisation_id=reminder.organisation_id, user_id=reminder.recipient_id,
                               code=rule.code, scheme=definition.code)
-    return absolute(reverse("reminder_unsubscribe", kwargs={"org": reminder.organisation.slug, "token": token}))
+    return site_url("reminder_unsubscribe", org=reminder.organisation.slug, token=token)
 
 
-def render_reminder(*, reminder: Reminder, rule: SchemeReminder, definition: rules.SchemeDefinition,
-                    version: SchemeVersion, report: rules.Report, as_of: dt.date) -> tuple[str, str, str]:
-    """(subject, text body, HTML body) in the current language."""
+def reminder_context(*, reminder: Reminder, rule: SchemeReminder, definition: rules.SchemeDefinition,
+                     version: SchemeVersion, report: rules.Report, as_of: dt.date) -> dict[str, Any]:
+    """What the reminder mail says, in the current language."""
     organisation, certification = reminder.organisation, reminder.certification
     unsubscribe = unsubscribe_url(reminder, rule, definition)
     days = (reminder.anchor_date - as_of).days
@@ -437,7 +430,7 @@ def render_reminder(*, reminder: Reminder, rule: SchemeReminder, definition: rul
         distance = ngettext("That was %(days)s day ago.", "That was %(days)s days ago.", -days) % params
     recipient = reminder.recipient
     assert recipient is not None  # a reminder without a recipient is skipped before it is rendered
-    context = {
+    return {
         "organisation": organisation,
         "name": recipient.first_name or recipient.get_full_name() or recipient.email,
         "certification": certification,
@@ -447,15 +440,10 @@ def render_reminder(*, reminder: Reminder, rule: SchemeReminder, definition: rul
         "distance": distance,
         "missing": [reports.say(message, definition) for message in report.problems],
         "dossier_not_submitted": rule.condition == "dossier_not_submitted",
-        "dossiers_url": absolute(reverse("dossier_list", kwargs={"org": organisation.slug})),
-        "logo_url": absolute(reverse("organisation_logo", kwargs={"org": organisation.slug}))
-        if organisation.logo else "",
+        "dossiers_url": site_url("dossier_list", org=organisation.slug),
+        "logo_url": site_url("organisation_logo", org=organisation.slug) if organisation.logo else "",
         "unsubscribe_url": unsubscribe,
     }
-    subject = " ".join(render_to_string("notifications/email/reminder_subject.txt", context).split())
-    body = render_to_string("notifications/email/reminder_body.txt", context)
-    html = render_to_string("notifications/email/reminder_body.html", context)
-    return subject, body, html
 
 
 # --- Opting out -----------------------------------------------------------------------------------------------

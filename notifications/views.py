@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -21,6 +20,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts.access import open_token_link
 from accounts.models import DeliveryFailure, Organisation, Role
+from accounts.pagination import page_of
 from accounts.requests import OrgRequest
 from accounts.tenancy import member_required
 from notifications import reminders as services
@@ -29,8 +29,6 @@ from notifications.forms import ReminderFilterForm, UnsubscribeForm
 from notifications.models import Reminder, ReminderOptOut
 from portfolios import reports
 from schemes.models import SchemeVersion
-
-PAGE_SIZE = 25
 
 
 def reminder_labels(organisation: Organisation) -> dict[str, str]:
@@ -64,7 +62,7 @@ def reminder_log(request: OrgRequest, org: str) -> HttpResponse:
     form = ReminderFilterForm(request.GET or None, codes=sorted(labels.items(), key=lambda item: item[1]))
     reminders = form.filter(Reminder.objects.for_organisation(request.organisation)
                             .select_related("certification", "recipient").order_by("-send_on", "-id"))
-    page = Paginator(reminders, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, reminders)
     addresses = {reminder.email or getattr(reminder.recipient, "email", "") for reminder in page.object_list}
     refused = set(DeliveryFailure.objects.for_organisation(request.organisation)
                   .filter(email__in=addresses - {""}).values_list("email", flat=True))
@@ -88,7 +86,7 @@ def delivery_failures(request: OrgRequest, org: str) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:200]
     if query:
         failures = failures.filter(Q(email__icontains=query) | Q(subject__icontains=query))
-    page = Paginator(failures, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, failures)
     context = {"page": page, "query": query}
     if request.htmx:
         return render(request, "notifications/delivery_failures.html#failure-table", context)

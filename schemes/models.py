@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cached_property
 from typing import cast
 
@@ -35,6 +36,18 @@ class SchemeVersionQuerySet(TenantQuerySet):
         on = on or timezone.localdate()
         return cast("SchemeVersion | None", self.filter(code=code, effective_from__lte=on)
                     .order_by("-effective_from", "-version").first())
+
+    def in_force(self, on: object | None = None, codes: Iterable[str] | None = None) -> dict[str, SchemeVersion]:
+        """code → the version in force on a date (default today) of every scheme adopted (or of `codes`),
+        in one query: the same choice as `current`."""
+        on = on or timezone.localdate()
+        versions = self.filter(effective_from__lte=on)
+        if codes is not None:
+            versions = versions.filter(code__in=set(codes))
+        found: dict[str, SchemeVersion] = {}
+        for version in cast("Iterable[SchemeVersion]", versions.order_by("code", "-effective_from", "-version")):
+            found.setdefault(version.code, version)
+        return found
 
 
 class SchemeVersionManager(TenantManager.from_queryset(SchemeVersionQuerySet)):  # type: ignore[misc]  # dynamic base

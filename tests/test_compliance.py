@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from portfolios import reports
 from portfolios.models import Certification
+from schemes.models import SchemeVersion
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +44,7 @@ def cast(org_a, ada, alice):
 
 
 def engine_report(org, certification):
-    version = reports.versions_in_force(org, [certification.scheme_version.code], timezone.localdate())[
+    version = SchemeVersion.objects.for_organisation(org).in_force(timezone.localdate())[
         certification.scheme_version.code]
     return version.rules, reports.evaluate_certification(certification, version.rules,
                                                          reports.owner_activities(org, certification.holder_id))

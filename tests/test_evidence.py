@@ -14,15 +14,16 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 
 from accounts.access import register_rule, unregister_rule
 from accounts.models import AuditEvent
 from accounts.tenancy import maintenance
-from dossiers.models import Dossier, DossierSection, Evidence, Submission
+from dossiers.models import Dossier, DossierSection, Evidence
 from dossiers.services import evidence as services
 from portfolios import evidence_files
 from tests import factories
+from tests.test_activities import lock
 
 pytestmark = pytest.mark.django_db
 
@@ -367,19 +368,6 @@ def test_deleting_an_activity_removes_its_files(client, org_a, alice, activity, 
         client.post(url("activity_delete", org_a, pk=activity.pk))
     assert not Evidence.objects.filter(organisation=org_a).exists()
     assert stored(media) == []
-
-
-def lock(activity, org, owner):
-    with maintenance():
-        certification = factories.certification(org, owner, number=f"LOCK-{activity.pk}")
-        dossier = Dossier.objects.create(organisation=org, owner=owner, certification=certification,
-                                         scheme_version=certification.scheme_version,
-                                         reference_date=dt.date(2027, 6, 1), status=Dossier.Status.SUBMITTED)
-        submission = Submission.objects.create(organisation=org, dossier=dossier, scheme_version=dossier.scheme_version,
-                                               submitted_by=owner, submitted_at=timezone.now(), snapshot={},
-                                               snapshot_sha256="0" * 64)
-        activity.locked_by = submission
-        activity.save(update_fields=["locked_by"])
 
 
 def test_locked_activity_evidence_cannot_change(client, org_a, alice, activity, media):

@@ -14,6 +14,7 @@ from accounts.models import AuditEvent
 from portfolios import csvio, reports
 from portfolios.models import Activity, ActivityImport
 from portfolios.services import imports as services
+from schemes.models import SchemeVersion
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -266,7 +267,7 @@ def test_a_decimal_attribute_is_imported_as_text_and_counts(client, org_a, ada, 
     activity = Activity.objects.get(organisation=org_a, owner=pat)
     assert activity.attributes == {"ects": "2.5"}
     certification = pat.certifications.get()
-    definition = reports.versions_in_force(org_a, {"noloc-register-jobcoach"}, dt.date.today())[
+    definition = SchemeVersion.objects.for_organisation(org_a).in_force(dt.date.today())[
         "noloc-register-jobcoach"].rules
     report = reports.evaluate_certification(certification, definition, reports.owner_activities(org_a, pat),
                                             dt.date(2026, 5, 1))

@@ -35,6 +35,7 @@ from dossiers.requirements import CountLine, Held, kind_of
 from portfolios import reports
 from portfolios.models import Certification
 from schemes import rules
+from schemes.models import SchemeVersion
 from schemes.rules import (
     ChoiceRequirement,
     PointsSummaryRequirement,
@@ -110,12 +111,7 @@ def _reference_date(certification: Certification, definition: rules.SchemeDefini
     try:
         return reports.dossier_reference_date(certification, definition, kind, today)
     except rules.ContextError as error:
-        if error.field == "recertification_date":
-            raise ValidationError(_("Certificate %(number)s has no recertification date yet. Ask your "
-                                    "organisation to add it.") % {"number": certification.number},
-                                  code="no_date") from error
-        raise ValidationError(_("Certificate %(number)s lacks a date its scheme counts from: %(error)s")
-                              % {"number": certification.number, "error": error}, code="no_date") from error
+        raise ValidationError(reports.context_problem(certification, error), code="no_date") from error
 
 
 def covered_certifications(dossier: Dossier) -> list[Certification]:
@@ -148,7 +144,8 @@ def dossier_start(*, certification: Certification, by: User, kind: str = "recert
         raise ValidationError(_("Certificate %(number)s was withdrawn; it cannot be recertified.")
                               % {"number": certification.number}, code="withdrawn")
     code = certification.scheme_version.code
-    version = reports.versions_in_force(organisation, [code], today).get(code) or certification.scheme_version
+    version = (SchemeVersion.objects.for_organisation(organisation).current(code, on=today)
+               or certification.scheme_version)
     definition = version.rules
     if kind not in kinds_offered(definition):
         raise ValidationError(_("This scheme has no dossier of that kind."), code="kind")
@@ -441,8 +438,7 @@ def dossier_checklist(dossier: Dossier, *, today: dt.date | None = None) -> Chec
         report = dossier_report(dossier, definition, activities, level_changed=level_changed(definition, rows),
                                 today=today)
     except rules.ContextError as error:
-        problems.append(_("The points cannot be counted: %(error)s Ask your organisation to complete certificate "
-                          "%(number)s.") % {"error": error, "number": dossier.certification.number})
+        problems.append(reports.context_problem(dossier.certification, error))
     else:
         points = points_summary(report, definition)
     if dossier.kind == "recertification":

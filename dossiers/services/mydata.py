@@ -23,13 +23,13 @@ from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Case, IntegerField, ProtectedError, QuerySet, Value, When
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.mail import mail_send
 from accounts.models import Membership, Organisation, Role, User
-from accounts.services import audit_record, email_enqueue
+from accounts.services import audit_record
 from accounts.storage import open_stream
 from accounts.tenancy import maintenance, tenant_context
 from dossiers.models import Dossier, DossierSection, Evidence, StatementRequest, Submission
@@ -373,12 +373,10 @@ def _delete_files(names: list[str]) -> None:
 def _inform(deletion_request: DeletionRequest, address: str, language: str, outcome: str, *,
             impact: DeletionImpact | None = None, anonymised: bool = False) -> None:
     """E-mail the requester the outcome, in their language."""
-    context = {"organisation": deletion_request.organisation, "deletion": deletion_request,
-               "impact": asdict(impact) if impact else None, "anonymised": anonymised}
-    with translation.override(language or "en"):
-        subject = render_to_string(f"dossiers/mydata/email/deletion_{outcome}_subject.txt", context).strip()
-        body = render_to_string(f"dossiers/mydata/email/deletion_{outcome}_body.txt", context)
-    email_enqueue(to=address, subject=subject, body=body, organisation=deletion_request.organisation)
+    mail_send(to=address, template=f"dossiers/mydata/email/deletion_{outcome}", language=language,
+              organisation=deletion_request.organisation, context={
+                  "organisation": deletion_request.organisation, "deletion": deletion_request,
+                  "impact": asdict(impact) if impact else None, "anonymised": anonymised})
 
 
 def deletion_requests_for(organisation: Organisation, status: str = "") -> QuerySet:

@@ -21,12 +21,11 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 
+from accounts.mail import mail_send, recipient_language, site_url
 from accounts.mail_limits import (
     INTERVAL,
     ORGANISATION_DAY,
@@ -41,7 +40,7 @@ from accounts.mail_limits import (
     refusal_data,
 )
 from accounts.models import Organisation, User, hash_token
-from accounts.services import audit_record, email_enqueue
+from accounts.services import audit_record
 from dossiers.models import Dossier, StatementRequest
 from dossiers.services.dossiers import lock_draft, section_definition, statement_state
 from portfolios import reports
@@ -158,31 +157,23 @@ def closed_message(state: str) -> str:
     }.get(state, _("This link no longer works."))
 
 
-def _link(statement: StatementRequest, token: str) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse(
-        "statement_sign", kwargs={"org": statement.organisation.slug, "token": token})
-
-
-def _request_email(statement: StatementRequest, token: str) -> tuple[str, str]:
+def _request_context(statement: StatementRequest, token: str) -> dict[str, Any]:
+    """The request mail's context (built in the signer's language)."""
     dossier = statement.dossier
     organisation = statement.organisation
-    # The signer has no account: write in the organisation's language.
-    with translation.override(organisation.default_language):
-        section, requirement = statement_requirement(dossier, statement.section_code, statement.requirement_code)
-        context = {
-            "statement": statement, "organisation": organisation, "link": _link(statement, token),
-            "requester": clean_line(dossier.owner.get_full_name()) or dossier.owner.email,
-            "requester_email": dossier.owner.email,
-            "quoted_message": "\n".join(f"> {line}".rstrip() for line in statement.message.split("\n"))
-            if statement.message else "",
-            "requirement": reports.label(requirement.label, requirement.code),
-            "requirement_description": reports.label(requirement.description),
-            "section": reports.label(section.label, section.code),
-            "expires": reports.date(timezone.localtime(statement.expires_at).date()),
-        }
-        subject = render_to_string("dossiers/email/statement_request_subject.txt", context).strip()
-        body = render_to_string("dossiers/email/statement_request_body.txt", context)
-    return subject, body
+    section, requirement = statement_requirement(dossier, statement.section_code, statement.requirement_code)
+    return {
+        "statement": statement, "organisation": organisation,
+        "link": site_url("statement_sign", org=organisation.slug, token=token),
+        "requester": clean_line(dossier.owner.get_full_name()) or dossier.owner.email,
+        "requester_email": dossier.owner.email,
+        "quoted_message": "\n".join(f"> {line}".rstrip() for line in statement.message.split("\n"))
+        if statement.message else "",
+        "requirement": reports.label(requirement.label, requirement.code),
+        "requirement_description": reports.label(requirement.description),
+        "section": reports.label(section.label, section.code),
+        "expires": reports.date(timezone.localtime(statement.expires_at).date()),
+    }
 
 
 def _send(statement: StatementRequest, token: str, by: User) -> None:
@@ -193,10 +184,11 @@ def _send(statement: StatementRequest, token: str, by: User) -> None:
     statement.send_count += 1
     statement.save(update_fields=["token_hash", "expires_at", "status", "decline_reason", "closed_at",
                                   "last_sent_at", "send_count"])
-    subject, body = _request_email(statement, token)
-    # Plain text only (no HTML part carries the professional's words); replies go to the professional.
-    email_enqueue(to=statement.signer_email, subject=subject, body=body, organisation=statement.organisation,
-                  headers={"Reply-To": statement.dossier.owner.email})
+    # Plain text only (no HTML part carries the professional's words); replies go to the professional. The
+    # signer has no account: write in the organisation's language.
+    mail_send(to=statement.signer_email, template="dossiers/email/statement_request",
+              organisation=statement.organisation, language=recipient_language(None, statement.organisation),
+              context=lambda: _request_context(statement, token), headers={"Reply-To": statement.dossier.owner.email})
 
 
 def _new_token(statement: StatementRequest) -> str:
@@ -322,19 +314,14 @@ def _lock_open(statement: StatementRequest) -> StatementRequest:
 
 
 def _notify_owner(statement: StatementRequest, template: str) -> None:
-    owner = statement.dossier.owner
-    language = owner.preferred_language or statement.organisation.default_language
-    with translation.override(language):
-        dossier = statement.dossier
-        section, requirement = statement_requirement(dossier, statement.section_code, statement.requirement_code)
-        link = settings.SITE_URL.rstrip("/") + reverse(
-            "dossier_detail", kwargs={"org": statement.organisation.slug, "pk": dossier.pk})
-        context = {"statement": statement, "organisation": statement.organisation, "owner": owner, "link": link,
-                   "requirement": reports.label(requirement.label, requirement.code),
-                   "section": reports.label(section.label, section.code)}
-        subject = render_to_string(f"dossiers/email/statement_{template}_subject.txt", context).strip()
-        body = render_to_string(f"dossiers/email/statement_{template}_body.txt", context)
-    email_enqueue(to=owner.email, subject=subject, body=body, organisation=statement.organisation)
+    owner, dossier, organisation = statement.dossier.owner, statement.dossier, statement.organisation
+    section, requirement = statement_requirement(dossier, statement.section_code, statement.requirement_code)
+    mail_send(to=owner.email, template=f"dossiers/email/statement_{template}", organisation=organisation,
+              language=recipient_language(owner, organisation), context=lambda: {
+                  "statement": statement, "organisation": organisation, "owner": owner,
+                  "link": site_url("dossier_detail", org=organisation.slug, pk=dossier.pk),
+                  "requirement": reports.label(requirement.label, requirement.code),
+                  "section": reports.label(section.label, section.code)})
 
 
 @transaction.atomic

@@ -16,18 +16,17 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.formatting import plain_number
+from accounts.mail import mail_send, recipient_language, site_url
 from accounts.models import User
 from accounts.outbox import outbox_enqueue
-from accounts.services import audit_record, email_enqueue
+from accounts.services import audit_record
 from accounts.storage import open_stream
 from dossiers.models import Dossier, Evidence, StatementRequest, Submission
 from dossiers.requirements import kind_of
@@ -81,7 +80,7 @@ def _number(value: Decimal | None) -> str | None:
     """A decimal as plain text without trailing zeros ("20", "1.5"): exact, unlike a JSON float."""
     if value is None:
         return None
-    return str(value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize())
+    return plain_number(value)
 
 
 def _evidence(evidence: Evidence, sections: dict[int, str]) -> dict[str, Any]:
@@ -232,17 +231,13 @@ def _lock_activities(*, submission: Submission, ids: list[int]) -> int:
 
 
 def _confirmation_email(submission: Submission, dossier: Dossier) -> None:
-    owner = dossier.owner
-    with translation.override(owner.preferred_language or dossier.organisation.default_language):
-        link = settings.SITE_URL.rstrip("/") + reverse(
-            "dossier_detail", kwargs={"org": dossier.organisation.slug, "pk": dossier.pk})
-        context = {"owner": owner, "organisation": dossier.organisation, "dossier": dossier, "link": link,
-                   "submission": submission, "scheme": dossier.scheme_version.label,
-                   "reference_date": reports.date(dossier.reference_date),
-                   "submitted_on": reports.date(timezone.localtime(submission.submitted_at).date())}
-        subject = render_to_string("dossiers/email/submitted_subject.txt", context).strip()
-        body = render_to_string("dossiers/email/submitted_body.txt", context)
-    email_enqueue(to=owner.email, subject=subject, body=body, organisation=dossier.organisation)
+    owner, organisation = dossier.owner, dossier.organisation
+    mail_send(to=owner.email, template="dossiers/email/submitted", organisation=organisation,
+              language=recipient_language(owner, organisation), context=lambda: {
+                  "owner": owner, "organisation": organisation, "dossier": dossier, "submission": submission,
+                  "link": site_url("dossier_detail", org=organisation.slug, pk=dossier.pk),
+                  "scheme": dossier.scheme_version.label, "reference_date": reports.date(dossier.reference_date),
+                  "submitted_on": reports.date(timezone.localtime(submission.submitted_at).date())})
 
 
 @transaction.atomic

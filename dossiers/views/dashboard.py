@@ -92,18 +92,14 @@ class Card:
 def certification_cards(request: OrgRequest) -> list[Card]:
     organisation, user = request.organisation, request.user
     today = timezone.localdate()
-    certifications = list(Certification.objects.for_organisation(organisation).filter(holder=user)
-                          .exclude(status=Certification.Status.WITHDRAWN).select_related("scheme_version")
-                          .order_by("number"))
-    if not certifications:
+    held = reports.held_certifications(organisation, user, today)
+    if not held:
         return []
-    versions = reports.versions_in_force(organisation, {c.scheme_version.code for c in certifications}, today)
     activities = reports.owner_activities(organisation, user)
     drafts = {d.certification_id: d for d in Dossier.objects.for_organisation(organisation)
               .filter(owner=user, status=Dossier.Status.DRAFT).order_by("-created_at")}
     cards = []
-    for certification in certifications:
-        version = versions.get(certification.scheme_version.code, certification.scheme_version)
+    for certification, version in held:
         definition = version.rules
         card = Card(certification=certification, scheme_label=version.label, dossier=drafts.get(certification.pk),
                     unit_label=reports.label(definition.points.label_plural))
@@ -112,7 +108,7 @@ def certification_cards(request: OrgRequest) -> list[Card]:
         try:
             report = reports.evaluate_certification(certification, definition, activities, today)
         except rules.ContextError as error:
-            card.problem = str(error)
+            card.problem = reports.context_problem(certification, error)
             cards.append(card)
             continue
         card.compliant = report.compliant

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -19,8 +18,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from accounts.forms import form_add_errors
 from accounts.mail_limits import MailAllowance
 from accounts.models import Role
+from accounts.pagination import page_of
 from accounts.requests import OrgRequest
 from accounts.storage import stored_file_response
 from accounts.tenancy import NotFound, member_required
@@ -32,9 +33,6 @@ from dossiers.services import statements as statement_services
 from dossiers.services.submission import counted_activity_ids
 from dossiers.services.submission import dossier_submit as submit_service
 from portfolios import evidence_files, reports
-from portfolios.models import Certification
-
-PAGE_SIZE = 20
 
 
 def locked_message() -> str:
@@ -67,18 +65,12 @@ def dossier_list(request: OrgRequest, org: str) -> HttpResponse:
     status = request.GET.get("status", "")
     if status in Dossier.Status.values:
         qs = qs.filter(status=status)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, qs)
     context = {"page": page, "status": status, "statuses": Dossier.Status.choices}
     if request.htmx:
         return render(request, "dossiers/dossier_list.html#dossier-table", context)
-    certifications = list(Certification.objects.for_organisation(request.organisation).filter(holder=request.user)
-                          .exclude(status=Certification.Status.WITHDRAWN).select_related("scheme_version")
-                          .order_by("number"))
-    versions = reports.versions_in_force(request.organisation,
-                                         {item.scheme_version.code for item in certifications}, today)
     startable = []
-    for certification in certifications:
-        version = versions.get(certification.scheme_version.code, certification.scheme_version)
+    for certification, version in reports.held_certifications(request.organisation, request.user, today):
         definition = version.rules
         startable.append({
             "certification": certification, "scheme": version.label,
@@ -153,7 +145,7 @@ def dossier_section(request: OrgRequest, org: str, pk: int, code: str) -> HttpRe
                     saved = services.dossier_section_save(dossier=dossier, code=code, values=form.values(),
                                                           by=request.user)
                 except ValidationError as error:
-                    form.add_error(None, error)
+                    form_add_errors(form, error)
             if saved is None:
                 status = 422
             elif not request.htmx:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -14,15 +13,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.forms import form_add_errors
 from accounts.models import Membership, Role
+from accounts.pagination import page_of
 from accounts.requests import OrgRequest
 from accounts.tenancy import member_required
 from dossiers.services import mydata as services
 from portfolios.forms.admin import DeletionActionForm, DeletionFilterForm, DeletionRequestForm
 from portfolios.models import DeletionRequest
-from portfolios.views.certifications import add_errors
-
-PAGE_SIZE = 25
 
 
 @require_GET
@@ -71,8 +69,7 @@ def deletion_requests(request: OrgRequest, org: str) -> HttpResponse:
     form = DeletionFilterForm(request.GET or None)
     form.is_valid()
     status = getattr(form, "cleaned_data", {}).get("status", "")
-    page = Paginator(services.deletion_requests_for(request.organisation, status), PAGE_SIZE).get_page(
-        request.GET.get("page"))
+    page = page_of(request, services.deletion_requests_for(request.organisation, status))
     return render(request, "dossiers/mydata/deletion_requests.html", {"page": page, "form": form})
 
 
@@ -99,7 +96,7 @@ def deletion_request_action(request: OrgRequest, org: str, pk: int) -> HttpRespo
                 messages.success(request, _("The request of %(email)s has been refused; they have been told by "
                                             "e-mail.") % {"email": deletion_request.user_email})
         except ValidationError as error:
-            add_errors(form, error)
+            form_add_errors(form, error)
         else:
             return redirect("deletion_requests", org=org)
     impact = services.deletion_impact(deletion_request=deletion_request) if pending else None

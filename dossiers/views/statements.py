@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import open_token_link
+from accounts.forms import form_add_errors
 from accounts.mail_limits import MailLimitReached
 from accounts.models import Role
 from accounts.requests import OrgRequest
@@ -70,7 +71,7 @@ def statement_request(request: OrgRequest, org: str, pk: int) -> HttpResponse:
         except MailLimitReached as error:  # the form keeps what was typed; the message says until when
             status, refusal = 429, error.messages[0]
         except ValidationError as error:
-            form.add_error(None, error)
+            form_add_errors(form, error)
         else:
             messages.success(request, _("%(name)s has been asked by e-mail to sign. The link works for %(days)s "
                                         "days.") % {"name": statement.signer_name, "days": services.valid_days()})
@@ -157,12 +158,7 @@ def statement_sign(request: HttpRequest, org: str, token: str) -> HttpResponse:
             if error.code in ("expired", "signed", "declined", "withdrawn", "submitted"):
                 return _closed(request, context, error.code)
             target = decline_form if action == "decline" else sign_form
-            if hasattr(error, "error_dict"):
-                for name, errors in error.error_dict.items():
-                    key = name if name in target.fields else FIELD_PREFIX + name
-                    target.add_error(key if key in target.fields else None, errors)
-            else:
-                target.add_error(None, error)
+            form_add_errors(target, error, prefix=FIELD_PREFIX)
     status = 422 if sign_form.errors or decline_form.errors else 200
     return render(request, "dossiers/statements/statement_sign.html",
                   {**context, "form": sign_form, "decline_form": decline_form,

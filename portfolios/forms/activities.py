@@ -134,15 +134,6 @@ class ActivityForm(forms.Form):
                              quantity=quantity if isinstance(quantity, Decimal) else None,
                              attributes=self._attributes(cleaned))
 
-    def add_service_errors(self, errors: Mapping[str, list[str]]) -> None:
-        """Put the service's worded errors on their fields (on the form when the field is not shown)."""
-        for name, texts in errors.items():
-            target = name if name in self.fields else None
-            for text in texts:
-                if target is not None and text in self.errors.get(target, []):
-                    continue
-                self.add_error(target, text)
-
 
 SORTS = [
     ("-date", _("Newest first")),

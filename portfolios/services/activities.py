@@ -68,18 +68,8 @@ def certifications_with_rules(*, organisation: Organisation, owner: User,
 
     The same selection as the dashboard, so the list's totals and the dashboard's cards agree.
     """
-    on = on or timezone.localdate()
-    certifications = list(Certification.objects.for_organisation(organisation).filter(holder=owner)
-                          .exclude(status=Certification.Status.WITHDRAWN).select_related("scheme_version")
-                          .order_by("number"))
-    if not certifications:
-        return []
-    versions = reports.versions_in_force(organisation, {c.scheme_version.code for c in certifications}, on)
-    found = []
-    for certification in certifications:
-        version = versions.get(certification.scheme_version.code, certification.scheme_version)
-        found.append(CertificationRules(certification, version.rules, version.label))
-    return found
+    return [CertificationRules(certification, version.rules, version.label)
+            for certification, version in reports.held_certifications(organisation, owner, on)]
 
 
 # --- the catalogue of activity types across the professional's schemes ---------------------------------
@@ -221,10 +211,8 @@ def certification_progress(*, certifications: Sequence[CertificationRules],
     for item in certifications:
         try:
             report = reports.evaluate_certification(item.certification, item.definition, activities, as_of)
-        except rules.ContextError:
-            found.append(CertificationProgress(item, None, _(
-                "%(certification)s cannot be evaluated yet: the certificate lacks the date its scheme counts "
-                "from. Ask your administrator to complete it.") % {"certification": item.label}))
+        except rules.ContextError as error:
+            found.append(CertificationProgress(item, None, reports.context_problem(item.certification, error)))
             continue
         found.append(CertificationProgress(item, report, results={r.ref: r for r in report.activities}))
     return found
@@ -486,9 +474,8 @@ def activity_preview(*, organisation: Organisation, owner: User, draft: Activity
         try:
             before = reports.evaluate_certification(item.certification, item.definition, saved, as_of)
             after = reports.evaluate_certification(item.certification, item.definition, [*others, candidate], as_of)
-        except rules.ContextError:
-            lines.append(PreviewLine(item.label, "rejected", _(
-                "This certificate cannot be evaluated yet: it lacks the date its scheme counts from.")))
+        except rules.ContextError as error:
+            lines.append(PreviewLine(item.label, "rejected", reports.context_problem(item.certification, error)))
             continue
         result = next(r for r in after.activities if r.ref == CANDIDATE)
         reasons = [reports.say(reason, item.definition) for reason in result.reasons]

@@ -55,16 +55,6 @@ CSV_FIELD = {"certificate_number": "number"}
 
 # --- Schemes ----------------------------------------------------------------------------------------
 
-def schemes_in_force(organisation: Organisation, on: dt.date | None = None) -> dict[str, SchemeVersion]:
-    """code → the version in force on `on` (default today) of every scheme the organisation has adopted."""
-    on = on or timezone.localdate()
-    found: dict[str, SchemeVersion] = {}
-    for version in (SchemeVersion.objects.for_organisation(organisation).filter(effective_from__lte=on)
-                    .order_by("code", "-effective_from", "-version")):
-        found.setdefault(version.code, version)
-    return found
-
-
 def scheme_labels(organisation: Organisation) -> dict[str, str]:
     """code → the scheme's name in the current language (from its latest version), in one small query."""
     labels: dict[str, str] = {}
@@ -215,7 +205,7 @@ def _is_professional(organisation: Organisation, user: User) -> bool:
 def certification_create(*, organisation: Organisation, by: User, holder: User, scheme_code: str,
                          values: Mapping[str, Any], note: str = "") -> Certification:
     """Create a certification under the version of `scheme_code` in force today, with its first status."""
-    version = schemes_in_force(organisation).get(scheme_code)
+    version = SchemeVersion.objects.for_organisation(organisation).current(scheme_code)
     if version is None:
         raise ValidationError({"scheme": [_("This organisation has no version of that scheme in force today.")]})
     if not _is_professional(organisation, holder):
@@ -353,7 +343,7 @@ def certifications_csv_check(*, organisation: Organisation, table: csvio.CsvTabl
     members = {m.user.email.lower(): m for m in Membership.objects.for_organisation(organisation)
                .select_related("user")}
     taken = {n.lower() for n in Certification.objects.for_organisation(organisation).values_list("number", flat=True)}
-    schemes = schemes_in_force(organisation)
+    schemes = SchemeVersion.objects.for_organisation(organisation).in_force()
     in_file: dict[str, int] = {}
     results: list[RowResult] = []
     creations: list[tuple[User, SchemeVersion, dict[str, Any]]] = []
@@ -473,7 +463,8 @@ def compliance_rows(*, organisation: Organisation, scheme: str = "", query: str 
     as_of = as_of or timezone.localdate()
     certifications = list(_active_certifications(organisation, scheme, query)
                           .select_related("holder", "scheme_version").defer("scheme_version__definition"))
-    versions = reports.versions_in_force(organisation, {c.scheme_version.code for c in certifications}, as_of)
+    versions = SchemeVersion.objects.for_organisation(organisation).in_force(
+        as_of, codes={c.scheme_version.code for c in certifications})
     by_owner = activity_inputs(Activity.objects.for_organisation(organisation)
                                .filter(owner_id__in={c.holder_id for c in certifications}))
     rows = []
@@ -488,9 +479,9 @@ def compliance_rows(*, organisation: Organisation, scheme: str = "", query: str 
         try:
             report = reports.evaluate_certification(certification, definition,
                                                     by_owner.get(certification.holder_id, []), as_of=as_of)
-        except rules.ContextError:
+        except rules.ContextError as error:
             rows.append(ComplianceRow(certification=certification, scheme=label, evaluated=False,
-                                      missing=_context_problem(certification, definition)))
+                                      missing=_context_problem(certification, definition, error)))
             continue
         rows.append(ComplianceRow(
             certification=certification, scheme=label, evaluated=True, compliant=report.compliant,
@@ -510,13 +501,15 @@ def _active_certifications(organisation: Organisation, scheme: str, query: str) 
     return qs.order_by("holder__last_name", "holder__first_name", "number")
 
 
-def _context_problem(certification: Certification, definition: rules.SchemeDefinition) -> str:
+def _context_problem(certification: Certification, definition: rules.SchemeDefinition,
+                     error: rules.ContextError) -> str:
+    """What to correct, as the certification form words it; else the engine's context error, worded."""
     values = {name: getattr(certification, name) for name in EDITABLE_FIELDS}
     problems = certification_problems(definition=definition, values=values, number_taken=lambda _number: False)
     for name in (rules.anchor_field(definition), "designation"):
         if name in problems:
             return problems[name][0]
-    return _("This certification lacks what its scheme needs to count points; check its dates and designation.")
+    return reports.context_problem(certification, error)
 
 
 def compliance_filter(rows: list[ComplianceRow], *, not_compliant: bool = False,

@@ -7,16 +7,13 @@ every number on these pages comes from the engine's reports (portfolios.reports)
 
 from __future__ import annotations
 
-import csv
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -26,8 +23,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from accounts.formatting import plain_number
+from accounts.forms import form_add_errors
 from accounts.models import Role
+from accounts.pagination import page_of
 from accounts.requests import OrgRequest
+from accounts.spreadsheets import csv_response
 from accounts.tenancy import NotFound, member_required
 from portfolios import access, evidence_files, reports
 from portfolios.forms.activities import ATTRIBUTE_PREFIX, ActivityFilterForm, ActivityForm
@@ -35,8 +36,6 @@ from portfolios.models import Activity
 from portfolios.services import activities as services
 from portfolios.services.activities import CertificationProgress, TypeCatalogue
 from schemes import rules
-
-PAGE_SIZE = 25
 
 
 def _locked_message() -> str:
@@ -218,7 +217,7 @@ def activity_list(request: OrgRequest, org: str) -> HttpResponse:
     """The log with filters (category, certification, period, evidence missing, search), sorting and pages;
     each row shows the engine's points and how many count, and the totals match the dashboard."""
     listing = _listing(request)
-    page = Paginator(listing.pks, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, listing.pks)
     found = {a.pk: a for a in Activity.objects.for_organisation(request.organisation)
              .filter(owner=request.user, pk__in=list(page.object_list))
              .annotate(evidence_count=Count("evidence"))}
@@ -233,16 +232,9 @@ def activity_list(request: OrgRequest, org: str) -> HttpResponse:
     return render(request, "portfolios/activities/list.html", context)
 
 
-class _Echo:
-    """A file-like object whose write returns the line, for csv.writer in a streaming response."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 @require_GET
 @member_required(Role.PROFESSIONAL)
-def activity_export(request: OrgRequest, org: str) -> StreamingHttpResponse:
+def activity_export(request: OrgRequest, org: str) -> HttpResponse | StreamingHttpResponse:
     """The filtered log as CSV with stable codes (UTF-8 with a byte-order mark, so Excel reads it right).
 
     The rows are read inside the request's transaction (the database wall needs it) and then streamed.
@@ -256,45 +248,16 @@ def activity_export(request: OrgRequest, org: str) -> StreamingHttpResponse:
     for pk in listing.pks:
         activity = found[pk]
         result = next((item.results[pk] for item in listing.shown if pk in item.results), None)
-        points = "" if result is None or result.points is None else _plain(result.points)
-        counted = "" if result is None else _plain(result.counted)
-        lines.append([activity.date.isoformat(), activity.type_code, _plain(activity.quantity), activity.title,
+        points = "" if result is None or result.points is None else plain_number(result.points)
+        counted = "" if result is None else plain_number(result.counted)
+        lines.append([activity.date.isoformat(), activity.type_code, plain_number(activity.quantity), activity.title,
                       activity.provider, points, counted,
                       json.dumps(activity.attributes, ensure_ascii=False, sort_keys=True) if activity.attributes
                       else ""])
-    writer = csv.writer(_Echo())
-
-    def stream() -> Iterator[str]:
-        yield "\ufeff"
-        for line in lines:
-            yield writer.writerow([_safe_cell(value) for value in line])
-
-    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="activities-{request.organisation.slug}-{stamp}.csv"'
-    return response
+    return csv_response(f"activities-{request.organisation.slug}-{stamp}.csv", lines[0], lines[1:], streaming=True)
 
 
-def _plain(value: Decimal) -> str:
-    """A decimal in plain notation without trailing zeros (2.50 → 2.5, 3.00 → 3): stable, not localised."""
-    if value == value.to_integral_value():
-        return str(value.quantize(Decimal(1)))
-    return format(value.normalize(), "f")
-
-
-def _safe_cell(value: str) -> str:
-    """Keep spreadsheet programs from running a cell as a formula (CSV injection)."""
-    if value and value[0] in "=+-@\t\r" and not _is_number(value):
-        return "'" + value
-    return value
-
-
-def _is_number(value: str) -> bool:
-    try:
-        Decimal(value)
-    except ArithmeticError:
-        return False
-    return True
 
 
 # --- the form ------------------------------------------------------------------------------------------------
@@ -302,8 +265,7 @@ def _is_number(value: str) -> bool:
 def _initial(activity: Activity, **override: Any) -> dict[str, Any]:
     quantity = activity.quantity
     initial = {"type_code": activity.type_code, "date": activity.date,
-               "quantity": quantity.quantize(Decimal(1)) if quantity == quantity.to_integral_value()
-               else quantity.normalize(),
+               "quantity": Decimal(plain_number(quantity)),
                "title": activity.title, "provider": activity.provider, "description": activity.description,
                "reflection": activity.reflection}
     for code, value in (activity.attributes or {}).items():
@@ -353,8 +315,7 @@ def _form_page(request: OrgRequest, org: str, *, mode: str, activity: Activity |
                     saved = services.activity_create(organisation=organisation, owner=request.user, data=data,
                                                      catalogue=catalogue)
             except ValidationError as error:
-                form.add_service_errors(error.message_dict if hasattr(error, "error_dict")
-                                        else {NON_FIELD_ERRORS: error.messages})
+                form_add_errors(form, error)
             else:
                 if editing is not None:
                     messages.success(request, _("“%(title)s” has been saved.") % {"title": saved.title})
@@ -364,7 +325,7 @@ def _form_page(request: OrgRequest, org: str, *, mode: str, activity: Activity |
                 return redirect(reverse("activity_edit", kwargs={"org": org, "pk": saved.pk}) + "#evidence")
         else:
             # Say everything at once: the scheme's rules too, for the fields that are valid so far.
-            form.add_service_errors({name: texts for name, texts in services.draft_problems(
+            form_add_errors(form, {name: texts for name, texts in services.draft_problems(
                 catalogue=catalogue, draft=form.draft()).items() if name not in form.errors})
         status = 422
         draft = form.draft()

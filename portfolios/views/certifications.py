@@ -6,10 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import F, Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -19,7 +17,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from accounts.forms import form_add_errors
 from accounts.models import Role
+from accounts.pagination import page_of
 from accounts.requests import OrgRequest
 from accounts.tenancy import member_required
 from portfolios import access, reports
@@ -32,18 +32,9 @@ from portfolios.forms.admin import (
 from portfolios.models import Certification, CertificationStatusChange
 from portfolios.services import certifications as services
 from portfolios.views.csvflow import CsvImport, csv_import
+from schemes.models import SchemeVersion
 
-PAGE_SIZE = 25
 STASH_KIND = "certifications"
-
-
-def add_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on its fields where they exist, else on the form."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _scheme_choices(request: OrgRequest) -> list[tuple[str, str]]:
@@ -71,7 +62,7 @@ def certification_list(request: OrgRequest, org: str) -> HttpResponse:
     if days := filters.get("expiring"):
         today = timezone.localdate()
         qs = qs.filter(expires_on__gte=today, expires_on__lte=today + dt.timedelta(days=days))
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, qs)
     for certification in page.object_list:
         certification.scheme_label = labels.get(certification.scheme_code, certification.scheme_code)
     context = {"page": page, "form": form}
@@ -85,7 +76,7 @@ def certification_list(request: OrgRequest, org: str) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def certification_create(request: OrgRequest, org: str) -> HttpResponse:
     """Choose the scheme first; the form then asks only for what that scheme uses."""
-    versions = services.schemes_in_force(request.organisation)
+    versions = SchemeVersion.objects.for_organisation(request.organisation).in_force()
     schemes = sorted(((code, reports.label(v.definition.get("label"), code)) for code, v in versions.items()),
                      key=lambda item: item[1].lower())
     code = request.POST.get("scheme") or request.GET.get("scheme") or (schemes[0][0] if len(schemes) == 1 else "")
@@ -105,7 +96,7 @@ def certification_create(request: OrgRequest, org: str) -> HttpResponse:
                 organisation=request.organisation, by=request.user, holder=holder, scheme_code=code,
                 values=form.values())
         except ValidationError as error:
-            add_errors(form, error)
+            form_add_errors(form, error)
         else:
             messages.success(request, _("Certification %(number)s has been created for %(person)s.")
                              % {"number": certification.number, "person": holder})
@@ -150,7 +141,7 @@ def certification_status(request: OrgRequest, org: str, pk: int) -> HttpResponse
             services.certification_set_status(certification=certification, status=form.cleaned_data["status"],
                                               by=request.user, note=form.cleaned_data["note"])
         except ValidationError as error:
-            add_errors(form, error)
+            form_add_errors(form, error)
         else:
             messages.success(request, _("The status of %(number)s is now %(status)s.")
                              % {"number": certification.number,
@@ -171,7 +162,7 @@ def certification_edit(request: OrgRequest, org: str, pk: int) -> HttpResponse:
         try:
             services.certification_update(certification=certification, by=request.user, values=form.values())
         except ValidationError as error:
-            add_errors(form, error)
+            form_add_errors(form, error)
         else:
             messages.success(request, _("Certification %(number)s has been saved.") % {"number": certification.number})
             return redirect("certification_detail", org=org, pk=certification.pk)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -13,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import Role
+from accounts.pagination import page_of
 from accounts.requests import OrgRequest
 from accounts.tenancy import member_required
 from portfolios import csvio
@@ -20,7 +20,6 @@ from portfolios.models import Activity, ActivityImport
 from portfolios.services import imports as services
 from portfolios.views.csvflow import CsvImport, csv_import
 
-PAGE_SIZE = 25
 STASH_KIND = "activities"
 
 
@@ -35,7 +34,7 @@ def activity_imports(request: OrgRequest, org: str) -> HttpResponse:
     """The history of imports, newest first."""
     qs = ActivityImport.objects.for_organisation(request.organisation).select_related("uploaded_by").order_by(
         "-created_at", "-pk")
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, qs)
     return render(request, "portfolios/imports/list.html", {"page": page})
 
 
@@ -70,7 +69,7 @@ def activity_import_detail(request: OrgRequest, org: str, pk: int) -> HttpRespon
                                organisation=request.organisation, pk=pk)
     qs = (Activity.objects.for_organisation(request.organisation).filter(imported_by=record)
           .select_related("owner").order_by("owner__last_name", "owner__first_name", "date", "pk"))
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, qs)
     return render(request, "portfolios/imports/detail.html", {"record": record, "page": page})
 
 
