@@ -264,7 +264,7 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TIMEZONE = TIME_ZONE
-# Publishing fails fast when Redis is unreachable (the outbox keeps the work; see notifications/outbox.py).
+# Publishing fails fast when Redis is unreachable (the outbox keeps the work; see accounts/outbox.py).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 0}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_IMPORTS = ["notifications.reminders", "dossiers.tasks", "billing.tasks"]
