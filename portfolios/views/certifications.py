@@ -117,7 +117,8 @@ def certification_create(request: OrgRequest, org: str) -> HttpResponse:
 
 def _labelled(changes: list[CertificationStatusChange]) -> list[CertificationStatusChange]:
     for change in changes:
-        change.from_label = Certification.Status  # type: ignore[attr-defined]  # for the template(change.from_status).label if change.from_status else ""
+        label = Certification.Status(change.from_status).label if change.from_status else ""
+        change.from_label = label  # type: ignore[attr-defined]  # for the template
     return changes
 
 
