@@ -43,7 +43,7 @@ def submission_of(dossier) -> Submission | None:
 
 
 def submitted(dossier) -> Submission:
-    submission = submitted(dossier)
+    submission = submission_of(dossier)
     assert submission is not None, "the dossier has no submission"
     return submission
 
