@@ -21,11 +21,12 @@ next scan; the send's status guard keeps that from ever sending twice.
 is still claimed, with status "skipped" and note "opted-out", and never sent. Administrators then see in
 the log that it was due and why it did not go, and it is not considered again.
 
-**Sending** (`reminder_send`, one task per claimed reminder, enqueued through the outbox in the claim's
-transaction): an atomic status transition claimed → sending guards it, so a task delivered twice sends
-once. It renders the e-mail in the recipient's language with what is still missing (the engine's
-problems, worded by `portfolios.reports.say`), a link to the dossiers, the organisation's branding, and —
-unless the reminder is mandatory — a signed one-click unsubscribe link. The e-mail itself leaves through
+**Sending** (`reminder_send_batch`, one task per `SEND_BATCH` claimed reminders, enqueued through the outbox
+in the claim's transaction; it runs `reminder_send`'s work for each): an atomic status transition claimed →
+sending guards it, so a task delivered twice sends once. It renders the e-mail in the recipient's language
+with what is still missing (the engine's problems, worded by `portfolios.reports.say`), a link to the
+dossiers, the organisation's branding, and — unless the reminder is mandatory — a signed one-click
+unsubscribe link. The e-mail itself leaves through
 `accounts.services.email_enqueue` (the outbox again: retries, refused addresses recorded).
 """
 
@@ -64,6 +65,10 @@ from schemes.models import SchemeVersion
 logger = logging.getLogger(__name__)
 
 SEND_TASK = "notifications.reminders.reminder_send"
+SEND_BATCH_TASK = "notifications.reminders.reminder_send_batch"
+# Reminders per send task: the scan hands the broker one message per batch (a million certifications can
+# have a couple of hundred thousand reminders due on one day; one message each took 13 s per 20,000).
+SEND_BATCH = 100
 # An "after" reminder (CMI: the day after expiry) stays due for ever in the engine's eyes; the scan looks
 # this many days back for one it has not sent (a scan missed, a certificate entered late), not further.
 CATCH_UP_DAYS = 7
@@ -194,7 +199,7 @@ def _scan_organisation(organisation: Organisation, today: dt.date, catch_up_days
             claims, after = due_claims_chunk(organisation, today, conditions, after=after, limit=chunk_size,
                                              result=result)
             result.due += len(claims)
-            claimed = claim(claims)
+            claimed = claim(claims) if claims else []
             to_send = [pk for pk, status in claimed if status == Reminder.Status.CLAIMED]
             result.claimed += len(to_send)
             result.skipped += len(claimed) - len(to_send)
@@ -363,9 +368,11 @@ def claim(claims: Sequence[Claim], *, batch_size: int = CLAIM_BATCH) -> list[tup
 
 
 def enqueue_sends(organisation_id: int, reminder_ids: Sequence[int], today: dt.date) -> None:
-    """One `reminder_send` per claimed reminder, through the outbox, in the claim's transaction."""
-    outbox_enqueue_many(SEND_TASK, [{"reminder_id": pk, "organisation_id": organisation_id, "as_of": today.isoformat()}
-                                    for pk in reminder_ids], batch_size=CLAIM_BATCH)
+    """The sends of the claimed reminders through the outbox, in the claim's transaction: one
+    `reminder_send_batch` per `SEND_BATCH` reminders, so the broker gets one message per batch."""
+    outbox_enqueue_many(SEND_BATCH_TASK, [
+        {"reminder_ids": list(batch), "organisation_id": organisation_id, "as_of": today.isoformat()}
+        for batch in _batches(reminder_ids, SEND_BATCH)], batch_size=CLAIM_BATCH)
 
 
 @shared_task(name="notifications.reminders.reminder_scan_task")
@@ -407,6 +414,30 @@ def reminder_send(reminder_id: int, organisation_id: int, as_of: str | None = No
     day = dt.date.fromisoformat(as_of) if as_of else timezone.localdate()
     with tenant_context(organisation_id):
         return _send(reminder_id, organisation_id, day)
+
+
+@shared_task(name=SEND_BATCH_TASK, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=5)
+def reminder_send_batch(reminder_ids: list[int], organisation_id: int, as_of: str | None = None) -> dict[str, int]:
+    """`reminder_send` for each of a batch of claimed reminders, each in its own transaction; how many had
+    each outcome.
+
+    The status guard makes the batch safe to run again: a database error retries the whole batch, and the
+    reminders it already sent are "not-claimed" the second time. Any other error is logged and leaves that
+    one reminder claimed (like a lost task: the next scan queues it again after `REQUEUE_AFTER`) without
+    holding up the rest of the batch.
+    """
+    day = dt.date.fromisoformat(as_of) if as_of else timezone.localdate()
+    outcomes: dict[str, int] = defaultdict(int)
+    for reminder_id in reminder_ids:
+        try:
+            with tenant_context(organisation_id):
+                outcomes[_send(reminder_id, organisation_id, day)] += 1
+        except DatabaseError:
+            raise
+        except Exception:
+            logger.exception("Reminder %s of organisation %s was not sent", reminder_id, organisation_id)
+            outcomes["failed"] += 1
+    return dict(outcomes)
 
 
 def _skip(reminder: Reminder, note: str) -> str:
