@@ -324,12 +324,24 @@ def allocate_reference(works: Sequence[Work], plans: Mapping[str, Plan]) -> Allo
 
 
 def scope_results(
-    definition: SchemeDefinition, bounds: Bounds, frame: Frame, allocation: Allocation, totals: Totals
+    definition: SchemeDefinition,
+    bounds: Bounds,
+    frame: Frame,
+    allocation: Allocation,
+    totals: Totals,
+    empty: dict[str, tuple[CategoryResult, ...]] | None = None,
 ) -> tuple[tuple[PeriodResult, ...], PeriodResult | None]:
-    """The result of every yearly period, and of the cycle (which needs every period compliant too)."""
+    """The result of every yearly period, and of the cycle (which needs every period compliant too).
+
+    With ``empty`` (kept with the compiled definition and designation), a scope no eligible activity falls in
+    takes its categories from there: they are the same for every such scope (nothing logged, the same
+    bounds), computed once the same way. ``evaluate_reference`` passes none.
+    """
     raw, counted = allocation.raw, allocation.counted
+    active = {number for number, _code in raw} if empty is not None else None
     periods = tuple(
-        scope_result(definition, bounds, "period", span, (span.number,), raw, counted, totals.period_min)
+        scope_result(definition, bounds, "period", span, (span.number,), raw, counted, totals.period_min,
+                     empty=empty, active=active)
         for span in frame.periods
     )
     if frame.cycle is None:
@@ -345,6 +357,8 @@ def scope_results(
         counted,
         totals.cycle_min,
         all(period.compliant for period in periods),
+        empty=empty,
+        active=active,
     )
     return periods, cycle
 
@@ -359,9 +373,44 @@ def scope_result(
     counted: Mapping[tuple[int | None, str], Decimal],
     required_total: Decimal | None,
     periods_compliant: bool = True,
+    *,
+    empty: dict[str, tuple[CategoryResult, ...]] | None = None,
+    active: set[int | None] | None = None,
 ) -> PeriodResult:
     """Categories, totals and compliance of one period (or, summing its periods, the cycle)."""
+    if empty is not None and active is not None and not any(number in active for number in numbers):
+        categories = empty.get(per)
+        if categories is None:
+            categories = empty[per] = scope_categories(definition, bounds, per, (None,), {}, {})
+    else:
+        categories = scope_categories(definition, bounds, per, numbers, raw, counted)
+    total_counted = sum((category.counted for category in categories), ZERO)
+    compliant = (
+        periods_compliant
+        and (required_total is None or total_counted >= required_total)
+        and not any(category.missing for category in categories)
+    )
+    return PeriodResult(
+        number=span.number,
+        start=span.start,
+        end=span.end,
+        categories=categories,
+        total_raw=sum((category.raw for category in categories), ZERO),
+        total_counted=total_counted,
+        required_total=required_total,
+        compliant=compliant,
+    )
 
+
+def scope_categories(
+    definition: SchemeDefinition,
+    bounds: Bounds,
+    per: str,
+    numbers: tuple[int | None, ...],
+    raw: Mapping[tuple[int | None, str], Decimal],
+    counted: Mapping[tuple[int | None, str], Decimal],
+) -> tuple[CategoryResult, ...]:
+    """Each category's points in a scope (summing its ``numbers``' periods) and what is still missing."""
     if len(numbers) == 1:  # a period, or a window's cycle: the same sum without the generator
         (only,) = numbers
 
@@ -397,19 +446,4 @@ def scope_result(
                 ),
             )
         )
-    total_counted = sum((category.counted for category in categories), ZERO)
-    compliant = (
-        periods_compliant
-        and (required_total is None or total_counted >= required_total)
-        and not any(category.missing for category in categories)
-    )
-    return PeriodResult(
-        number=span.number,
-        start=span.start,
-        end=span.end,
-        categories=tuple(categories),
-        total_raw=sum((category.raw for category in categories), ZERO),
-        total_counted=total_counted,
-        required_total=required_total,
-        compliant=compliant,
-    )
+    return tuple(categories)

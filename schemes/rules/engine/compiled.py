@@ -39,6 +39,8 @@ class Compiled(NamedTuple):
     types: dict[str, TypePlan]
     # (type, period) → where its points go, filled by ``allocate`` as evaluations meet them
     routes: dict[tuple[str, int | None], Any]
+    # per ("period" or "cycle"): the categories of a scope no eligible activity falls in, filled by scope_results
+    empty: dict[str, Any]
 
 
 _cache: dict[tuple[int, str | None], tuple[SchemeDefinition, Compiled]] = {}
@@ -71,7 +73,7 @@ def compile_definition(definition: SchemeDefinition, designation: Designation | 
             simple=not activity_type.attributes and not isinstance(formula, PerYearPlusPerCandidate),
             awarded_on_completion=activity_type.awarded_on_completion,
         )
-    return Compiled(bounds=bounds, plans=cap_plans(definition, bounds), types=types, routes={})
+    return Compiled(bounds=bounds, plans=cap_plans(definition, bounds), types=types, routes={}, empty={})
 
 
 def category_bounds(definition: SchemeDefinition, designation: Designation | None) -> Bounds:

@@ -59,7 +59,7 @@ def _evaluate(
     anchor, designation = check_context(defn, context)
     as_of = context.as_of
     frame = Frame(defn, anchor, as_of)
-    bounds, plans, types, routes = compiled(defn, designation)
+    bounds, plans, types, routes, empty = compiled(defn, designation)
     if reference:
         works = classify_reference(defn, frame, activities, as_of)
         allocation = allocate_reference(works, plans)
@@ -67,7 +67,7 @@ def _evaluate(
         works = classify(defn, frame, activities, as_of, types)
         allocation = allocate(works, plans, routes)
     totals = designation.totals if designation else defn.totals
-    periods, cycle = scope_results(defn, bounds, frame, allocation, totals)
+    periods, cycle = scope_results(defn, bounds, frame, allocation, totals, None if reference else empty)
     current = None if frame.current is None else periods[frame.current]
     headline = current if defn.cycle.model == "anniversary" else cycle
     assert headline is not None
