@@ -10,6 +10,7 @@ database guards itself (reminders claim their row; PDFs are rendered once).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterable
 from importlib import import_module
@@ -63,23 +64,36 @@ def publish(ids: Iterable[int] | None = None, *, limit: int = 500) -> int:
         pending = OutboxMessage.objects.filter(published_at__isnull=True).order_by("created_at", "id")
         if ids is not None:
             pending = pending.filter(pk__in=list(ids))
-        for message in pending.select_for_update(skip_locked=True)[:limit]:
-            task = _task(app, message.task)
-            try:
-                if task is None:
-                    raise LookupError(f"unknown task {message.task}")
-                task.apply_async(kwargs=message.kwargs, retry=False)
-            except LookupError as error:
-                _failed(message, error)
-                continue
-            except Exception as error:  # noqa: BLE001 - any broker error: keep the message for the relay
-                _failed(message, error)
-                logger.warning("Outbox: broker unavailable, %s left for the relay: %s", message, error)
-                break
-            published.append(message.pk)
+        messages = list(pending.select_for_update(skip_locked=True)[:limit])
+        if not messages:
+            return 0
+        try:
+            # One broker connection and producer for the whole batch (not one acquired per message).
+            with _producer(app) as producer:
+                for message in messages:
+                    task = _task(app, message.task)
+                    try:
+                        if task is None:
+                            raise LookupError(f"unknown task {message.task}")
+                        task.apply_async(kwargs=message.kwargs, retry=False, producer=producer)
+                    except LookupError as error:
+                        _failed(message, error)
+                        continue
+                    published.append(message.pk)
+        except Exception as error:  # noqa: BLE001 - any broker error: keep the message for the relay
+            unsent = next((message for message in messages if message.pk not in set(published)), messages[0])
+            _failed(unsent, error)
+            logger.warning("Outbox: broker unavailable, %s left for the relay: %s", unsent, error)
         # One UPDATE for the batch (thousands of reminders are published at once).
         OutboxMessage.objects.filter(pk__in=published).update(published_at=timezone.now(), attempts=F("attempts") + 1)
     return len(published)
+
+
+def _producer(app: Any) -> contextlib.AbstractContextManager[Any]:
+    """A producer from the app's pool on one broker connection; none when tasks run eagerly (in-process)."""
+    if app.conf.task_always_eager:
+        return contextlib.nullcontext(None)
+    return app.producer_or_acquire()
 
 
 def _task(app: Any, name: str) -> Any:
