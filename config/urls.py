@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from accounts.urls import org_urlpatterns
+from certificates import views as certificates
 
 # The Django admin (platform superusers only) logs in through allauth: MFA and rate limits apply.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -14,7 +15,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
+    path("", include(certificates.site_urlpatterns)),  # /verify/<code>/: public, no organisation in the address
     # Organisation-scoped pages come last: /<org>/... must not shadow the site's own addresses.
     path("<slug:org>/", include(org_urlpatterns)),
     path("<slug:org>/", include("billing.urls")),  # billing sits on top: mounted here, nothing below imports it
+    path("<slug:org>/", include(certificates.org_urlpatterns)),  # so do certificates
 ]

@@ -1,0 +1,27 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CertificatesConfig(AppConfig):
+    name = "certificates"
+    verbose_name = _("Certificates")
+
+    def ready(self) -> None:
+        """Certificates sit on top: they register with the apps below (evidence visibility for decision makers)."""
+        from certificates import access
+        from portfolios.services.evidence import evidence_visibility_rule
+
+        evidence_visibility_rule(access.decision_makers_read_submitted_evidence)
+
+    def seed_demo(self) -> None:
+        """Called by `manage.py seed_demo` (inside maintenance): certificates in every state per organisation."""
+        from certificates.demo import seed_certificates_demo
+
+        seed_certificates_demo()
+
+    def demo_logins(self) -> list[str]:
+        """Lines `manage.py demo_logins` prints (inside maintenance): one verification link to try."""
+        from certificates.demo import demo_verification_link
+
+        link = demo_verification_link()
+        return [f"  Verify a certificate (no account needed): {link}"] if link else []
