@@ -153,7 +153,8 @@ def certificate_detail(request: HttpRequest, org: str, pk: int) -> HttpResponse:
     public = services.public_status(certification)
     return render(request, "certificates/certificate_detail.html", {
         "certificate": certificate, "certification": certification, "events": events, "public": public,
-        "public_label": services.PUBLIC_STATUS_LABELS[public], "languages": services.certificate_languages(certificate),
+        "public_label": services.PUBLIC_STATUS_LABELS[public],
+        "pdf_languages": services.certificate_languages(certificate),
         "can_decide": request.membership.has_role(Role.DECISION_MAKER),
         "scope": services.scope_labels(services.definition_for(certification), certificate.scope),
         "verify_url": request.build_absolute_uri(reverse("verify", kwargs={"code": certificate.code}))})
@@ -504,7 +505,8 @@ def _register_scopes(organisation: Organisation) -> list[tuple[str, str]]:
 
 def _scope_codes(definition: Any) -> list[str]:
     return [option.code for section in definition.sections for requirement in section.requirements
-            if isinstance(requirement, rules.ChoiceRequirement) and requirement.code == "scope" for option in requirement.options]
+            if isinstance(requirement, rules.ChoiceRequirement) and requirement.code == "scope"
+            for option in requirement.options]
 
 
 org_urlpatterns = [
