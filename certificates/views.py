@@ -333,7 +333,8 @@ def appeal_detail(request: HttpRequest, org: str, pk: int) -> HttpResponse:
         else:
             status = 422
     return render(request, "certificates/appeal_detail.html",
-                  {"appeal": appeal, "form": form, "refusal": refusal, "files": appeal.files.all()}, status=status)
+                  {"appeal": appeal, "form": form, "refusal": refusal,
+                   "files": AppealFile.objects.for_organisation(request.organisation).filter(appeal=appeal)}, status=status)
 
 
 @member_required()

@@ -133,8 +133,8 @@ def test_the_daily_task_lapses_and_reinstates_each_exactly_once(org_a, alice, da
 
 
 def test_a_missed_ccmg_cycle_puts_membership_at_risk(org_a, alice, mailoutbox, django_capture_on_commit_callbacks):
-    item = certificate(org_a, alice, "ccmg-cpd", cycle_start=dt.date(2022, 1, 1), expires_on=TODAY - dt.timedelta(days=2),
-                       recertification_date=None)
+    item = certificate(org_a, alice, "ccmg-cpd", cycle_start=dt.date(2022, 1, 1),
+                       expires_on=TODAY - dt.timedelta(days=2), recertification_date=None)
     with django_capture_on_commit_callbacks(execute=True):
         daily_scan(today=TODAY)
     assert status(item) == "lapsed"
