@@ -472,9 +472,10 @@ def _decision_record(*, organisation: Organisation, submission_id: int, by: User
     submission = _submissions(organisation).select_for_update(of=("self",)).filter(pk=submission_id).first()
     if submission is None:
         raise ValidationError(_("This case does not exist."), code="missing")
-    certification = (Certification.objects.for_organisation(organisation).select_for_update()
-                     .select_related("holder", "scheme_version", "organisation")
-                     .get(pk=submission.dossier.certification_id))
+    # The whole product series is locked, in one order, before anything else: a decision and the daily task
+    # extending the same series queue instead of deadlocking.
+    certification = next(member for member in _series_locked(submission.dossier.certification)
+                         if member.pk == submission.dossier.certification_id)
     case = _cases(organisation, [submission])[0]
     if not case.awaiting:
         raise ValidationError(_("This case is not awaiting a decision (it was decided meanwhile)."), code="decided")
@@ -558,14 +559,22 @@ def series_members(certification: Certification) -> QuerySet[Certification]:
     return members.filter(pk=certification.pk)
 
 
+def _series_locked(certification: Certification) -> list[Certification]:
+    """The series' certifications locked FOR UPDATE in primary-key order (every writer takes them in this order)."""
+    return list(series_members(certification).select_for_update().select_related("holder", "scheme_version",
+                                                                                   "organisation").order_by("pk"))
+
+
 def series_extend(*, certification: Certification, today: dt.date | None = None, by: User | None = None,
                   decision: Decision | None = None) -> bool:
     """Extend every certificate of the series when the engine says three compliant CPD years are due — once.
 
-    The claim is the unique `SeriesExtension(holder, series, key)`: when the daily task and a decision get here at
-    the same moment, the second insert waits for the first transaction and then finds the key taken.
+    The series is locked first (in one order), then the claims made so far are read: a second process arriving at
+    the same moment waits for the first to commit and then finds its claim. The unique `SeriesExtension(holder,
+    series, key)` is the last wall: an insert of a key already taken changes nothing.
     """
     day = _today(today)
+    locked = _series_locked(certification)
     definition = definition_for(certification, day)
     anchor = series_members(certification).exclude(status=Status.WITHDRAWN).order_by("exam_passed_on", "pk").first()
     if anchor is None or anchor.exam_passed_on is None or definition.cycle.renewal is None:
@@ -588,8 +597,7 @@ def series_extend(*, certification: Certification, today: dt.date | None = None,
                                            decision=decision)
     except IntegrityError:
         return False  # claimed by the other process a moment ago
-    members = list(series_members(certification).exclude(status=Status.WITHDRAWN).select_for_update()
-                   .select_related("holder", "scheme_version", "organisation").order_by("pk"))
+    members = [member for member in locked if member.status != Status.WITHDRAWN]
     for member in members:
         before = dates_of(member)
         after = rules.extended_dates(definition, before)

@@ -332,9 +332,9 @@ def appeal_detail(request: HttpRequest, org: str, pk: int) -> HttpResponse:
                 return redirect("appeal_detail", org=org, pk=pk)
         else:
             status = 422
+    files = AppealFile.objects.for_organisation(request.organisation).filter(appeal=appeal)
     return render(request, "certificates/appeal_detail.html",
-                  {"appeal": appeal, "form": form, "refusal": refusal,
-                   "files": AppealFile.objects.for_organisation(request.organisation).filter(appeal=appeal)}, status=status)
+                  {"appeal": appeal, "form": form, "refusal": refusal, "files": files}, status=status)
 
 
 @member_required()
