@@ -510,8 +510,11 @@ def _grant(decision: Decision, submission: Submission, certification: Certificat
     initial = submission.dossier.kind == "initial"
     certificate, created = certificate_ensure(certification, scope=scope_of(submission))
     before = dates_of(certification)
+    extended = False
     if definition.cycle.model == "anniversary" and not initial:
-        series_extend(certification=certification, today=day, by=by, decision=decision)
+        # A yearly CPD submission: granted, it extends the series when the engine says three compliant years are
+        # in (series_extend writes the history and re-issues the series' certificates itself).
+        extended = series_extend(certification=certification, today=day, by=by, decision=decision)
         certification.refresh_from_db()
     else:
         if initial:
@@ -530,14 +533,17 @@ def _grant(decision: Decision, submission: Submission, certification: Certificat
         audit_record(organisation=certification.organisation, actor=by,
                      action="certificate.issue" if initial else "certificate.renew", number=certification.number,
                      expires_on=_iso(certification.expires_on))
-    scope = scope_of(submission)
-    if scope:
-        certificate.scope = scope
-    certificate.holder_name = certification.holder.get_full_name() or certification.holder.email
+    if not created:
+        certificate.refresh_from_db()  # the series extension may have re-issued it meanwhile
+    scope = scope_of(submission) or certificate.scope
+    name = certification.holder.get_full_name() or certification.holder.email
+    reprint = (scope != certificate.scope or name != certificate.holder_name
+               or (not extended and dates_of(certification) != before))
+    certificate.scope, certificate.holder_name = scope, name
     if created:
         certificate.save(update_fields=["scope", "holder_name"])
         pdfs_queue(certificate)
-    else:
+    elif reprint:
         _new_revision(certificate)
     if initial:
         from billing import services as billing
@@ -827,9 +833,11 @@ def accreditation_record(organisation: Organisation) -> list[dict[str, Any]]:
         else:
             entry["sent_back"] += 1
         entry["_days"].append((decided_at - submitted_at).total_seconds() / 86400)
+    # Series extensions count as recertifications when the daily task made them; one a decision made is counted
+    # with that decision's grant.
     for kind, at in CertificateEvent.objects.for_organisation(organisation).filter(
-            kind__in=[CertificateEvent.Kind.SUSPENDED, CertificateEvent.Kind.WITHDRAWN,
-                      CertificateEvent.Kind.EXTENDED]).values_list("kind", "at"):
+            Q(kind__in=[CertificateEvent.Kind.SUSPENDED, CertificateEvent.Kind.WITHDRAWN])
+            | Q(kind=CertificateEvent.Kind.EXTENDED, decision__isnull=True)).values_list("kind", "at"):
         entry = row(timezone.localtime(at).year)
         if kind == CertificateEvent.Kind.EXTENDED:
             entry["recertifications"] += 1

@@ -259,3 +259,36 @@ def test_the_queue_answers_in_constant_queries(client, org_a, alice, dana, advic
         response = client.get(url)
     assert response.content.decode().count("N-") >= 12
     assert len(twelve) == len(one)
+
+
+def test_a_peoplecert_grant_extends_the_series_only_when_three_compliant_years_are_in(org_a, alice, dana,
+                                                                                     advice_source):
+    from decimal import Decimal
+
+    today = dt.date.today()
+    exam = today.replace(year=today.year - 3) - dt.timedelta(days=20)
+    expiry = exam.replace(year=exam.year + 3)
+    with maintenance():
+        certification = factories.certification(org_a, alice, "peoplecert-cpd", number="ITIL-F", exam_passed_on=exam,
+                                                expires_on=expiry, product_series="itil-4")
+        services.certificate_ensure(certification)
+    first = submission(certification)
+    advice_source.advise(first)
+    decide(org_a, first, dana)
+    assert reload(certification).expires_on == expiry  # no compliant years yet: granted, nothing moves
+    with maintenance():
+        assert Certificate.objects.get(certification=certification).revision == 1
+        for offset in range(3):
+            start = exam.replace(year=exam.year + offset)
+            factories.activity(org_a, alice, "mentoring", start + dt.timedelta(days=30), Decimal(6))
+            factories.activity(org_a, alice, "in-house-training", start + dt.timedelta(days=60), Decimal(15))
+    second = submission(certification)
+    advice_source.advise(second)
+    decision = decide(org_a, second, dana)
+    assert reload(certification).expires_on == expiry.replace(year=expiry.year + 3)
+    with maintenance():
+        event = CertificateEvent.objects.get(certification=certification, kind="extended")
+        assert event.decision == decision
+        assert Certificate.objects.get(certification=certification).revision == 2
+        record = services.accreditation_record(org_a)
+    assert record[0]["recertifications"] == 2  # the two grants; the extension is counted with its grant

@@ -39,7 +39,7 @@ def cmi_certificate(org_a, alice):
 def pdf_text(content: bytes, tmp_path: Path) -> str:
     target = tmp_path / "certificate.pdf"
     target.write_bytes(content)
-    return subprocess.run(["pdftotext", "-layout", str(target), "-"], check=True, capture_output=True,
+    return subprocess.run(["pdftotext", str(target), "-"], check=True, capture_output=True,
                           text=True).stdout
 
 
@@ -57,7 +57,7 @@ def test_the_pdf_carries_the_facts_and_a_qr_code_of_the_verification_link(cmi_ce
     settings.SITE_URL = "https://recert.example"
     with maintenance():
         content = render_certificate(cmi_certificate, "nl")
-    text = pdf_text(content, tmp_path)
+    text = " ".join(pdf_text(content, tmp_path).split())  # words as read, whatever the line breaks
     for expected in ("CMI-4711", "Alice Person", cmi_certificate.code, "CMI Register Loopbaanprofessional",
                      "DNV GL", "ISO 17024", "10 maart 2026", "10 maart 2029", "Loopbaancoaching", "Outplacement"):
         assert expected in text, expected

@@ -232,7 +232,7 @@ def _note_problems(found: _Parts) -> Errors:
 
 
 def _certificate_problems(found: _Parts) -> Errors:
-    """A paid certificate language names a fee of this definition that is billed when ordered."""
+    """A paid certificate language names a fee of this definition, billed when ordered if it is billed at all."""
     policy = found.parts.get("certificate")
     if policy in (None, INVALID):
         return []
@@ -242,7 +242,7 @@ def _certificate_problems(found: _Parts) -> Errors:
         fee = fees.get(paid.fee)
         if fee is None:
             problems.append((f"certificate.paid_languages[{index}].fee", f'There is no fee "{paid.fee}".'))
-        elif fee.billing is None or fee.billing.on != "order":
+        elif fee.billing is not None and fee.billing.on != "order":
             problems.append((f"certificate.paid_languages[{index}].fee",
                              f'The fee "{paid.fee}" is not billed when ordered, so it cannot be ordered.'))
     return problems
