@@ -26,7 +26,7 @@ from accounts.tenancy import TenantManager, TenantQuerySet
 
 RESERVED_SLUGS = frozenset({
     "accounts", "admin", "api", "healthz", "i18n", "invitations", "media", "static", "profile",
-    "organisations", "sign", "statements", "www",
+    "organisations", "sign", "statements", "verify", "www",
 })
 
 

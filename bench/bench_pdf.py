@@ -1,5 +1,5 @@
 """Benchmark: rendering the PDFs the workers render (WeasyPrint), each at two sizes: a submitted dossier's
-(portfolios/tasks.py `render_pdf` on a snapshot built by `snapshot_build`) for a Noloc dossier with 30 and with
+(dossiers/tasks.py `render_pdf` on a snapshot built by `snapshot_build`) for a Noloc dossier with 30 and with
 300 counted activities (one evidence file per ten), and an invoice's (billing/tasks.py `render_invoice`) with 3
 and 30 lines. Prints the median of each and t(large)/t(small); DOCUMENTS lists them (add the certificate there).
 

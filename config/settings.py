@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "notifications",
     "sequences",
     "billing",
+    "certificates",
 ]
 
 MIDDLEWARE = [
@@ -281,7 +282,16 @@ CELERY_BEAT_SCHEDULE = {
                             "schedule": __import__("celery.schedules").schedules.crontab(hour=5, minute=0)},
     "billing-reminder-scan": {"task": "billing.tasks.invoice_reminder_task",
                               "schedule": __import__("celery.schedules").schedules.crontab(hour=9, minute=0)},
+    # Certificates: extend due product series, lapse expired certificates, end suspensions (each once).
+    "certificates-daily": {"task": "certificates.tasks.daily_certificates_task",
+                           "schedule": __import__("celery.schedules").schedules.crontab(hour=0, minute=30)},
 }
+
+# --- Certificates ---------------------------------------------------------------------------------------------
+# Public verification and register pages: at most VERIFY_RATE_LIMIT requests per VERIFY_RATE_WINDOW seconds per
+# client address (counted in the cache).
+VERIFY_RATE_LIMIT = env.int("VERIFY_RATE_LIMIT", default=30)
+VERIFY_RATE_WINDOW = env.int("VERIFY_RATE_WINDOW", default=60)
 
 # --- Security -------------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

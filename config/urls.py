@@ -10,6 +10,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from accounts import urls as accounts_urls
+from certificates import views as certificates
 
 # The Django admin (platform superusers only) logs in through allauth: MFA and rate limits apply.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]  # allauth's documented way
@@ -23,11 +24,13 @@ organisation_urlpatterns = [
     path("", include("dossiers.urls")),
     path("", include("notifications.urls")),
     path("", include("billing.urls")),
+    path("", include(certificates.org_urlpatterns)),
 ]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
+    path("", include(certificates.site_urlpatterns)),  # /verify/<code>/: public, no organisation in the address
     path("<slug:org>/", include(organisation_urlpatterns)),
 ]

@@ -24,7 +24,7 @@ from schemes import rules
 LANGUAGES = ("en", "nl", "nb")
 NUMBER_KEYS = {
     "min", "max", "step", "activity_min", "activity_max", "period_min", "cycle_min", "amount",
-    "consecutive_periods", "extends_by_years", "assessors", "years", "from_year", "vat_rate",
+    "consecutive_periods", "extends_by_years", "assessors", "years", "from_year", "vat_rate", "appeal_days",
 }
 FORMULA_SKIP = {"kind", "unit", "attribute"}
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -37,7 +37,7 @@ CHOICES = {
            ("certification", _("when certification is applied for")), ("annual", _("every year on the reference date")),
            ("order", _("when the professional orders it"))],
 }
-YES_NO_KEYS = {"review_after_payment"}
+YES_NO_KEYS = {"review_after_payment", "register_public"}
 YES_NO = [("true", _("yes")), ("false", _("no"))]
 
 GROUP_LABELS = {
@@ -46,6 +46,7 @@ GROUP_LABELS = {
     "sections": _("Dossier sections"), "review": _("Review"), "reminders": _("Reminders"),
     "validity": _("Validity"), "fees": _("Fees"), "prerequisites": _("Prerequisites"),
     "product_series": _("Product series"), "norm_documents": _("Norm documents"), "description": _("Description"),
+    "certificate": _("Certificate"),
 }
 FIELD_LABELS = {
     "min": _("minimum"), "max": _("maximum"), "step": _("rounding step"), "activity_min": _("minimum per activity"),
@@ -53,6 +54,8 @@ FIELD_LABELS = {
     "cycle_min": _("minimum per cycle"), "amount": _("amount"),
     "consecutive_periods": _("consecutive compliant periods"),
     "extends_by_years": _("extends the certificate by (years)"), "assessors": _("independent assessors"),
+    "appeal_days": _("days to appeal a refusal"),
+    "register_public": _("public register lists holders unless they opt out"),
     "years": _("years"), "from_year": _("from year"), "vat_rate": _("VAT rate"), "factor": _("points per unit"),
     "points_per_item": _("points per item"), "per_year": _("points per year"),
     "per_candidate": _("points per candidate"),

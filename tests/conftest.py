@@ -105,6 +105,14 @@ def charlie(org_b: factories.Organisation) -> factories.User:
     return factories.member(org_b, "charlie@example.com", "professional", "admin", first_name="Charlie")
 
 
+@pytest.fixture
+def advice_source() -> Iterator[object]:
+    """The certificates app's throwaway advice source (the review app's stand-in), for one test."""
+    from tests.certificates_helpers import registered_advice_source
+
+    yield from registered_advice_source()
+
+
 # --- A real browser: Playwright driving Debian's Chromium (never a downloaded browser) ---------------------
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"

@@ -139,6 +139,43 @@ class ProductSeries:
     series: tuple[Option, ...] = spec(ListOf(Obj(Option)), default=())
 
 
+CERTIFICATE_LANGUAGES = ("en", "nl", "nb")
+
+
+@frame
+class PaidLanguage:
+    """A certificate language that is a paid extra: the holder orders ``fee`` (a fee billed on order) first."""
+
+    language: str = spec(Enum(*CERTIFICATE_LANGUAGES))
+    fee: str = spec(key())
+
+
+@frame
+class CertificatePolicy:
+    """The certificate as a document and a public fact (read by the certificates app).
+
+    ``languages``: the languages the certificate is issued in at no charge; ``paid_languages``: further
+    languages available once their fee is ordered and paid (CMI's English-language certificate);
+    ``appeal_days``: how long after a refusal the candidate may appeal; ``register_public``: the public
+    register lists holders unless they opt out (otherwise only those who opt in).
+    """
+
+    languages: tuple[str, ...] = spec(ListOf(Enum(*CERTIFICATE_LANGUAGES)), default=("en",))
+    paid_languages: tuple[PaidLanguage, ...] = spec(ListOf(Obj(PaidLanguage)), default=())
+    appeal_days: int = spec(Int(1), default=30)
+    register_public: bool = spec(Bool(), default=False)
+
+    def problems(self) -> list[tuple[str, str]]:
+        problems: list[tuple[str, str]] = []
+        if not self.languages:
+            problems.append(("languages", "A certificate needs at least one language it is issued in."))
+        for index, paid in enumerate(self.paid_languages):
+            if paid.language in self.languages:
+                problems.append((f"paid_languages[{index}].language",
+                                 f"The certificate is already issued in {paid.language} at no charge."))
+        return problems
+
+
 @frame
 class Note:
     """An administrator-facing note on a part of the definition: a source conflict or a chosen default."""
