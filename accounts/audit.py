@@ -39,7 +39,7 @@ AUDIT_SOURCES = [
     "portfolios.services.activities", "portfolios.services.evidence", "portfolios.services.certifications",
     "portfolios.services.imports", "portfolios.services.mydata", "portfolios.services.dossiers",
     "portfolios.services.statements", "portfolios.services.submission", "notifications.reminders",
-    "billing.services",
+    "billing.services", "review.services",
 ]
 
 

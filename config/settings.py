@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "notifications",
     "sequences",
     "billing",
+    "review",
 ]
 
 MIDDLEWARE = [
@@ -266,7 +267,7 @@ CELERY_TIMEZONE = TIME_ZONE
 # Publishing fails fast when Redis is unreachable (the outbox keeps the work; see notifications/outbox.py).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 0}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_IMPORTS = ["notifications.reminders", "portfolios.tasks", "billing.tasks"]
+CELERY_IMPORTS = ["notifications.reminders", "portfolios.tasks", "billing.tasks", "review.tasks"]
 CELERY_BEAT_SCHEDULE = {
     "outbox-relay": {"task": "notifications.tasks.outbox_relay", "schedule": 30.0},
     "heartbeat": {"task": "notifications.tasks.heartbeat", "schedule": 60.0},
@@ -279,7 +280,15 @@ CELERY_BEAT_SCHEDULE = {
                             "schedule": __import__("celery.schedules").schedules.crontab(hour=5, minute=0)},
     "billing-reminder-scan": {"task": "billing.tasks.invoice_reminder_task",
                               "schedule": __import__("celery.schedules").schedules.crontab(hour=9, minute=0)},
+    # Review: reminders to assessors before and after the due date, overdue allocations back to the queue.
+    "review-reminder-scan": {"task": "review.tasks.review_reminder_task",
+                             "schedule": __import__("celery.schedules").schedules.crontab(hour=7, minute=0)},
 }
+# Review: who coordinates (allocates, overrides conflicts, withdraws assessments) — membership roles; whether a
+# case is allocated automatically when it opens; an assessor's open cases at most when they set no capacity.
+REVIEW_COORDINATOR_ROLES = env.list("REVIEW_COORDINATOR_ROLES", default=["admin"])
+REVIEW_AUTO_ALLOCATE = env.bool("REVIEW_AUTO_ALLOCATE", default=True)
+REVIEW_DEFAULT_CAPACITY = env.int("REVIEW_DEFAULT_CAPACITY", default=10)
 
 # --- Security -------------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

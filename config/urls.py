@@ -17,4 +17,5 @@ urlpatterns = [
     # Organisation-scoped pages come last: /<org>/... must not shadow the site's own addresses.
     path("<slug:org>/", include(org_urlpatterns)),
     path("<slug:org>/", include("billing.urls")),  # billing sits on top: mounted here, nothing below imports it
+    path("<slug:org>/review/", include("review.urls")),  # review sits on top too
 ]

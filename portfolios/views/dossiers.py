@@ -29,6 +29,7 @@ from portfolios.services import dossiers as services
 from portfolios.services import statements as statement_services
 from portfolios.services.submission import counted_activity_ids
 from portfolios.services.submission import dossier_submit as submit_service
+from portfolios.signals import submission_progress
 
 PAGE_SIZE = 20
 
@@ -127,6 +128,7 @@ def dossier_detail(request: HttpRequest, org: str, pk: int) -> HttpResponse:
         "new_statement_allowance": _send_allowances(request, dossier, checklist),
         "scheme_label": dossier.scheme_version.label, "kind_label": services.KIND_LABELS.get(dossier.kind, ""),
         "locked_message": locked_message() if dossier.is_locked else "",
+        "progress": submission_progress(submission) if submission else [],
         "today": timezone.now()})
 
 

@@ -55,10 +55,20 @@ from .engine import (
 from .fields import LocalText
 from .messages import Message, Ref, format_date, format_number, gettext_noop, render_message
 from .payload import PayloadError, evaluate_payload
+from .review import (
+    SELECTION_REASONS,
+    SampleFacts,
+    Selection,
+    points_in_window,
+    review_selection,
+    sample_draw,
+    working_days_after,
+)
 from .shipped import shipped_definition, shipped_definitions
 
 __all__ = [
     "EARLIEST_ACTIVITY_DATE",
+    "SELECTION_REASONS",
     "ActivityInput",
     "ActivityPoints",
     "ActivityResult",
@@ -82,9 +92,11 @@ __all__ = [
     "ReminderWindow",
     "RenewalStatus",
     "Report",
+    "SampleFacts",
     "SchemeDefinition",
     "Section",
     "SectionRequirement",
+    "Selection",
     "StatementField",
     "StatementRequirement",
     "SubCapResult",
@@ -109,9 +121,13 @@ __all__ = [
     "gettext_noop",
     "judged_on",
     "load_definition",
+    "points_in_window",
     "reference_date",
     "reminder_window",
     "render_message",
+    "review_selection",
+    "sample_draw",
     "shipped_definition",
     "shipped_definitions",
+    "working_days_after",
 ]

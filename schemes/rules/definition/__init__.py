@@ -7,7 +7,19 @@ notes), ``validation`` (checks across parts) and ``scheme`` (the whole, loading 
 side imports these names from ``schemes.rules``, never from here.
 """
 
-from .administration import CertifyingBody, Fee, FeeBilling, Note, Offset, ProductSeries, Reminder, Review, Validity
+from .administration import (
+    CertifyingBody,
+    Fee,
+    FeeBilling,
+    ManyPoints,
+    Note,
+    Offset,
+    ProductSeries,
+    Reminder,
+    Review,
+    ReviewSample,
+    Validity,
+)
 from .common import DOSSIER_KINDS, Option
 from .cycle import ANCHORS_BY_MODEL, SCOPES_BY_MODEL, Cycle, Renewal
 from .points import (
@@ -76,6 +88,7 @@ __all__ = [
     "Fee",
     "FeeBilling",
     "Formula",
+    "ManyPoints",
     "Note",
     "Offset",
     "Option",
@@ -93,6 +106,7 @@ __all__ = [
     "Renewal",
     "Requirement",
     "Review",
+    "ReviewSample",
     "SchemeDefinition",
     "Section",
     "StatementField",
