@@ -48,7 +48,7 @@ def submitted(org, owner, code: str = CMI, *, activities: list[dict[str, Any]] |
               sections: list[dict[str, Any]] | None = None, statements: list[dict[str, Any]] | None = None,
               evidence: list[Evidence] | None = None, compliant: bool = True, kind: str = "recertification",
               reference_date: dt.date = dt.date(2027, 6, 1), when: dt.datetime | None = None,
-              open_case: bool = True, certification=None):
+              open_case: bool = True, certification=None, digest: str | None = None):
     """A submitted dossier of `owner` under `code`; its review case is opened unless `open_case` is False."""
     from review.services import case_open
 
@@ -87,7 +87,7 @@ def submitted(org, owner, code: str = CMI, *, activities: list[dict[str, Any]] |
             "sections": sections, "statements": statements, "activities": activities or [], "evidence": files,
             "report": {"compliant": compliant}, "report_localised": {"language": "en", "points": None},
         }
-        digest = hashlib.sha256(repr((dossier.pk, when.isoformat(), owner.pk)).encode()).hexdigest()
+        digest = digest or hashlib.sha256(repr((dossier.pk, when.isoformat(), owner.pk)).encode()).hexdigest()
         submission = Submission.objects.create(organisation=org, dossier=dossier,
                                                scheme_version=certification.scheme_version, submitted_by=owner,
                                                submitted_at=when, snapshot=snapshot, snapshot_sha256=digest)
