@@ -60,6 +60,11 @@ class ReviewCase(models.Model):
         verbose_name_plural = _("review cases")
         indexes = [
             models.Index(fields=["organisation", "state", "opened_at", "id"], name="reviewcase_queue_idx"),
+            # The queue's default view (every open case, oldest first) walks this in order: no sort of them all.
+            models.Index(fields=["organisation", "opened_at", "id"], name="reviewcase_open_idx",
+                         condition=models.Q(state__in=["held", "open", "in_review", "reconciling", "advising",
+                                                       "information_requested"])),
+            models.Index(fields=["organisation", "opened_at", "id"], name="reviewcase_opened_idx"),
             models.Index(fields=["organisation", "candidate"], name="reviewcase_candidate_idx"),
         ]
 

@@ -204,6 +204,16 @@ def conflicts_of(case: ReviewCase, assessor: User) -> list[str]:
     return conflicts.automatic_conflicts(case.submission.snapshot, assessor, relations)
 
 
+def conflicts_of_all(case: ReviewCase, people: list[User]) -> dict[int, list[str]]:
+    """Every person's automatic conflicts with the case (one query for all their relationships)."""
+    relations: dict[int, list[Relationship]] = {}
+    for relation in Relationship.objects.for_organisation(case.organisation_id).filter(
+            assessor_id__in=[person.pk for person in people]):
+        relations.setdefault(relation.assessor_id, []).append(relation)
+    return {person.pk: conflicts.automatic_conflicts(case.submission.snapshot, person, relations.get(person.pk, []))
+            for person in people}
+
+
 def _live(case: ReviewCase) -> list[Allocation]:
     return list(Allocation.objects.for_organisation(case.organisation_id)
                 .filter(case=case, status__in=Allocation.COUNTED, role=Allocation.Role.ASSESSOR))
@@ -285,8 +295,10 @@ def allocate_automatically(case: ReviewCase, *, by: User | None) -> list[Allocat
     before = set(Allocation.objects.for_organisation(organisation).filter(case=case)
                  .values_list("assessor_id", flat=True))
     default_capacity = getattr(settings, "REVIEW_DEFAULT_CAPACITY", 10)
+    people = assessors_of(organisation)
+    found = conflicts_of_all(case, people)
     candidates = []
-    for person in assessors_of(organisation):
+    for person in people:
         profile = profiles.get(person.pk)
         capacity = profile.capacity if profile else default_capacity
         load = loads.get(person.pk, 0)
@@ -294,7 +306,7 @@ def allocate_automatically(case: ReviewCase, *, by: User | None) -> list[Allocat
             continue
         if profile and profile.languages and language and language not in profile.languages:
             continue
-        if conflicts_of(case, person):
+        if found[person.pk]:
             continue
         candidates.append((load / max(capacity, 1), load, person.pk, person))
     made = []
@@ -516,8 +528,8 @@ def assessment_withdraw(*, assessment: Assessment, by: User, reason: str) -> Ass
     """A coordinator reopens a submitted assessment (before the advice is sent), with a reason."""
     allocation = _locked(assessment.allocation)
     case = allocation.case
-    if allocation.status != Allocation.Status.SUBMITTED or hasattr(case, "advice") and Advice.objects.for_organisation(
-            case.organisation_id).filter(case=case).exists():
+    advised = Advice.objects.for_organisation(case.organisation_id).filter(case=case).exists()
+    if allocation.status != Allocation.Status.SUBMITTED or advised:
         raise ValidationError(_("Only a submitted assessment of a case without an advice can be withdrawn."),
                               code="state")
     if not reason.strip():

@@ -12,10 +12,11 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q
+from django.db.models.fields.json import KT
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import path
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -25,6 +26,7 @@ from accounts.tenancy import NotFound, member_required
 from portfolios import csvio
 from review import access, services, workspace
 from review.models import Allocation, Assessment, CaseMessage, Relationship, ReviewCase
+from schemes.models import SchemeVersion
 
 PAGE_SIZE = 25
 SORTS = {"opened": ("opened_at", "pk"), "-opened": ("-opened_at", "-pk")}
@@ -42,6 +44,15 @@ def _errors(request: HttpRequest, error: ValidationError) -> None:
 
 # --- Queue ---------------------------------------------------------------------------------------------
 
+def _version_labels(organisation: Any, ids: set[int]) -> dict[int, str]:
+    """Scheme labels of a page's few versions, reading only the label out of each (large) definition."""
+    language = (translation.get_language() or "en").split("-")[0]
+    rows = (SchemeVersion.objects.for_organisation(organisation).filter(pk__in=ids)
+            .annotate(local=KT(f"definition__label__{language}"), en=KT("definition__label__en"))
+            .values_list("pk", "local", "en", "code"))
+    return {pk: local or en or code for pk, local, en, code in rows}
+
+
 def _queue(request: HttpRequest) -> tuple[list[ReviewCase], dict[str, Any]]:
     organisation = request.organisation  # type: ignore[attr-defined]
     state = request.GET.get("state", "open")
@@ -50,7 +61,7 @@ def _queue(request: HttpRequest) -> tuple[list[ReviewCase], dict[str, Any]]:
     search = request.GET.get("q", "").strip()
     sort = request.GET.get("sort", "opened")
     sort = sort if sort in SORTS else "opened"
-    cases = ReviewCase.objects.for_organisation(organisation).select_related("scheme_version")
+    cases = ReviewCase.objects.for_organisation(organisation)
     if state == "open":
         cases = cases.filter(state__in=ReviewCase.OPEN_STATES)
     elif state in ReviewCase.State.values:
@@ -80,6 +91,9 @@ def _queue(request: HttpRequest) -> tuple[list[ReviewCase], dict[str, Any]]:
                 [:PAGE_SIZE + 1])
     more = len(page) > PAGE_SIZE
     page = page[:PAGE_SIZE]
+    labels = _version_labels(organisation, {case.scheme_version_id for case in page})
+    for case in page:
+        case.scheme_label = labels.get(case.scheme_version_id, "")
     query = request.GET.copy()
     query.pop("after", None)
     if more:
@@ -100,8 +114,7 @@ def review_queue(request: HttpRequest, org: str) -> HttpResponse:
     return render(request, "review/queue.html", {
         "cases": page, "filters": filters, "today": today, "states": ReviewCase.State.choices,
         "assessors": services.assessors_of(organisation),
-        "schemes": sorted({(c.scheme_version.code, c.scheme_version.label) for c in page}),
-        "loads": services.open_loads(organisation)})
+    })
 
 
 @require_GET
@@ -109,7 +122,7 @@ def review_queue(request: HttpRequest, org: str) -> HttpResponse:
 def review_queue_csv(request: HttpRequest, org: str) -> HttpResponse:
     _coordinator(request)
     page, _filters = _queue(request)
-    rows = [[case.pk, case.candidate_name, case.scheme_version.code, case.get_state_display(),
+    rows = [[case.pk, case.candidate_name, case.scheme_label, case.get_state_display(),
              case.opened_at.date().isoformat(), "; ".join(a.assessor.get_full_name() for a in case.live),
              min((a.due_on for a in case.live), default="")] for case in page]
     return csvio.csv_response("review-queue.csv", ["case", "candidate", "scheme", "state", "opened", "assessors",
@@ -237,7 +250,7 @@ def _case_context(request: HttpRequest, case: ReviewCase, allocation: Allocation
         context["allocations"] = list(Allocation.objects.for_organisation(case.organisation_id).filter(case=case)
                                       .select_related("assessor", "assessment"))
         context["assessors"] = services.assessors_of(case.organisation)
-        context["conflicts"] = {p.pk: services.conflicts_of(case, p) for p in context["assessors"]}
+        context["conflicts"] = services.conflicts_of_all(case, context["assessors"])
     if context["all_in"] and (coordinator or allocation.status == Allocation.Status.SUBMITTED
                               or allocation.role == Allocation.Role.DECIDER):
         context["comparison"] = services.comparison(case)
