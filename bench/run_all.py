@@ -40,6 +40,7 @@ def benchmarks(args: argparse.Namespace) -> dict[str, list[str]]:
         "reminders": [PYTHON, "bench/bench_reminders.py", "--certifications", str(args.reminder_certifications),
                       "--broker", redis_url],
         "pdf": [PYTHON, "bench/bench_pdf.py", "--sizes", "30", "300"],
+        "queue": [PYTHON, "bench/bench_queue.py", "--cases", "10000", *page],
     }
 
 
@@ -86,6 +87,9 @@ def _dashboard(size: int) -> list[Row]:
 
 
 ROWS = [
+    Row("review queue, 10,000 open cases: rate", "queue-10000.rate", "queue-10000.trivial-rate", "%"),
+    Row("review queue, 10,000 open cases: p95", "queue-10000.p95", "queue-10000.trivial-p95", "x"),
+    Row("review queue, 10,000 open cases: queries", "queue-10000.queries", None, "x"),
     *_dashboard(500),
     *_dashboard(5000),
     # Issue 14, item 3: the baseline is a bare loop summing the same activities per category with the same caps.

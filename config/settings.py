@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "sequences",
     "billing",
     "certificates",
+    "review",
 ]
 
 MIDDLEWARE = [
@@ -269,7 +270,7 @@ CELERY_TIMEZONE = TIME_ZONE
 # Publishing fails fast when Redis is unreachable (the outbox keeps the work; see accounts/outbox.py).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 0}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_IMPORTS = ["notifications.reminders", "dossiers.tasks", "billing.tasks"]
+CELERY_IMPORTS = ["notifications.reminders", "dossiers.tasks", "billing.tasks", "certificates.tasks", "review.tasks"]
 CELERY_BEAT_SCHEDULE = {
     "outbox-relay": {"task": "notifications.tasks.outbox_relay", "schedule": 30.0},
     "heartbeat": {"task": "notifications.tasks.heartbeat", "schedule": 60.0},
@@ -285,7 +286,15 @@ CELERY_BEAT_SCHEDULE = {
     # Certificates: extend due product series, lapse expired certificates, end suspensions (each once).
     "certificates-daily": {"task": "certificates.tasks.daily_certificates_task",
                            "schedule": __import__("celery.schedules").schedules.crontab(hour=0, minute=30)},
+    # Review: reminders to assessors before and after the due date, overdue allocations back to the queue.
+    "review-reminder-scan": {"task": "review.tasks.review_reminder_task",
+                             "schedule": __import__("celery.schedules").schedules.crontab(hour=7, minute=0)},
 }
+# Review: who coordinates (allocates, overrides conflicts, withdraws assessments) — membership roles; whether a
+# case is allocated automatically when it opens; an assessor's open cases at most when they set no capacity.
+REVIEW_COORDINATOR_ROLES = env.list("REVIEW_COORDINATOR_ROLES", default=["admin"])
+REVIEW_AUTO_ALLOCATE = env.bool("REVIEW_AUTO_ALLOCATE", default=True)
+REVIEW_DEFAULT_CAPACITY = env.int("REVIEW_DEFAULT_CAPACITY", default=10)
 
 # --- Certificates ---------------------------------------------------------------------------------------------
 # Public verification and register pages: at most VERIFY_RATE_LIMIT requests per VERIFY_RATE_WINDOW seconds per

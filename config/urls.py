@@ -24,6 +24,7 @@ organisation_urlpatterns = [
     path("", include("dossiers.urls")),
     path("", include("notifications.urls")),
     path("", include("billing.urls")),
+    path("review/", include("review.urls")),
     path("", include(certificates.org_urlpatterns)),
 ]
 

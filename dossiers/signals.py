@@ -6,12 +6,14 @@
 - Review holds: an app registers a function `(submission) -> str | None` giving the reason review must wait
   (billing: "the recertification invoice is not paid yet"). `submission_holds(submission)` lists the reasons
   in force; when a reason goes away its app sends `submission_hold_released` so the review app can look again.
+- Progress: the review app registers one function `(submission) -> list of steps` ({"code", "label", "at"}) that
+  the dossier page shows the professional (submitted → in review → information requested → advice given).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.dispatch import Signal
 
@@ -35,3 +37,21 @@ def review_hold(rule: ReviewHold) -> ReviewHold:
 def submission_holds(submission: Submission) -> list[str]:
     """Why review of this submission must wait, in the current language (empty: it may start)."""
     return [reason for rule in _review_holds if (reason := rule(submission))]
+
+
+ProgressProvider = Callable[["Submission"], list[dict[str, Any]]]
+_progress_providers: list[ProgressProvider] = []
+
+
+def review_progress(provider: ProgressProvider) -> ProgressProvider:
+    """Register the function giving a submission's review steps (call from `AppConfig.ready`)."""
+    if provider not in _progress_providers:
+        _progress_providers.append(provider)
+    return provider
+
+
+def submission_progress(submission: Submission) -> list[dict[str, Any]]:
+    """The steps of a submission's review, for its professional (empty when no app tells)."""
+    for provider in _progress_providers:
+        return provider(submission)
+    return []

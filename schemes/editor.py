@@ -25,6 +25,7 @@ LANGUAGES = ("en", "nl", "nb")
 NUMBER_KEYS = {
     "min", "max", "step", "activity_min", "activity_max", "period_min", "cycle_min", "amount",
     "consecutive_periods", "extends_by_years", "assessors", "years", "from_year", "vat_rate", "appeal_days",
+    "percent", "points", "days", "due_working_days", "reminder_days_before", "reminder_days_after",
 }
 FORMULA_SKIP = {"kind", "unit", "attribute"}
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -36,8 +37,13 @@ CHOICES = {
     "on": [("submission", _("when a recertification dossier is submitted")),
            ("certification", _("when certification is applied for")), ("annual", _("every year on the reference date")),
            ("order", _("when the professional orders it"))],
+    "disagreement": [("third_assessor", _("a third assessor decides")),
+                     ("lead_assessor", _("the lead assessor decides"))],
 }
-YES_NO_KEYS = {"review_after_payment", "register_public"}
+YES_NO_KEYS = {"review_after_payment", "register_public", "first_submission", "previous_negative"}
+# Review settings added to the format later: shown with their defaults when a saved version leaves them out.
+REVIEW_DEFAULTS = {"due_working_days": 15, "reminder_days_before": 3, "reminder_days_after": 2,
+                   "disagreement": "third_assessor"}
 YES_NO = [("true", _("yes")), ("false", _("no"))]
 
 GROUP_LABELS = {
@@ -68,6 +74,14 @@ FIELD_LABELS = {
     "quantity_max": _("plausible maximum per activity"),
     "vat_category": _("VAT category"), "billing": _("billing"), "on": _("billed"),
     "review_after_payment": _("review starts only once paid"),
+    "sample": _("sample"), "percent": _("percentage assessed"),
+    "first_submission": _("always assess a first submission"),
+    "previous_negative": _("always assess after a negative outcome"),
+    "many_points": _("always assess many points in a short time"), "points": _("points"),
+    "days": _("within days"), "due_working_days": _("time to assess (working days)"),
+    "reminder_days_before": _("remind the assessor (days before the due date)"),
+    "reminder_days_after": _("remind the assessor (days after the due date)"),
+    "disagreement": _("when assessors still disagree"),
 }
 
 
@@ -114,6 +128,8 @@ def _join(path: str, key: str | int) -> str:
 def editable_groups(definition: dict[str, Any]) -> list[Group]:
     """The editable leaves of a definition, grouped by the item they belong to (a category, a type...)."""
     groups: dict[str, Group] = {}
+    if isinstance(definition.get("review"), dict):
+        definition = {**definition, "review": {**REVIEW_DEFAULTS, **definition["review"]}}
 
     def add(group_title: str, item: Field) -> None:
         groups.setdefault(group_title, Group(group_title, [])).fields.append(item)

@@ -32,6 +32,7 @@ from dossiers.services import dossiers as services
 from dossiers.services import statements as statement_services
 from dossiers.services.submission import counted_activity_ids
 from dossiers.services.submission import dossier_submit as submit_service
+from dossiers.signals import submission_progress
 from portfolios import evidence_files, reports
 
 
@@ -115,6 +116,7 @@ def dossier_detail(request: OrgRequest, org: str, pk: int) -> HttpResponse:
         "new_statement_allowance": _send_allowances(request, dossier, checklist),
         "scheme_label": dossier.scheme_version.label, "kind_label": services.KIND_LABELS.get(dossier.kind, ""),
         "locked_message": locked_message() if dossier.is_locked else "",
+        "progress": submission_progress(submission) if submission else [],
         "today": timezone.now()})
 
 

@@ -71,9 +71,20 @@ from .renewal import (
     series_extension_due,
     validity_years,
 )
+from .review import (
+    SELECTION_REASONS,
+    SampleFacts,
+    Selection,
+    points_in_window,
+    review_selection,
+    sample_draw,
+    working_days_after,
+)
 from .shipped import shipped_definition, shipped_definitions
 
 __all__ = [
+    "EARLIEST_ACTIVITY_DATE",
+    "SELECTION_REASONS",
     "ActivityInput",
     "ActivityPoints",
     "ActivityResult",
@@ -87,7 +98,6 @@ __all__ = [
     "DeclarationRequirement",
     "DefinitionError",
     "DocumentRequirement",
-    "EARLIEST_ACTIVITY_DATE",
     "LocalText",
     "Message",
     "Offset",
@@ -100,9 +110,11 @@ __all__ = [
     "ReminderWindow",
     "RenewalStatus",
     "Report",
+    "SampleFacts",
     "SchemeDefinition",
     "Section",
     "SectionRequirement",
+    "Selection",
     "StatementField",
     "StatementRequirement",
     "SubCapResult",
@@ -135,6 +147,7 @@ __all__ = [
     "judged_on",
     "lapse_consequence",
     "load_definition",
+    "points_in_window",
     "reference_date",
     "reminder_window",
     "render_message",
@@ -144,4 +157,7 @@ __all__ = [
     "shipped_definition",
     "shipped_definitions",
     "validity_years",
+    "review_selection",
+    "sample_draw",
+    "working_days_after",
 ]
