@@ -51,11 +51,15 @@ def label(texts: Any, fallback: str = "") -> str:
     return fallback
 
 
-def versions_in_force(organisation: Organisation, codes: Iterable[str], on: dt.date) -> dict[str, SchemeVersion]:
-    """The version in force on `on` for each scheme code, in one query."""
+def versions_in_force(organisation: Organisation, codes: Iterable[str], on: dt.date, *,
+                      definition: bool = True) -> dict[str, SchemeVersion]:
+    """The version in force on `on` for each scheme code, in one query. With `definition=False` the
+    definition's JSON is not fetched: `version.rules` reads it only the first time a process needs it."""
     found: dict[str, SchemeVersion] = {}
     versions = (SchemeVersion.objects.for_organisation(organisation).filter(code__in=set(codes), effective_from__lte=on)
                 .order_by("code", "-effective_from", "-version"))
+    if not definition:
+        versions = versions.defer("definition")
     for version in versions:
         found.setdefault(version.code, version)
     return found

@@ -81,7 +81,9 @@ class SchemeVersion(models.Model):
         """
         if self.pk is None:
             return rules.load_definition(self.definition)
-        return _parsed((self.pk, self.code, self.version, self.created_at), self.definition)
+        key = (self.pk, self.code, self.version, self.created_at)
+        found = _PARSED.get(key)  # before touching `definition`, which a query may have deferred
+        return found if found is not None else _parsed(key, self.definition)
 
     @property
     def label(self) -> str:
