@@ -89,3 +89,65 @@ class SchemeVersion(models.Model):
     def label(self) -> str:
         labels = self.definition.get("label", {})
         return labels.get(translation.get_language() or "en") or labels.get("en") or self.code
+
+
+class SchemePreview(models.Model):
+    """What a proposed version would change for the organisation's professionals, computed in the background.
+
+    One per scheme: a new preview (the next edit) replaces the previous one, so the results are kept until then.
+    The task (schemes/tasks.py) evaluates the active certifications in chunks, in order of their primary key, and
+    records its progress after each chunk; `token` tells a task that its preview has been replaced.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    SAMPLE = 10  # certificate numbers kept per direction of change, to name a few
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    code = models.SlugField(max_length=80)
+    token = models.CharField(max_length=32)
+    proposed = models.JSONField()
+    proposed_sha256 = models.CharField(max_length=64)
+    current = models.ForeignKey(SchemeVersion, on_delete=models.CASCADE, null=True, related_name="+")
+    as_of = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    last_pk = models.BigIntegerField(default=0)
+    evaluated = models.PositiveIntegerField(default=0)
+    compliant_before = models.PositiveIntegerField(default=0)
+    compliant_after = models.PositiveIntegerField(default=0)
+    not_evaluable = models.PositiveIntegerField(default=0)
+    become_compliant_count = models.PositiveIntegerField(default=0)
+    become_non_compliant_count = models.PositiveIntegerField(default=0)
+    become_compliant = models.JSONField(default=list)
+    become_non_compliant = models.JSONField(default=list)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TenantManager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organisation", "code"], name="schemepreview_org_code")]
+
+    def __str__(self) -> str:
+        return f"preview of {self.code}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return min(99, self.done * 100 // self.total) if self.total else 0
+
+    @property
+    def unchanged(self) -> int:
+        return self.evaluated - self.become_compliant_count - self.become_non_compliant_count
