@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db.models import Count, Max, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Organisation, User
@@ -59,13 +60,6 @@ class ActivityState:
     count: int
     last_id: int | None
     last_change: dt.datetime | None
-
-
-def activity_state(organisation: Organisation, owner: User | int) -> ActivityState:
-    """What the fingerprint knows of a person's activities (one aggregate query)."""
-    found = (Activity.objects.for_organisation(organisation).filter(owner_id=getattr(owner, "pk", owner))
-             .aggregate(count=Count("pk"), last_id=Max("pk"), last_change=Max("updated_at")))
-    return ActivityState(found["count"], found["last_id"], found["last_change"])
 
 
 def fingerprint(certification: Certification, version: SchemeVersion, today: dt.date, state: ActivityState) -> str:
@@ -158,13 +152,13 @@ def for_holder(organisation: Organisation, holder: User, today: dt.date
                ) -> list[tuple[Certification, SchemeVersion, dict[str, Any]]]:
     """A professional's certifications (not withdrawn, by number), each with the version its report is
     evaluated under (the one in force today, else its own) and its summary. Queries: the certifications with
-    their kept reports, the versions in force, the activities' fingerprint; when an input changed, also the
+    their kept reports and the activities' fingerprint, the versions in force; when an input changed, also the
     activities and one upsert. The definitions' JSON is not fetched: SchemeVersion.rules parses each version
     once per process, reading its definition only then."""
     certifications = list(with_kept(
         Certification.objects.for_organisation(organisation).filter(holder=holder)
         .exclude(status=Certification.Status.WITHDRAWN).select_related("scheme_version")
-        .defer("scheme_version__definition").order_by("number"), organisation))
+        .defer("scheme_version__definition").order_by("number"), organisation, holder))
     if not certifications:
         return []
     in_force = reports.versions_in_force(organisation, {c.scheme_version.code for c in certifications}, today,
@@ -174,11 +168,17 @@ def for_holder(organisation: Organisation, holder: User, today: dt.date
     return [(c, versions[c.pk], found[c.pk]) for c in certifications]
 
 
-def with_kept(certifications: Any, organisation: Organisation) -> Any:
-    """The certifications queryset with each one's kept key and summary (in the same query)."""
+def with_kept(certifications: Any, organisation: Organisation, holder: User | int) -> Any:
+    """The certifications queryset with each one's kept key and summary and the holder's activity state (the
+    fingerprint's part from the activities), all in the same query."""
     kept = KeptReport.objects.for_organisation(organisation).filter(certification_id=OuterRef("pk"))
-    return certifications.annotate(kept_key=Subquery(kept.values("key")[:1]),
-                                   kept_summary=Subquery(kept.values("summary")[:1]))
+    owned = (Activity.objects.for_organisation(organisation).filter(owner_id=getattr(holder, "pk", holder))
+             .order_by().values("owner_id"))
+    return certifications.annotate(
+        kept_key=Subquery(kept.values("key")[:1]), kept_summary=Subquery(kept.values("summary")[:1]),
+        activity_count=Coalesce(Subquery(owned.annotate(n=Count("pk")).values("n")), 0),
+        activity_last_id=Subquery(owned.annotate(n=Max("pk")).values("n")),
+        activity_last_change=Subquery(owned.annotate(n=Max("updated_at")).values("n")))
 
 
 def summaries(organisation: Organisation, owner: User, certifications: Sequence[Certification],
@@ -186,9 +186,10 @@ def summaries(organisation: Organisation, owner: User, certifications: Sequence[
     """Each certification's summary (certification pk → summary), evaluating only those whose inputs changed.
 
     `certifications` come from `with_kept`; `versions` maps each certification's pk to the version its
-    report is evaluated under. Queries: one aggregate; when something changed, the activities and one upsert.
+    report is evaluated under. Queries: none; when something changed, the activities and one upsert.
     """
-    state = activity_state(organisation, owner)
+    first = certifications[0]
+    state = ActivityState(first.activity_count, first.activity_last_id, first.activity_last_change)
     found: dict[int, dict[str, Any]] = {}
     stale: list[tuple[Certification, str]] = []
     for certification in certifications:

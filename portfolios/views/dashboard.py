@@ -82,7 +82,7 @@ class Card:
     renewal: rules.RenewalStatus | None = None
     membership_lapsed: bool = False
     problem: str = ""
-    dossier: Dossier | None = None
+    has_draft: bool = False
 
 
 def certification_cards(request: HttpRequest) -> list[Card]:
@@ -93,17 +93,17 @@ def certification_cards(request: HttpRequest) -> list[Card]:
     kept = kept_reports.for_holder(organisation, user, today)
     if not kept:
         return []
-    drafts = {d.certification_id: d for d in Dossier.objects.for_organisation(organisation)
-              .filter(owner=user, status=Dossier.Status.DRAFT).order_by("-created_at")}
-    return [_card(certification, version.rules, summary, drafts.get(certification.pk), today)
+    drafts = set(Dossier.objects.for_organisation(organisation).filter(owner=user, status=Dossier.Status.DRAFT)
+                 .values_list("certification_id", flat=True))
+    return [_card(certification, version.rules, summary, certification.pk in drafts, today)
             for certification, version, summary in kept]
 
 
 def _card(certification: Certification, definition: rules.SchemeDefinition, summary: dict[str, Any],
-          dossier: Dossier | None, today: Any) -> Card:
+          has_draft: bool, today: Any) -> Card:
     number = kept_reports.load_decimal
     card = Card(certification=certification, scheme_label=reports.label(definition.label, definition.code),
-                dossier=dossier, unit_label=reports.label(definition.points.label_plural))
+                has_draft=has_draft, unit_label=reports.label(definition.points.label_plural))
     # The one judgement of the prerequisite (PeopleCert Plus), shared with starting and submitting dossiers.
     card.membership_lapsed = membership_problem(certification, definition, today) is not None
     if summary["context_error"] is not None:
