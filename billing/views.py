@@ -16,7 +16,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -29,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.models import Organisation, Role
+from accounts.paging import keyset_page
 from accounts.storage import stored_file_response
 from accounts.tenancy import NotFound, activate_organisation, member_required
 from billing import services
@@ -50,6 +50,8 @@ from portfolios import csvio
 from schemes.models import SchemeVersion
 
 PAGE_SIZE = 25
+# Newest first; keyset pages (accounts/paging.py), so page 400 of 10,000 costs what page 1 does.
+INVOICE_ORDER = ("-issue_date", "-sequence", "-id")
 STASH_KIND = "bank-statement"
 
 
@@ -89,8 +91,8 @@ def _detail_context(invoice: Invoice) -> dict[str, Any]:
 @member_required()
 def my_invoices(request: HttpRequest, org: str) -> HttpResponse:
     invoices = (Invoice.objects.for_organisation(request.organisation).filter(customer=request.user)
-                .select_related("credit_of").order_by("-issue_date", "-sequence"))
-    page = Paginator(invoices, PAGE_SIZE).get_page(request.GET.get("page"))
+                .select_related("credit_of"))
+    page = keyset_page(invoices, INVOICE_ORDER, request.GET.get("cursor"), size=PAGE_SIZE)
     return render(request, "billing/my_invoices.html", {
         "page": page, "today": timezone.localdate(),
         "can_order": bool(services.orderable_fees(request.organisation, request.user, timezone.localdate()))})
@@ -272,8 +274,7 @@ def billing_profile_edit(request: HttpRequest, org: str) -> HttpResponse:
 
 
 def _filtered(request: HttpRequest, form: InvoiceFilterForm) -> Any:
-    invoices = (Invoice.objects.for_organisation(request.organisation).select_related("credit_of")
-                .order_by("-issue_date", "-sequence"))
+    invoices = Invoice.objects.for_organisation(request.organisation).select_related("credit_of")
     form.is_valid()
     filters = getattr(form, "cleaned_data", {})
     today = timezone.localdate()
@@ -301,7 +302,7 @@ def _filtered(request: HttpRequest, form: InvoiceFilterForm) -> Any:
 @vary_on_headers("HX-Request")
 def invoice_list(request: HttpRequest, org: str) -> HttpResponse:
     form = InvoiceFilterForm(request.GET or None, fees=_fee_choices(request))
-    page = Paginator(_filtered(request, form), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(_filtered(request, form), INVOICE_ORDER, request.GET.get("cursor"), size=PAGE_SIZE)
     today = timezone.localdate()
     first_of_month = today.replace(day=1)
     export = ExportForm(initial={"start": (first_of_month - dt.timedelta(days=1)).replace(day=1),
