@@ -211,7 +211,7 @@ def scheme_preview_start(*, organisation: Organisation, code: str, proposed: rul
         previous.delete()
     preview = SchemePreview.objects.create(
         organisation=organisation, code=code, token=secrets.token_hex(16), proposed=data, proposed_sha256=digest,
-        current=current, as_of=as_of, created_by=by, total=_preview_certifications(organisation, code).count())
+        current=current, as_of=as_of, created_by=by)
     outbox_enqueue("schemes.tasks.scheme_preview_run", organisation_id=organisation.pk, preview_id=preview.pk,
                    token=preview.token)
     return preview
@@ -232,6 +232,8 @@ def scheme_preview_step(*, organisation: Organisation, preview_id: int, token: s
             return False
         if preview.current is None:
             return _preview_finish(preview)
+        if preview.status == SchemePreview.Status.QUEUED:  # counted here, not in the request that queued it
+            preview.total = _preview_certifications(organisation, preview.code).count()
         chunk = preview_chunk(organisation=organisation, code=preview.code, before=preview.current.rules,
                               proposed=_proposed(preview), as_of=preview.as_of, after_pk=preview.last_pk,
                               size=PREVIEW_CHUNK)
