@@ -29,7 +29,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts.forms import form_add_errors
 from accounts.models import Organisation, Role
-from accounts.pagination import page_of
+from accounts.paging import keyset_page
 from accounts.requests import OrgRequest
 from accounts.spreadsheets import csv_response
 from accounts.storage import stored_file_response
@@ -53,6 +53,9 @@ from billing.statements import MAX_BYTES, StatementError, parse_statement
 from portfolios import csvio
 from schemes.models import SchemeVersion
 
+PAGE_SIZE = 25
+# Newest first; keyset pages (accounts/paging.py), so page 400 of 10,000 costs what page 1 does.
+INVOICE_ORDER = ("-issue_date", "-sequence", "-id")
 STASH_KIND = "bank-statement"
 
 
@@ -74,8 +77,8 @@ def _detail_context(invoice: Invoice) -> dict[str, Any]:
 @member_required()
 def my_invoices(request: OrgRequest, org: str) -> HttpResponse:
     invoices = (Invoice.objects.for_organisation(request.organisation).filter(customer=request.user)
-                .select_related("credit_of").order_by("-issue_date", "-sequence"))
-    page = page_of(request, invoices)
+                .select_related("credit_of"))
+    page = keyset_page(invoices, INVOICE_ORDER, request.GET.get("cursor"), size=PAGE_SIZE)
     return render(request, "billing/my_invoices.html", {
         "page": page, "today": timezone.localdate(),
         "can_order": bool(services.orderable_fees(request.organisation, request.user, timezone.localdate()))})
@@ -257,8 +260,7 @@ def billing_profile_edit(request: OrgRequest, org: str) -> HttpResponse:
 
 
 def _filtered(request: OrgRequest, form: InvoiceFilterForm) -> Any:
-    invoices = (Invoice.objects.for_organisation(request.organisation).select_related("credit_of")
-                .order_by("-issue_date", "-sequence"))
+    invoices = Invoice.objects.for_organisation(request.organisation).select_related("credit_of")
     form.is_valid()
     filters = getattr(form, "cleaned_data", {})
     today = timezone.localdate()
@@ -286,7 +288,7 @@ def _filtered(request: OrgRequest, form: InvoiceFilterForm) -> Any:
 @vary_on_headers("HX-Request")
 def invoice_list(request: OrgRequest, org: str) -> HttpResponse:
     form = InvoiceFilterForm(request.GET or None, fees=_fee_choices(request))
-    page = page_of(request, _filtered(request, form))
+    page = keyset_page(_filtered(request, form), INVOICE_ORDER, request.GET.get("cursor"), size=PAGE_SIZE)
     today = timezone.localdate()
     first_of_month = today.replace(day=1)
     export = ExportForm(initial={"start": (first_of_month - dt.timedelta(days=1)).replace(day=1),

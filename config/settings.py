@@ -270,7 +270,8 @@ CELERY_TIMEZONE = TIME_ZONE
 # Publishing fails fast when Redis is unreachable (the outbox keeps the work; see accounts/outbox.py).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 0}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_IMPORTS = ["notifications.reminders", "dossiers.tasks", "billing.tasks", "certificates.tasks", "review.tasks"]
+CELERY_IMPORTS = ["notifications.reminders", "dossiers.tasks", "billing.tasks", "certificates.tasks", "review.tasks",
+                  "schemes.tasks"]
 CELERY_BEAT_SCHEDULE = {
     "outbox-relay": {"task": "notifications.tasks.outbox_relay", "schedule": 30.0},
     "heartbeat": {"task": "notifications.tasks.heartbeat", "schedule": 60.0},

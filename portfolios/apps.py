@@ -17,7 +17,8 @@ class PortfoliosConfig(AppConfig):
         for module in (activities, certifications, imports):
             audit.register(module.AUDIT_ACTIONS)
         audit.register({}, value_labels=dict(Certification.Status.choices))
-        scheme_services.register_preview_population(certifications.preview_population)
+        scheme_services.register_preview_population(scheme_services.PreviewPopulation(
+            count=certifications.preview_population_count, chunk=certifications.preview_population_chunk))
         register_rules()
 
     def seed_demo(self) -> None:

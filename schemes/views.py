@@ -17,7 +17,7 @@ from accounts.requests import OrgRequest
 from accounts.tenancy import NotFound, member_required
 from schemes import editor, rules, services
 from schemes.forms import AdoptForm, DefinitionJSONForm, ImportForm, VersionMetaForm
-from schemes.models import SchemeVersion
+from schemes.models import SchemePreview, SchemeVersion
 
 
 def _versions(request: OrgRequest, code: str) -> list[SchemeVersion]:
@@ -113,7 +113,8 @@ def scheme_edit(request: OrgRequest, org: str, code: str) -> HttpResponse:
             if request.POST.get("action") == "save":
                 return _save(request, org, latest, rules.dump_definition(definition), meta,
                              SchemeVersion.Source.EDITED)
-            impact = services.scheme_preview(organisation=request.organisation, code=code, proposed=definition)
+            impact = services.scheme_preview_start(organisation=request.organisation, code=code,
+                                                   proposed=definition, by=request.user)
     context = {"latest": latest, "meta": meta, "groups": groups, "loose_errors": loose, "impact": impact,
                "changes": changes, "posted": request.method == "POST"}
     if request.htmx and request.method == "POST" and request.POST.get("action") == "preview":
@@ -162,7 +163,8 @@ def scheme_edit_json(request: OrgRequest, org: str, code: str) -> HttpResponse:
                 if request.POST.get("action") == "save":
                     return _save(request, org, latest, data, form, SchemeVersion.Source.EDITED)
                 changes = rules.diff_definitions(latest.definition, data | {"version": latest.definition["version"]})
-                impact = services.scheme_preview(organisation=request.organisation, code=code, proposed=definition)
+                impact = services.scheme_preview_start(organisation=request.organisation, code=code,
+                                                       proposed=definition, by=request.user)
     return render(request, "schemes/scheme_json.html",
                   {"latest": latest, "form": form, "path_errors": path_errors, "impact": impact,
                    "changes": changes}, status=422 if path_errors else 200)
@@ -213,11 +215,24 @@ def scheme_import(request: OrgRequest, org: str) -> HttpResponse:
                 "definition": definition, "existing": existing,
                 "changes": rules.diff_definitions(existing.definition, canonical | {
                     "version": existing.definition.get("version")}) if existing else None,
-                "impact": services.scheme_preview(organisation=request.organisation, code=definition.code,
-                                                  proposed=definition) if existing else None,
+                "impact": services.scheme_preview_start(organisation=request.organisation, code=definition.code,
+                                                        proposed=definition, by=request.user) if existing else None,
                 "confirm": DefinitionJSONForm(initial={
                     "definition": json.dumps(canonical, ensure_ascii=False)}),
                 "label": editor.local_text(canonical.get("label"), definition.code),
             })
     context["path_errors"] = path_errors
     return render(request, "schemes/scheme_import.html", context, status=422 if path_errors else 200)
+
+
+@require_GET
+@member_required(Role.ADMIN)
+@vary_on_headers("HX-Request")
+def scheme_preview(request: OrgRequest, org: str, code: str, pk: int) -> HttpResponse:
+    """A preview's progress and, once finished, its results: the panel htmx polls (the whole page without it)."""
+    impact = SchemePreview.objects.for_organisation(request.organisation).filter(code=code, pk=pk).first()
+    if impact is None:
+        raise NotFound(_("This preview has been replaced by a newer one or the scheme has been saved since."))
+    if request.htmx:
+        return render(request, "schemes/_preview_job.html", {"impact": impact})
+    return render(request, "schemes/scheme_preview.html", {"impact": impact, "code": code})

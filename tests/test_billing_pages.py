@@ -245,7 +245,15 @@ def test_the_list_filters_and_keeps_its_queries_constant(client, cmi, ada, alice
                                         tax_point=timezone.localdate())
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(url("invoice_list", cmi))
-    assert "Page 1 of 2" in response.content.decode()
+    assert 'rel="next"' in response.content.decode()
+    assert 'rel="prev"' not in response.content.decode()
+    assert "31 documents" in response.content.decode()
+    second = response.context["page"].next_cursor
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        older = client.get(url("invoice_list", cmi), {"cursor": second})
+    assert len(older.context["page"].object_list) == 6
+    assert 'rel="prev"' in older.content.decode()
+    assert 'rel="next"' not in older.content.decode()
 
 
 def test_the_bookkeeping_export_has_a_row_per_rate_and_guards_formulas(client, cmi, ada, alice):

@@ -1,11 +1,13 @@
 """The professional's home: one card per certification, everything computed by the rules engine.
 
-A fixed number of queries whatever the number of activities: certifications, the versions in force,
-the person's activities, and their open dossiers.
+A fixed number of queries whatever the number of activities: certifications (with their kept reports), the
+versions in force, a fingerprint of the person's activities, and their open dossiers; when an input changed,
+also the activities and one upsert of the reports evaluated afresh.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -20,7 +22,7 @@ from accounts.requests import OrgRequest
 from accounts.tenancy import member_required
 from dossiers.models import Dossier
 from dossiers.services.dossiers import membership_problem
-from portfolios import reports
+from portfolios import kept_reports, reports
 from portfolios.models import Certification
 from schemes import rules
 
@@ -86,48 +88,54 @@ class Card:
     renewal: rules.RenewalStatus | None = None
     membership_lapsed: bool = False
     problem: str = ""
-    dossier: Dossier | None = None
+    has_draft: bool = False
 
 
 def certification_cards(request: OrgRequest) -> list[Card]:
+    """The cards, from each certification's kept report (portfolios/kept_reports.py): evaluated only when one
+    of its inputs changed since it was kept, and then once."""
     organisation, user = request.organisation, request.user
     today = timezone.localdate()
-    held = reports.held_certifications(organisation, user, today)
-    if not held:
+    kept = kept_reports.for_holder(organisation, user, today)
+    if not kept:
         return []
-    activities = reports.owner_activities(organisation, user)
-    drafts = {d.certification_id: d for d in Dossier.objects.for_organisation(organisation)
-              .filter(owner=user, status=Dossier.Status.DRAFT).order_by("-created_at")}
-    cards = []
-    for certification, version in held:
-        definition = version.rules
-        card = Card(certification=certification, scheme_label=version.label, dossier=drafts.get(certification.pk),
-                    unit_label=reports.label(definition.points.label_plural))
-        # The one judgement of the prerequisite (PeopleCert Plus), shared with starting and submitting dossiers.
-        card.membership_lapsed = membership_problem(certification, definition, today) is not None
-        try:
-            report = reports.evaluate_certification(certification, definition, activities, today)
-        except rules.ContextError as error:
-            card.problem = reports.context_problem(certification, error)
-            cards.append(card)
-            continue
-        card.compliant = report.compliant
-        card.counted, card.required = report.total_counted, report.required_total
-        card.deadline = report.deadline
-        card.days_left = (report.deadline - today).days
-        card.missing = [reports.say(message, definition) for message in report.problems]
-        card.explanations = [reports.say(message, definition) for message in report.explanations]
-        categories = {category.code: category for category in definition.categories}
-        card.bars = [Bar(reports.label(categories[c.code].label, c.code), c.counted, c.raw, c.minimum, c.maximum)
-                     for c in report.categories]
-        if report.periods:  # yearly periods (a window scheme has only its cycle)
-            card.period_label = reports.label(definition.cycle.period_label)
-            card.periods = [PeriodBar(f"{reports.date(p.start)} – {reports.date(p.end)}", p.total_counted,
-                                      p.required_total, p.compliant, p.number == report.current_period)
-                            for p in report.periods]
-        card.renewal = report.renewal
-        cards.append(card)
-    return cards
+    drafts = set(Dossier.objects.for_organisation(organisation).filter(owner=user, status=Dossier.Status.DRAFT)
+                 .values_list("certification_id", flat=True))
+    return [_card(certification, version.rules, summary, certification.pk in drafts, today)
+            for certification, version, summary in kept]
+
+
+def _card(certification: Certification, definition: rules.SchemeDefinition, summary: dict[str, Any],
+          has_draft: bool, today: Any) -> Card:
+    def number(value: str | None) -> Decimal:  # a kept figure that is always there
+        return kept_reports.load_decimal(value) or Decimal(0)
+
+    bound = kept_reports.load_decimal  # a minimum, maximum or requirement, which may be absent
+    card = Card(certification=certification, scheme_label=reports.label(definition.label, definition.code),
+                has_draft=has_draft, unit_label=reports.label(definition.points.label_plural))
+    # The one judgement of the prerequisite (PeopleCert Plus), shared with starting and submitting dossiers.
+    card.membership_lapsed = membership_problem(certification, definition, today) is not None
+    if summary["context_error"] is not None:
+        card.problem = summary["context_error"]
+        return card
+    card.compliant = summary["compliant"]
+    card.counted, card.required = number(summary["total_counted"]), bound(summary["required_total"])
+    card.deadline = dt.date.fromisoformat(summary["deadline"])
+    card.days_left = (card.deadline - today).days
+    card.missing = [reports.say(kept_reports.load_message(m), definition) for m in summary["problems"]]
+    card.explanations = [reports.say(kept_reports.load_message(m), definition) for m in summary["explanations"]]
+    categories = definition.index.categories
+    card.bars = [Bar(reports.label(categories[c["code"]].label, c["code"]), number(c["counted"]), number(c["raw"]),
+                     bound(c["minimum"]), bound(c["maximum"])) for c in summary["categories"]]
+    if summary["periods"]:  # yearly periods (a window scheme has only its cycle)
+        card.period_label = reports.label(definition.cycle.period_label)
+        card.periods = [PeriodBar(f"{reports.date(dt.date.fromisoformat(p['start']))} – "
+                                  f"{reports.date(dt.date.fromisoformat(p['end']))}", number(p["total_counted"]),
+                                  bound(p["required_total"]), p["compliant"],
+                                  p["number"] == summary["current_period"]) for p in summary["periods"]]
+    if summary["renewal"] is not None:
+        card.renewal = rules.RenewalStatus(**summary["renewal"])
+    return card
 
 
 

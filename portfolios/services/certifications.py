@@ -530,15 +530,26 @@ def compliance_filter(rows: list[ComplianceRow], *, not_compliant: bool = False,
     return dated + [r for r in rows if r.deadline is None]
 
 
-def preview_population(organisation: Organisation, code: str,
-                       as_of: dt.date) -> list[tuple[str, rules.CandidateContext, list[rules.ActivityInput]]]:
-    """Who the scheme editor's impact preview evaluates (schemes.services.scheme_preview): every active
-    certification of the scheme, with its context on `as_of` and its holder's activities (two queries)."""
-    active = (Certification.objects.for_organisation(organisation)
-              .filter(scheme_version__code=code, status=Certification.Status.ACTIVE))
-    certifications = list(active.only("id", "holder_id", "number", "exam_passed_on", "recertification_date",
-                                      "cycle_start", "designation"))
+def _preview_active(organisation: Organisation | int, code: str) -> Any:
+    return (Certification.objects.for_organisation(organisation)
+            .filter(scheme_version__code=code, status=Certification.Status.ACTIVE))
+
+
+def preview_population_count(organisation: Organisation | int, code: str) -> int:
+    """How many certifications the scheme editor's impact preview evaluates (schemes.services)."""
+    return int(_preview_active(organisation, code).count())
+
+
+def preview_population_chunk(organisation: Organisation | int, code: str, as_of: dt.date, after_pk: int, size: int
+                             ) -> list[tuple[int, str, rules.CandidateContext, list[rules.ActivityInput]]]:
+    """The next `size` active certifications of the scheme (primary key above `after_pk`), each with its
+    context on `as_of` and its holder's activities: two queries whatever the chunk holds."""
+    certifications = list(_preview_active(organisation, code).filter(pk__gt=after_pk).order_by("pk")
+                          .only("id", "holder_id", "number", "exam_passed_on", "recertification_date",
+                                "cycle_start", "designation")[:size])
+    if not certifications:
+        return []
     by_owner = activity_inputs(Activity.objects.for_organisation(organisation)
-                               .filter(owner_id__in=active.values("holder_id")))
-    return [(certification.number, certification_context(certification, as_of),
+                               .filter(owner_id__in={c.holder_id for c in certifications}))
+    return [(certification.pk, certification.number, certification_context(certification, as_of),
              by_owner.get(certification.holder_id, [])) for certification in certifications]
