@@ -47,7 +47,7 @@ def scheme_list(request: HttpRequest, org: str) -> HttpResponse:
     return render(request, "schemes/scheme_list.html", {
         "schemes": list(schemes.values()),
         "shipped": [{"code": code, "label": editor.local_text(data.get("label"), code),
-                     "form": AdoptForm(initial={"code": code})} for code, data in shipped],
+                     "form": AdoptForm(initial={"code": code}, auto_id=f"adopt-%s-{code}")} for code, data in shipped],
     })
 
 

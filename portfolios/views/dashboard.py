@@ -1,7 +1,9 @@
 """The professional's home: one card per certification, everything computed by the rules engine.
 
 A fixed number of queries whatever the number of activities: certifications, the versions in force,
-the person's activities, and their open dossiers.
+the person's activities, their dossiers, and per card with a draft dossier its checklist (sections,
+statements, evidence). Each card shows the certification's whole lifecycle (portfolios/lifecycle.py: points,
+dossier, submitted, and what the apps above add) and one sentence naming the next thing to do.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext
 
-from portfolios import reports
+from portfolios import lifecycle, reports
 from portfolios.models import Certification, Dossier
-from portfolios.services.dossiers import membership_problem
+from portfolios.services.dossiers import dossier_checklist, membership_problem
 from schemes import rules
 
 
@@ -45,6 +48,11 @@ class Bar:
     @property
     def uncounted(self) -> Decimal:
         return self.raw - self.counted
+
+    @property
+    def cap_only(self) -> bool:
+        """Only a maximum: drawn as room used up to a cap, not as a target to reach."""
+        return self.maximum is not None and self.minimum is None
 
 
 @dataclass
@@ -81,6 +89,11 @@ class Card:
     membership_lapsed: bool = False
     problem: str = ""
     dossier: Dossier | None = None
+    due: Any = None
+    rule: str = ""
+    lifecycle: lifecycle.Lifecycle | None = None
+    chain: str = ""
+    past_short: bool = False
 
 
 def certification_cards(request: HttpRequest) -> list[Card]:
@@ -93,13 +106,13 @@ def certification_cards(request: HttpRequest) -> list[Card]:
         return []
     versions = reports.versions_in_force(organisation, {c.scheme_version.code for c in certifications}, today)
     activities = reports.owner_activities(organisation, user)
-    drafts = {d.certification_id: d for d in Dossier.objects.for_organisation(organisation)
-              .filter(owner=user, status=Dossier.Status.DRAFT).order_by("-created_at")}
+    dossiers = list(Dossier.objects.for_organisation(organisation).filter(owner=user, kind="recertification")
+                    .select_related("certification", "scheme_version").order_by("-created_at", "-pk"))
     cards = []
     for certification in certifications:
         version = versions.get(certification.scheme_version.code, certification.scheme_version)
         definition = version.rules
-        card = Card(certification=certification, scheme_label=version.label, dossier=drafts.get(certification.pk),
+        card = Card(certification=certification, scheme_label=version.label,
                     unit_label=reports.label(definition.points.label_plural))
         # The one judgement of the prerequisite (PeopleCert Plus), shared with starting and submitting dossiers.
         card.membership_lapsed = membership_problem(certification, definition, today) is not None
@@ -107,12 +120,26 @@ def certification_cards(request: HttpRequest) -> list[Card]:
             report = reports.evaluate_certification(certification, definition, activities, today)
         except rules.ContextError as error:
             card.problem = str(error)
+            card.lifecycle = lifecycle.lifecycle(lifecycle.LifecycleContext(
+                organisation=organisation, user=user, certification=certification, definition=definition,
+                report=None, today=today))
             cards.append(card)
             continue
         card.compliant = report.compliant
         card.counted, card.required = report.total_counted, report.required_total
-        card.deadline = report.deadline
-        card.days_left = (report.deadline - today).days
+        card.deadline = card.due = reports.due_date(certification, definition, report, today)
+        card.rule = reports.deadline_rule(report, card.due)
+        card.days_left = (card.due - today).days
+        try:
+            reference = reports.dossier_reference_date(certification, definition, "recertification", today)
+        except rules.ContextError:
+            reference = card.due
+        card.dossier = _dossier_for(dossiers, certification, definition, reference)
+        checklist = (dossier_checklist(card.dossier, today=today)
+                     if card.dossier is not None and card.dossier.status == Dossier.Status.DRAFT else None)
+        card.lifecycle = lifecycle.lifecycle(lifecycle.LifecycleContext(
+            organisation=organisation, user=user, certification=certification, definition=definition, report=report,
+            today=today, dossier=card.dossier, checklist=checklist, deadline=card.due))
         card.missing = [reports.say(message, definition) for message in report.problems]
         card.explanations = [reports.say(message, definition) for message in report.explanations]
         categories = {category.code: category for category in definition.categories}
@@ -124,8 +151,45 @@ def certification_cards(request: HttpRequest) -> list[Card]:
                                       p.required_total, p.compliant, p.number == report.current_period)
                             for p in report.periods]
         card.renewal = report.renewal
+        if report.renewal is not None:
+            card.chain, card.past_short = _chain(report, definition)
         cards.append(card)
     return cards
+
+
+def _dossier_for(dossiers: list[Dossier], certification: Certification, definition: rules.SchemeDefinition,
+                 due: Any) -> Dossier | None:
+    """The dossier judged on the card's date (with per-series submission, any of the series' certificates')."""
+    per_series = bool(definition.product_series and definition.product_series.per_series
+                      and certification.product_series)
+    for dossier in dossiers:
+        if dossier.reference_date != due or dossier.scheme_version.code != certification.scheme_version.code:
+            continue
+        if dossier.certification_id == certification.pk or (
+                per_series and dossier.product_series == certification.product_series):
+            return dossier
+    return None
+
+
+def _chain(report: rules.Report, definition: rules.SchemeDefinition) -> tuple[str, bool]:
+    """The run of consecutive complete CPD years, and the last finished year that broke it (if short)."""
+    renewal = report.renewal
+    assert renewal is not None
+    text = gettext("%(run)s of %(needed)s consecutive complete years.") % {
+        "run": renewal.consecutive, "needed": renewal.consecutive_required}
+    past = [period for period in report.periods if report.current_period is None or
+            period.number < report.current_period]
+    if past and not past[-1].compliant and past[-1].required_total is not None:
+        short = past[-1].required_total - past[-1].total_counted
+        unit = reports.label(definition.points.label_plural)
+        if short > 0:
+            text += " " + gettext("The year to %(date)s is short by %(points)s %(unit)s.") % {
+                "date": reports.date(past[-1].end), "points": reports.number(short), "unit": unit}
+        else:
+            text += " " + gettext("The year to %(date)s did not meet every minimum.") % {
+                "date": reports.date(past[-1].end)}
+        return text, True
+    return text, False
 
 
 urlpatterns: list = []
