@@ -41,8 +41,9 @@ def checker_errors(pages: dict[str, bytes], tmp_path: Path) -> list[str]:
     done = subprocess.run([java, "-jar", str(VNU), "--errors-only", "--format", "json",
                            *[str(tmp_path / name) for name in files]], capture_output=True, text=True, timeout=300)
     messages = json.loads(done.stderr or "{}").get("messages", [])
-    return [f"{files.get(message.get('url', '').rsplit('/', 1)[-1], message.get('url'))} line {message.get('lastLine')}: "
-            f"{message.get('message')} [{message.get('extract', '').strip()}]" for message in messages
+    return [f"{files.get(message.get('url', '').rsplit('/', 1)[-1], message.get('url'))} line "
+            f"{message.get('lastLine')}: {message.get('message')} [{message.get('extract', '').strip()}]"
+            for message in messages
             if message.get("type") == "error" or message.get("subType") == "fatal"]
 
 
