@@ -53,10 +53,12 @@ def home(request: HttpRequest) -> HttpResponse:
 @member_required()
 def org_home(request: HttpRequest, org: str) -> HttpResponse:
     """The organisation's home: a professional's certification cards, and the tools of the other roles."""
+    from accounts.home import waiting
     from portfolios.views.dashboard import certification_cards
 
     cards = certification_cards(request) if request.membership.is_professional else []
-    return render(request, "accounts/org_home.html", {"cards": cards})
+    work = waiting(request.organisation) if request.membership.is_admin else []
+    return render(request, "accounts/org_home.html", {"cards": cards, "waiting": work})
 
 
 @require_http_methods(["GET", "POST"])
