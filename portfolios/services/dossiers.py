@@ -452,6 +452,8 @@ def _requirement_state(requirement: Any, data: dict[str, Any], statements: list[
     elif isinstance(requirement, StatementRequirement):
         state.statements = statements
         state.signer = reports.label(requirement.signer)
+        for statement in statements:  # what each signed statement says (meeting date, situation brought in…)
+            statement.details = statement_details(requirement, statement)
         signed = [s for s in statements if s.status == StatementRequest.Status.SIGNED]
         state.started = any(s.status != StatementRequest.Status.WITHDRAWN for s in statements)
         needed = _count(requirement.count, values)
@@ -523,6 +525,27 @@ def _requirement_state(requirement: Any, data: dict[str, Any], statements: list[
                                                            "yet.")])
         state.complete = not state.missing
     return state
+
+
+def statement_details(requirement: StatementRequirement, statement: StatementRequest) -> list[tuple[str, str]]:
+    """(field label, value in words) for each field the signer filled in, in the requirement's order."""
+    values = statement.fields or {}
+    details = []
+    for item in requirement.fields:
+        if item.code not in values or values[item.code] in (None, ""):
+            continue
+        value = values[item.code]
+        if item.type == "boolean":
+            text = str(_("yes") if value is True else _("no"))
+        elif item.type == "date":
+            try:
+                text = reports.date(dt.date.fromisoformat(str(value)))
+            except ValueError:
+                text = str(value)
+        else:
+            text = str(value)
+        details.append((reports.label(item.label, item.code), text))
+    return details
 
 
 def points_summary(report: rules.Report, definition: rules.SchemeDefinition) -> PointsSummary:
