@@ -134,9 +134,32 @@ register(RequirementKind(
 
 # --- statement: signed by a third party (dossiers/services/statements.py) --------------------------------
 
+def statement_details(requirement: Any, statement: StatementRequest) -> list[tuple[str, str]]:
+    """(field label, value in words) for each field the signer filled in, in the requirement's order."""
+    values = statement.fields or {}
+    details = []
+    for item in requirement.fields:
+        if item.code not in values or values[item.code] in (None, ""):
+            continue
+        value = values[item.code]
+        if item.type == "boolean":
+            text = str(_("yes") if value is True else _("no"))
+        elif item.type == "date":
+            try:
+                text = reports.date(dt.date.fromisoformat(str(value)))
+            except ValueError:
+                text = str(value)
+        else:
+            text = str(value)
+        details.append((reports.label(item.label, item.code), text))
+    return details
+
+
 def _statement_state(state: RequirementState, spec: Any, held: Held) -> None:
     statements = held.statements
     state.statements = statements
+    for statement in statements:  # what each signed statement says (meeting date, situation brought in…)
+        statement.details = statement_details(spec, statement)  # type: ignore[attr-defined]  # for the template
     state.signer = reports.label(spec.signer)
     signed = [s for s in statements if s.status == StatementRequest.Status.SIGNED]
     state.started = any(s.status != StatementRequest.Status.WITHDRAWN for s in statements)

@@ -35,6 +35,7 @@ class Check:
     label: str
     ok: bool
     detail: str
+    applies: bool = True  # False: this part does not exist in this deployment (shown as such, never red)
 
 
 def broker_reachable() -> tuple[bool, str]:
@@ -86,8 +87,21 @@ def health_checks(organisation: Organisation) -> dict[str, Any]:
             count=Count("id"), oldest=Min("created_at"))
         failures = list(TaskFailure.objects.filter(at__gte=now - dt.timedelta(days=1))
                         .values("task").annotate(count=Count("id")).order_by("-count")[:10])
-    checks += [_beat(beats, "worker", str(_("Worker")), now), _beat(beats, "beat", str(_("Scheduler (beat)")), now),
-               _beat(beats, "reminder-scan", str(_("Daily reminder scan")), now)]
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        # The embedded default: no broker, so no worker or scheduler process; say what applies instead.
+        checks += [
+            Check(str(_("Worker")), True, str(_("Not used here: tasks run inside the web process as they are "
+                                                "asked for.")), applies=False),
+            Check(str(_("Scheduler (beat)")), True, str(_("Not part of this deployment: nothing runs on a "
+                                                          "schedule, so daily reminders are not sent. Configure "
+                                                          "a broker and start Celery beat to send them.")),
+                  applies=False),
+            _beat(beats, "reminder-scan", str(_("Daily reminder scan")), now) if "reminder-scan" in beats else
+            Check(str(_("Daily reminder scan")), True, str(_("Not scheduled in this deployment.")), applies=False)]
+    else:
+        checks += [_beat(beats, "worker", str(_("Worker")), now),
+                   _beat(beats, "beat", str(_("Scheduler (beat)")), now),
+                   _beat(beats, "reminder-scan", str(_("Daily reminder scan")), now)]
     waiting = backlog["count"]
     oldest = backlog["oldest"]
     stuck = oldest is not None and now - oldest > dt.timedelta(minutes=5)

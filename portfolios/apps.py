@@ -9,7 +9,9 @@ class PortfoliosConfig(AppConfig):
     def ready(self) -> None:
         """Register with the layers below: the audit trail's wording, and the scheme editor's impact preview."""
         from accounts import audit
+        from accounts.home import register_waiting
         from portfolios.access import register_rules
+        from portfolios.home import deletion_requests
         from portfolios.models import Certification
         from portfolios.services import activities, certifications, imports
         from schemes import services as scheme_services
@@ -20,6 +22,7 @@ class PortfoliosConfig(AppConfig):
         scheme_services.register_preview_population(scheme_services.PreviewPopulation(
             count=certifications.preview_population_count, chunk=certifications.preview_population_chunk))
         register_rules()
+        register_waiting(deletion_requests, order=30)
 
     def seed_demo(self) -> None:
         """Called by `manage.py seed_demo` (inside maintenance): each demo organisation's scheme, and a

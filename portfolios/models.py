@@ -185,27 +185,3 @@ class DeletionRequest(models.Model):
 
     def __str__(self) -> str:
         return self.user_email
-
-
-class KeptReport(models.Model):
-    """The dashboard's engine report of one certification, kept until one of its inputs changes.
-
-    `key` fingerprints everything the report depends on (portfolios/kept_reports.py: the evaluation date, the
-    scheme version in force, the certification's dates, the holder's activities, the engine's code); a request
-    whose fingerprint differs evaluates afresh and replaces the row, so each change is evaluated at most once.
-    `summary` is what the dashboard shows, JSON with the engine's messages kept structured (worded per reader).
-    """
-
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
-    certification = models.ForeignKey(Certification, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=64)
-    summary = models.JSONField()
-    computed_at = models.DateTimeField()
-
-    objects = TenantManager()
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["organisation", "certification"], name="keptreport_org_cert")]
-
-    def __str__(self) -> str:
-        return f"report of {self.certification_id}"

@@ -121,3 +121,25 @@ def dossier_reference_date(certification: Certification, definition: rules.Schem
     """The date a dossier of `kind` started today is judged on (the engine's `reference_date`; raises
     rules.ContextError when the certification does not fit its scheme)."""
     return rules.reference_date(definition, certification_context(certification, today, dossier_kind=kind))
+
+
+def due_date(certification: Certification, definition: rules.SchemeDefinition, report: rules.Report,
+             today: dt.date) -> dt.date:
+    """The one date a professional is told. The engine's `report.deadline` is the last day whose points count:
+    for a window scheme (Noloc, CMI) the day before the recertification date, which is the date the
+    certificate, the dossier and the reminders name, so that one is shown (with `deadline_rule`); for the
+    other models the deadline is itself the due date (the CPD year's anniversary, the cycle year's end)."""
+    if definition.cycle.model == "window":
+        try:
+            return dossier_reference_date(certification, definition, "recertification", today)
+        except rules.ContextError:
+            pass
+    return report.deadline
+
+
+def deadline_rule(report: rules.Report, due: dt.date) -> str:
+    """The rule behind the date, stated once."""
+    if due != report.deadline:
+        return gettext("Points dated up to and including %(last)s count; recertification on %(due)s.") % {
+            "last": date(report.deadline), "due": date(due)}
+    return gettext("Points dated up to and including %(due)s count, and are due by then.") % {"due": date(due)}

@@ -48,7 +48,7 @@ def scheme_list(request: OrgRequest, org: str) -> HttpResponse:
     return render(request, "schemes/scheme_list.html", {
         "schemes": list(schemes.values()),
         "shipped": [{"code": code, "label": editor.local_text(data.get("label"), code),
-                     "form": AdoptForm(initial={"code": code})} for code, data in shipped],
+                     "form": AdoptForm(initial={"code": code}, auto_id=f"adopt-%s-{code}")} for code, data in shipped],
     })
 
 
@@ -101,11 +101,15 @@ def scheme_edit(request: OrgRequest, org: str, code: str) -> HttpResponse:
         editor.keep_typed(groups, request.POST)
         meta_ok = meta.is_valid()
         definition = None
-        if not errors:
-            try:
-                definition = services.definition_validate(proposed)
-            except ValidationError as error:
-                errors = error.message_dict
+        # Validated even when some values could not be read (those keep their old value), so every error is
+        # reported at once, not the conversion errors first and the rule errors after the next try.
+        try:
+            validated = services.definition_validate(proposed)
+        except ValidationError as error:
+            for path, messages in error.message_dict.items():
+                errors.setdefault(path, []).extend(m for m in messages if m not in errors.get(path, []))
+        else:
+            definition = None if errors else validated
         loose = editor.attach_errors(groups, errors)
         if definition is not None and meta_ok:
             changes = rules.diff_definitions(latest.definition, rules.dump_definition(definition) | {
@@ -117,9 +121,17 @@ def scheme_edit(request: OrgRequest, org: str, code: str) -> HttpResponse:
                                                    proposed=definition, by=request.user)
     context = {"latest": latest, "meta": meta, "groups": groups, "loose_errors": loose, "impact": impact,
                "changes": changes, "posted": request.method == "POST"}
+    failed = bool(loose or _has_errors(groups) or meta.errors)
     if request.htmx and request.method == "POST" and request.POST.get("action") == "preview":
-        return render(request, "schemes/scheme_edit.html#preview", context)
-    return render(request, "schemes/scheme_edit.html", context, status=422 if (loose or _has_errors(groups)) else 200)
+        if not failed:
+            return render(request, "schemes/scheme_edit.html#preview", context)
+        # Errors: the whole form comes back, so every field in error is marked on preview as on save.
+        response = render(request, "schemes/scheme_edit.html", context)
+        response["HX-Retarget"] = "#scheme-form"
+        response["HX-Reselect"] = "#scheme-form"
+        response["HX-Reswap"] = "outerHTML"
+        return response
+    return render(request, "schemes/scheme_edit.html", context, status=422 if failed else 200)
 
 
 def _has_errors(groups: list[editor.Group]) -> bool:

@@ -333,7 +333,7 @@ def test_text_answers_autosave_through_htmx(client, org_a, alice):
     assert "Saved at " in body
     assert 'id="autosave-status"' in body
     assert "<html" not in body
-    assert 'id="section-missing" hx-swap-oob="true"' in body  # the checklist under it is refreshed too
+    assert 'id="section-missing" data-hx-swap-oob="true"' in body  # the checklist under it is refreshed too
     saved = row(dossier, "A4").data["requirements"]["development-plan"]["answers"]
     assert saved["present"] == "Half a thought"
     # Without JavaScript a plain POST saves and comes back to the editor, with the text kept.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -74,6 +75,10 @@ def test_signing_end_to_end_through_the_emailed_link(client, org_a, alice, dossi
     signer = client.__class__()  # a second browser: no account, no session
     page = signer.get(link)
     assert page.status_code == 200
+    # The page speaks the e-mail's language (issue 13 item 10) until the signer picks another.
+    assert "Verklaring van een bijgewoonde reflectiebijeenkomst" in page.content.decode()
+    signer.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the switcher's choice
+    page = signer.get(link)
     body = page.content.decode()
     assert "Alice Person" in body
     assert "Statement of a reflection meeting attended" in body

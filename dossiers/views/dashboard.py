@@ -1,13 +1,13 @@
 """The professional's home: one card per certification, everything computed by the rules engine.
 
-A fixed number of queries whatever the number of activities: certifications (with their kept reports), the
-versions in force, a fingerprint of the person's activities, and their open dossiers; when an input changed,
-also the activities and one upsert of the reports evaluated afresh.
+A fixed number of queries whatever the number of activities: certifications, the versions in force,
+the person's activities, their dossiers, and per card with a draft dossier its checklist (sections,
+statements, evidence). Each card shows the certification's whole lifecycle (portfolios/lifecycle.py: points,
+dossier, submitted, and what the apps above add) and one sentence naming the next thing to do.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -16,13 +16,15 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
+from accounts.home import waiting
 from accounts.requests import OrgRequest
 from accounts.tenancy import member_required
 from dossiers.models import Dossier
-from dossiers.services.dossiers import membership_problem
-from portfolios import kept_reports, reports
+from dossiers.services.dossiers import dossier_checklist, membership_problem
+from portfolios import lifecycle, reports
 from portfolios.models import Certification
 from schemes import rules
 
@@ -53,6 +55,11 @@ class Bar:
     @property
     def uncounted(self) -> Decimal:
         return self.raw - self.counted
+
+    @property
+    def cap_only(self) -> bool:
+        """Only a maximum: drawn as room used up to a cap, not as a target to reach."""
+        return self.maximum is not None and self.minimum is None
 
 
 @dataclass
@@ -88,55 +95,108 @@ class Card:
     renewal: rules.RenewalStatus | None = None
     membership_lapsed: bool = False
     problem: str = ""
-    has_draft: bool = False
+    dossier: Dossier | None = None
+    due: Any = None
+    rule: str = ""
+    lifecycle: lifecycle.Lifecycle | None = None
+    chain: str = ""
+    past_short: bool = False
 
 
 def certification_cards(request: OrgRequest) -> list[Card]:
-    """The cards, from each certification's kept report (portfolios/kept_reports.py): evaluated only when one
-    of its inputs changed since it was kept, and then once."""
     organisation, user = request.organisation, request.user
     today = timezone.localdate()
-    kept = kept_reports.for_holder(organisation, user, today)
-    if not kept:
+    held = reports.held_certifications(organisation, user, today)
+    if not held:
         return []
-    drafts = set(Dossier.objects.for_organisation(organisation).filter(owner=user, status=Dossier.Status.DRAFT)
-                 .values_list("certification_id", flat=True))
-    return [_card(certification, version.rules, summary, certification.pk in drafts, today)
-            for certification, version, summary in kept]
+    activities = reports.owner_activities(organisation, user)
+    dossiers = list(Dossier.objects.for_organisation(organisation).filter(owner=user, kind="recertification")
+                    .select_related("certification", "scheme_version").order_by("-created_at", "-pk"))
+    cards = []
+    for certification, version in held:
+        definition = version.rules
+        card = Card(certification=certification, scheme_label=version.label,
+                    unit_label=reports.label(definition.points.label_plural))
+        # The one judgement of the prerequisite (PeopleCert Plus), shared with starting and submitting dossiers.
+        card.membership_lapsed = membership_problem(certification, definition, today) is not None
+        try:
+            report = reports.evaluate_certification(certification, definition, activities, today)
+        except rules.ContextError as error:
+            card.problem = reports.context_problem(certification, error)
+            card.lifecycle = lifecycle.lifecycle(lifecycle.LifecycleContext(
+                organisation=organisation, user=user, certification=certification, definition=definition,
+                report=None, today=today))
+            cards.append(card)
+            continue
+        card.compliant = report.compliant
+        card.counted, card.required = report.total_counted, report.required_total
+        card.deadline = card.due = reports.due_date(certification, definition, report, today)
+        card.rule = reports.deadline_rule(report, card.due)
+        card.days_left = (card.due - today).days
+        try:
+            reference = reports.dossier_reference_date(certification, definition, "recertification", today)
+        except rules.ContextError:
+            reference = card.due
+        card.dossier = _dossier_for(dossiers, certification, definition, reference)
+        checklist = (dossier_checklist(card.dossier, today=today)
+                     if card.dossier is not None and card.dossier.status == Dossier.Status.DRAFT else None)
+        card.lifecycle = lifecycle.lifecycle(lifecycle.LifecycleContext(
+            organisation=organisation, user=user, certification=certification, definition=definition, report=report,
+            today=today, dossier=card.dossier, checklist=checklist, deadline=card.due))
+        card.missing = [reports.say(message, definition) for message in report.problems]
+        card.explanations = [reports.say(message, definition) for message in report.explanations]
+        categories = {category.code: category for category in definition.categories}
+        card.bars = [Bar(reports.label(categories[c.code].label, c.code), c.counted, c.raw, c.minimum, c.maximum)
+                     for c in report.categories]
+        if report.periods:  # yearly periods (a window scheme has only its cycle)
+            card.period_label = reports.label(definition.cycle.period_label)
+            card.periods = [PeriodBar(f"{reports.date(p.start)} – {reports.date(p.end)}", p.total_counted,
+                                      p.required_total, p.compliant, p.number == report.current_period)
+                            for p in report.periods]
+        card.renewal = report.renewal
+        if report.renewal is not None:
+            card.chain, card.past_short = _chain(report, definition)
+        cards.append(card)
+    return cards
 
 
-def _card(certification: Certification, definition: rules.SchemeDefinition, summary: dict[str, Any],
-          has_draft: bool, today: Any) -> Card:
-    def number(value: str | None) -> Decimal:  # a kept figure that is always there
-        return kept_reports.load_decimal(value) or Decimal(0)
+def _dossier_for(dossiers: list[Dossier], certification: Certification, definition: rules.SchemeDefinition,
+                 due: Any) -> Dossier | None:
+    """The dossier judged on the card's date (with per-series submission, any of the series' certificates')."""
+    per_series = bool(definition.product_series and definition.product_series.per_series
+                      and certification.product_series)
+    for dossier in dossiers:
+        if dossier.reference_date != due or dossier.scheme_version.code != certification.scheme_version.code:
+            continue
+        if dossier.certification_id == certification.pk or (
+                per_series and dossier.product_series == certification.product_series):
+            return dossier
+    return None
 
-    bound = kept_reports.load_decimal  # a minimum, maximum or requirement, which may be absent
-    card = Card(certification=certification, scheme_label=reports.label(definition.label, definition.code),
-                has_draft=has_draft, unit_label=reports.label(definition.points.label_plural))
-    # The one judgement of the prerequisite (PeopleCert Plus), shared with starting and submitting dossiers.
-    card.membership_lapsed = membership_problem(certification, definition, today) is not None
-    if summary["context_error"] is not None:
-        card.problem = summary["context_error"]
-        return card
-    card.compliant = summary["compliant"]
-    card.counted, card.required = number(summary["total_counted"]), bound(summary["required_total"])
-    card.deadline = dt.date.fromisoformat(summary["deadline"])
-    card.days_left = (card.deadline - today).days
-    card.missing = [reports.say(kept_reports.load_message(m), definition) for m in summary["problems"]]
-    card.explanations = [reports.say(kept_reports.load_message(m), definition) for m in summary["explanations"]]
-    categories = definition.index.categories
-    card.bars = [Bar(reports.label(categories[c["code"]].label, c["code"]), number(c["counted"]), number(c["raw"]),
-                     bound(c["minimum"]), bound(c["maximum"])) for c in summary["categories"]]
-    if summary["periods"]:  # yearly periods (a window scheme has only its cycle)
-        card.period_label = reports.label(definition.cycle.period_label)
-        card.periods = [PeriodBar(f"{reports.date(dt.date.fromisoformat(p['start']))} – "
-                                  f"{reports.date(dt.date.fromisoformat(p['end']))}", number(p["total_counted"]),
-                                  bound(p["required_total"]), p["compliant"],
-                                  p["number"] == summary["current_period"]) for p in summary["periods"]]
-    if summary["renewal"] is not None:
-        card.renewal = rules.RenewalStatus(**summary["renewal"])
-    return card
 
+def _chain(report: rules.Report, definition: rules.SchemeDefinition) -> tuple[str, bool]:
+    """The run of consecutive complete CPD years, and the last finished year that broke it (if short)."""
+    renewal = report.renewal
+    assert renewal is not None
+    text = gettext("%(run)s of %(needed)s consecutive complete years.") % {
+        "run": renewal.consecutive, "needed": renewal.consecutive_required}
+    current = report.current_period
+    past = [period for period in report.periods
+            if current is None or (period.number is not None and period.number < current)]
+    if past and not past[-1].compliant and past[-1].required_total is not None:
+        short = past[-1].required_total - past[-1].total_counted
+        unit = reports.label(definition.points.label_plural)
+        if short > 0:
+            text += " " + gettext("The year to %(date)s is short by %(points)s %(unit)s.") % {
+                "date": reports.date(past[-1].end), "points": reports.number(short), "unit": unit}
+        else:
+            text += " " + gettext("The year to %(date)s did not meet every minimum.") % {
+                "date": reports.date(past[-1].end)}
+        return text, True
+    return text, False
+
+
+urlpatterns: list = []
 
 
 @require_GET
@@ -144,7 +204,8 @@ def _card(certification: Certification, definition: rules.SchemeDefinition, summ
 def org_home(request: OrgRequest, org: str) -> HttpResponse:
     """The organisation's home: a professional's certification cards, and the tools of the other roles."""
     cards = certification_cards(request) if request.membership.is_professional else []
-    return render(request, "dossiers/org_home.html", {"cards": cards})
+    work = waiting(request.organisation) if request.membership.is_admin else []
+    return render(request, "dossiers/org_home.html", {"cards": cards, "waiting": work})
 
 
 urlpatterns = [

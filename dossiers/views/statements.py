@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -123,6 +125,24 @@ def statement_withdraw(request: OrgRequest, org: str, pk: int) -> HttpResponse:
         **_labels(statement, statement.section_code, statement.requirement_code)})
 
 
+# Name fields of the shipped statements (stable codes, SCHEMES.md) and whose name they ask for.
+PROFESSIONAL_NAME_FIELDS = frozenset({"jobcoach-name"})
+SIGNER_NAME_FIELDS = frozenset({"facilitator-name"})
+
+
+def _prefill(statement: StatementRequest, context: dict[str, Any]) -> dict[str, Any]:
+    """What the professional already gave: the signer's name (as the signature and where the statement asks for
+    it) and the professional's own name; the signer can change any of it."""
+    initial: dict[str, Any] = {"signed_name": statement.signer_name}
+    owner_name = statement.dossier.owner.get_full_name()
+    for item in context["requirement"].fields:
+        if item.code in SIGNER_NAME_FIELDS:
+            initial[FIELD_PREFIX + item.code] = statement.signer_name
+        elif item.code in PROFESSIONAL_NAME_FIELDS and owner_name:
+            initial[FIELD_PREFIX + item.code] = owner_name
+    return initial
+
+
 @require_http_methods(["GET", "POST"])
 @never_cache
 def statement_sign(request: HttpRequest, org: str, token: str) -> HttpResponse:
@@ -132,11 +152,15 @@ def statement_sign(request: HttpRequest, org: str, token: str) -> HttpResponse:
     """
     link = open_token_link(request, org, token, access.STATEMENT_LINK)
     statement = link.obj
-    context = {"statement": statement, "requester": statement.dossier.owner,
+    if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+        # The language the e-mail was written in (the organisation's), until the signer picks another.
+        translation.activate(statement.organisation.default_language)
+        request.LANGUAGE_CODE = translation.get_language()
+    context = {"statement": statement, "requester": statement.dossier.owner, "no_account_links": True,
                **_labels(statement, statement.section_code, statement.requirement_code)}
     if not link.is_open:
         return _closed(request, context, link.state)
-    sign_form = StatementSignForm(requirement=context["requirement"])
+    sign_form = StatementSignForm(requirement=context["requirement"], initial=_prefill(statement, context))
     decline_form = StatementDeclineForm()
     if request.method == "POST":
         action = request.POST.get("action")

@@ -480,7 +480,7 @@ def activity_preview(*, organisation: Organisation, owner: User, draft: Activity
         result = next(r for r in after.activities if r.ref == CANDIDATE)
         reasons = [reports.say(reason, item.definition) for reason in result.reasons]
         if result.points is None or any(reason.code == "activity-rejected" for reason in result.reasons):
-            state, summary = "rejected", _("Does not count until the problems below are corrected.")
+            state, summary = "rejected", _("Does not count until the problems shown above are corrected.")
         else:
             state, summary = points_summary(result.points, result.counted, reasons)
         lines.append(PreviewLine(item.label, state, summary, _scope_change(item.definition, before, after, result)))

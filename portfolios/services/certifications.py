@@ -446,6 +446,8 @@ class ComplianceRow:
     deadline: dt.date | None = None
     days_left: int | None = None
     missing: str = ""
+    points_compliant: bool = False
+    stage: str = ""  # where the certification stands beyond its points (dossier, submission, review)
 
     @property
     def holder(self) -> User:
@@ -458,8 +460,19 @@ class ComplianceRow:
 
 def compliance_rows(*, organisation: Organisation, scheme: str = "", query: str = "",
                     as_of: dt.date | None = None) -> list[ComplianceRow]:
-    """Every active certification with the engine's verdict under the version in force, in four queries:
-    certifications (with holders), versions in force, all holders' activities, nothing per row."""
+    """Every active certification with the engine's verdict under the version in force, and its lifecycle
+    (portfolios/lifecycle.py: the dossier judged on the certification's date, its submission, and what the
+    apps above add), in five queries: certifications (with holders), versions in force, all holders'
+    activities, their dossiers, nothing per row.
+
+    A row complies when nothing is left for the holder to do: the points are enough and the dossier (where
+    the scheme has one) is submitted. `missing` says why not, the points' gaps first."""
+    from django.apps import apps
+
+    from portfolios import lifecycle
+
+    Dossier = apps.get_model("dossiers", "Dossier")  # by name: the dossiers app sits above portfolios
+
     as_of = as_of or timezone.localdate()
     certifications = list(_active_certifications(organisation, scheme, query)
                           .select_related("holder", "scheme_version").defer("scheme_version__definition"))
@@ -467,6 +480,11 @@ def compliance_rows(*, organisation: Organisation, scheme: str = "", query: str 
         as_of, codes={c.scheme_version.code for c in certifications})
     by_owner = activity_inputs(Activity.objects.for_organisation(organisation)
                                .filter(owner_id__in={c.holder_id for c in certifications}))
+    dossiers: dict[tuple[int, dt.date], Any] = {}
+    for dossier in (Dossier.objects.for_organisation(organisation).filter(
+            certification__in=certifications, kind="recertification").only(
+            "pk", "certification_id", "reference_date", "status", "submitted_at").order_by("created_at", "pk")):
+        dossiers[(dossier.certification_id, dossier.reference_date)] = dossier
     rows = []
     for certification in certifications:
         version = versions.get(certification.scheme_version.code)
@@ -483,11 +501,20 @@ def compliance_rows(*, organisation: Organisation, scheme: str = "", query: str 
             rows.append(ComplianceRow(certification=certification, scheme=label, evaluated=False,
                                       missing=_context_problem(certification, definition, error)))
             continue
+        due = reports.due_date(certification, definition, report, as_of)
+        reference = reports.dossier_reference_date(certification, definition, "recertification", as_of)
+        stages = lifecycle.lifecycle(lifecycle.LifecycleContext(
+            organisation=organisation, user=certification.holder, certification=certification,
+            definition=definition, report=report, today=as_of, dossier=dossiers.get((certification.pk, reference)),
+            deadline=due))
+        beyond = [stage for stage in stages.stages if stage.code != "points"]
+        missing = [stage.next_step or stage.text for stage in stages.stages if stage.status in (
+            lifecycle.CURRENT, lifecycle.TODO)]
         rows.append(ComplianceRow(
-            certification=certification, scheme=label, evaluated=True, compliant=report.compliant,
-            total_counted=report.total_counted, required_total=report.required_total, deadline=report.deadline,
-            days_left=(report.deadline - as_of).days,
-            missing=reports.say(report.problems[0], definition) if report.problems else ""))
+            certification=certification, scheme=label, evaluated=True, compliant=stages.complete,
+            points_compliant=report.compliant, total_counted=report.total_counted,
+            required_total=report.required_total, deadline=due, days_left=(due - as_of).days,
+            missing=" ".join(missing), stage=" ".join(f"{stage.label}: {stage.text}" for stage in beyond)))
     return rows
 
 

@@ -19,6 +19,7 @@ from portfolios import csvio
 from portfolios.models import Activity, ActivityImport
 from portfolios.services import imports as services
 from portfolios.views.csvflow import CsvImport, csv_import
+from schemes.models import SchemeVersion
 
 STASH_KIND = "activities"
 
@@ -28,6 +29,16 @@ def _context(import_context: services.ImportContext) -> dict[str, Any]:
             "max_rows": csvio.MAX_ROWS, "max_megabytes": csvio.MAX_BYTES // (1024 * 1024)}
 
 
+def example_type(organisation: Any) -> str:
+    """An activity type code from the organisation's own schemes (for the help text); "" when none of its
+    schemes has activity types (a dossier-only scheme such as CMI's), so there is nothing to import."""
+    for _code, version in sorted(SchemeVersion.objects.for_organisation(organisation).in_force().items()):
+        types = version.rules.activity_types
+        if types:
+            return next(iter(types))
+    return ""
+
+
 @require_GET
 @member_required(Role.ADMIN)
 def activity_imports(request: OrgRequest, org: str) -> HttpResponse:
@@ -35,7 +46,8 @@ def activity_imports(request: OrgRequest, org: str) -> HttpResponse:
     qs = ActivityImport.objects.for_organisation(request.organisation).select_related("uploaded_by").order_by(
         "-created_at", "-pk")
     page = page_of(request, qs)
-    return render(request, "portfolios/imports/list.html", {"page": page})
+    return render(request, "portfolios/imports/list.html", {"page": page,
+                                                            "offered": bool(example_type(request.organisation))})
 
 
 @require_http_methods(["GET", "POST"])
@@ -43,6 +55,9 @@ def activity_imports(request: OrgRequest, org: str) -> HttpResponse:
 def activity_import(request: OrgRequest, org: str) -> HttpResponse:
     """Upload → dry run (row, person, type, points, ok or the reason) → import all rows or none."""
     organisation = request.organisation
+    example = example_type(organisation)
+    if not example:
+        return render(request, "portfolios/imports/form.html", {"nothing_to_import": True})
     import_context = services.import_context(organisation)
 
     def done(record: ActivityImport, name: str) -> HttpResponse:
@@ -58,7 +73,7 @@ def activity_import(request: OrgRequest, org: str) -> HttpResponse:
                                                           context=import_context),
         apply=lambda table, name: services.activities_csv_import(organisation=organisation, by=request.user,
                                                                 table=table, file_name=name),
-        done=done), _context(import_context))
+        done=done), {**_context(import_context), "example_type": example})
 
 
 @require_GET
