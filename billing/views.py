@@ -53,7 +53,6 @@ from billing.statements import MAX_BYTES, StatementError, parse_statement
 from portfolios import csvio
 from schemes.models import SchemeVersion
 
-PAGE_SIZE = 25
 # Newest first; keyset pages (accounts/paging.py), so page 400 of 10,000 costs what page 1 does.
 INVOICE_ORDER = ("-issue_date", "-sequence", "-id")
 STASH_KIND = "bank-statement"
@@ -78,7 +77,7 @@ def _detail_context(invoice: Invoice) -> dict[str, Any]:
 def my_invoices(request: OrgRequest, org: str) -> HttpResponse:
     invoices = (Invoice.objects.for_organisation(request.organisation).filter(customer=request.user)
                 .select_related("credit_of"))
-    page = keyset_page(invoices, INVOICE_ORDER, request.GET.get("cursor"), size=PAGE_SIZE)
+    page = keyset_page(invoices, INVOICE_ORDER, request.GET.get("cursor"), size=settings.PAGE_SIZE)
     return render(request, "billing/my_invoices.html", {
         "page": page, "today": timezone.localdate(),
         "can_order": bool(services.orderable_fees(request.organisation, request.user, timezone.localdate()))})
@@ -288,7 +287,7 @@ def _filtered(request: OrgRequest, form: InvoiceFilterForm) -> Any:
 @vary_on_headers("HX-Request")
 def invoice_list(request: OrgRequest, org: str) -> HttpResponse:
     form = InvoiceFilterForm(request.GET or None, fees=_fee_choices(request))
-    page = keyset_page(_filtered(request, form), INVOICE_ORDER, request.GET.get("cursor"), size=PAGE_SIZE)
+    page = keyset_page(_filtered(request, form), INVOICE_ORDER, request.GET.get("cursor"), size=settings.PAGE_SIZE)
     today = timezone.localdate()
     first_of_month = today.replace(day=1)
     export = ExportForm(initial={"start": (first_of_month - dt.timedelta(days=1)).replace(day=1),

@@ -8,6 +8,7 @@ from typing import Any
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 
+from accounts.mail import site_url
 from accounts.models import Membership, Organisation, User
 from certificates.models import Certificate, CertificateEvent
 from portfolios.models import Certification
@@ -103,11 +104,9 @@ def seed_certificates_demo() -> None:
 
 
 def demo_verification_link() -> str | None:
-    from django.conf import settings
-    from django.urls import reverse
 
     certificate = (Certificate.objects.filter(certification__holder__email="professional@cmi.demo")
                    .order_by("pk").first())
     if certificate is None:
         return None
-    return settings.SITE_URL.rstrip("/") + reverse("verify", kwargs={"code": certificate.code})
+    return site_url("verify", code=certificate.code)

@@ -95,3 +95,30 @@ def advice_for(submission: Any) -> Advice | None:
 
 def involved_user_ids(submission: Any) -> set[int]:
     return {int(pk) for source in _sources for pk in source.involved_user_ids(submission)}
+
+
+# Lists ask for many cases at once: a source may answer a whole list in a fixed number of queries through
+# `advice_for_many(submissions)` / `involved_for_many(submissions)` (dicts by submission pk); one without them is
+# asked case by case.
+
+def advice_for_many(submissions: Iterable[Any]) -> dict[int, Advice]:
+    items = list(submissions)
+    found: dict[int, Advice] = {}
+    for source in _sources:
+        many = getattr(source, "advice_for_many", None)
+        answers = many(items) if many else {item.pk: source.advice_for(item) for item in items}
+        for pk, advice in answers.items():
+            if advice is not None and (pk not in found or advice.advised_at > found[pk].advised_at):
+                found[pk] = advice
+    return found
+
+
+def involved_for_many(submissions: Iterable[Any]) -> dict[int, set[int]]:
+    items = list(submissions)
+    found: dict[int, set[int]] = {item.pk: set() for item in items}
+    for source in _sources:
+        many = getattr(source, "involved_for_many", None)
+        answers = many(items) if many else {item.pk: source.involved_user_ids(item) for item in items}
+        for pk, ids in answers.items():
+            found.setdefault(pk, set()).update(int(user_id) for user_id in ids)
+    return found

@@ -20,15 +20,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.mail import absolute_url, mail_send, recipient_language, site_url
 from accounts.models import Membership, Organisation, User
 from accounts.outbox import outbox_enqueue
-from accounts.services import audit_record, email_enqueue
+from accounts.services import audit_record
 from certificates import hooks
 from certificates.models import (
     Appeal,
@@ -81,7 +80,7 @@ def _today(today: dt.date | None) -> dt.date:
 
 
 def _absolute(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
+    return absolute_url(path)
 
 
 def definition_for(certification: Certification, on: dt.date | None = None) -> rules.SchemeDefinition:
@@ -155,16 +154,15 @@ def _mail(certification: Certification, template: str, **context: Any) -> None:
     """Tell the holder, in their language, with a link to their certificates."""
     holder = certification.holder
     organisation = certification.organisation
-    with translation.override(holder.preferred_language or organisation.default_language):
-        link = _absolute(reverse("my_certificates", kwargs={"org": organisation.slug}))
-        full = {"holder": holder, "organisation": organisation, "certification": certification, "link": link,
+
+    def words() -> dict[str, Any]:  # built in the holder's language (dates worded in it)
+        full = {"holder": holder, "organisation": organisation, "certification": certification,
+                "link": site_url("my_certificates", org=organisation.slug),
                 "scheme": certification.scheme_version.label, **context}
-        for key, value in list(full.items()):
-            if isinstance(value, dt.date):
-                full[key] = reports.date(value)
-        subject = " ".join(render_to_string(f"certificates/email/{template}_subject.txt", full).split())
-        body = render_to_string(f"certificates/email/{template}_body.txt", full)
-    email_enqueue(to=holder.email, subject=subject, body=body, organisation=organisation)
+        return {key: reports.date(value) if isinstance(value, dt.date) else value for key, value in full.items()}
+
+    mail_send(to=holder.email, template=f"certificates/email/{template}", organisation=organisation,
+              language=recipient_language(holder, organisation), context=words)
 
 
 # --- certificates ------------------------------------------------------------------------------------------------
@@ -418,7 +416,8 @@ def _cases(organisation: Organisation, submissions: Sequence[Submission]) -> lis
         decisions.setdefault(decision.submission_id, []).append(decision)
     upheld = {appeal.decision.submission_id: appeal for appeal in Appeal.objects.for_organisation(organisation)
               .filter(decision__submission_id__in=ids, status=Appeal.Status.UPHELD).select_related("decision")}
-    return [Case(submission=item, advice=hooks.advice_for(item), decisions=decisions.get(item.pk, []),
+    advices = hooks.advice_for_many(submissions)
+    return [Case(submission=item, advice=advices.get(item.pk), decisions=decisions.get(item.pk, []),
                  upheld_appeal=upheld.get(item.pk)) for item in submissions]
 
 
@@ -429,11 +428,12 @@ def cases_awaiting(organisation: Organisation) -> list[Case]:
     return [case for case in _cases(organisation, submissions) if case.awaiting]
 
 
-def involvement(submission: Submission, user: User) -> str | None:
-    """Why `user` may not decide this case (None: they may)."""
+def involvement(submission: Submission, user: User, involved: set[int] | None = None) -> str | None:
+    """Why `user` may not decide this case (None: they may); `involved`: the case's people when a list already
+    asked for them (`hooks.involved_for_many`)."""
     if submission.dossier.owner_id == user.pk:
         return _("This is your own dossier: someone else must decide on it.")
-    if user.pk in hooks.involved_user_ids(submission):
+    if user.pk in (hooks.involved_user_ids(submission) if involved is None else involved):
         return _("You assessed this case, so you may not decide on it: ISO 17024 asks that the decision is taken "
                  "by people who did not assess the candidate.")
     return None
@@ -449,7 +449,7 @@ def renewal_start_default(case: Case, today: dt.date | None = None) -> dt.date |
     """The default start of the new period of a renewal (CMI: the previous expiry when decided before it)."""
     certification = case.submission.dossier.certification
     definition = definition_for(certification, today)
-    if case.submission.dossier.kind == "initial" or definition.cycle.model == "anniversary":
+    if case.submission.dossier.kind == "initial" or rules.yearly_returns(definition):
         return None
     return rules.renewal_start(definition, dates_of(certification), decided_on=_today(today))
 
@@ -512,7 +512,7 @@ def _grant(decision: Decision, submission: Submission, certification: Certificat
     certificate, created = certificate_ensure(certification, scope=scope_of(submission))
     before = dates_of(certification)
     extended = False
-    if definition.cycle.model == "anniversary" and not initial:
+    if rules.yearly_returns(definition) and not initial:
         # A yearly CPD submission: granted, it extends the series when the engine says three compliant years are
         # in (series_extend writes the history and re-issues the series' certificates itself).
         extended = series_extend(certification=certification, today=day, by=by, decision=decision)

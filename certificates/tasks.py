@@ -18,11 +18,11 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import DatabaseError
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone, translation
 from weasyprint import HTML
 from weasyprint.urls import URLFetcherResponse
 
+from accounts.mail import site_url
 from accounts.models import Organisation
 from accounts.tenancy import maintenance, tenant_context
 from certificates import services
@@ -35,7 +35,7 @@ QR_PREFIX = "data:image/png;base64,"
 
 
 def verification_link(certificate: Certificate) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("verify", kwargs={"code": certificate.code})
+    return site_url("verify", code=certificate.code)
 
 
 class CertificateFetcher(StaticFilesOnlyFetcher):

@@ -11,7 +11,6 @@ from typing import Any
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
@@ -23,12 +22,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from accounts.forms import form_add_errors
 from accounts.models import Organisation, Role
+from accounts.pagination import page_of
 from accounts.requests import OrgRequest
 from accounts.spreadsheets import csv_response
 from accounts.storage import stored_file_response
 from accounts.tenancy import NotFound, activate_organisation, maintenance, member_required
-from certificates import services
+from certificates import hooks, services
 from certificates.forms import (
     AppealDecisionForm,
     AppealForm,
@@ -47,19 +48,14 @@ from schemes import rules
 
 DECIDERS = (Role.DECISION_MAKER,)
 RECORD_KEEPERS = (Role.DECISION_MAKER, Role.ADMIN)
-PAGE_SIZE = 25
 
 
 def _put_errors(form: Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
+    form_add_errors(form, error)
 
 
 def _page(request: OrgRequest, items: Any) -> Any:
-    return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    return page_of(request, items)
 
 
 # --- decisions ---------------------------------------------------------------------------------------------------
@@ -68,8 +64,10 @@ def _page(request: OrgRequest, items: Any) -> Any:
 def decision_queue(request: OrgRequest, org: str) -> HttpResponse:
     """The cases with an advice waiting for a decision, and the latest decisions."""
     cases = services.cases_awaiting(request.organisation)
+    involved = hooks.involved_for_many([case.submission for case in cases])
     for case in cases:
-        case.refusal = services.involvement(case.submission, request.user)  # type: ignore[attr-defined]  # for the template
+        case.refusal = services.involvement(  # type: ignore[attr-defined]  # for the template
+            case.submission, request.user, involved.get(case.submission.pk, set()))
     recent = (Decision.objects.for_organisation(request.organisation)
               .select_related("certification__holder", "decided_by").order_by("-decided_at", "-id"))
     return render(request, "certificates/decision_queue.html", {"cases": cases, "page": _page(request, recent)})

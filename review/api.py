@@ -80,11 +80,13 @@ class ReviewAdviceSource:
         return list(Submission.objects.for_organisation(organisation).filter(pk__in=ids))
 
     def advice_for(self, submission: Submission) -> Any:
+        view = advice_of(submission)
+        return None if view is None else self._advice(view)
+
+    @staticmethod
+    def _advice(view: AdviceView) -> Any:
         from certificates import hooks
 
-        view = advice_of(submission)
-        if view is None:
-            return None
         sections = tuple(hooks.SectionAdvice(section=str(row.get("code", "")), label=str(row.get("label", "")),
                                              verdict=str(row.get("judgement", "")),
                                              reasons="\n".join(row.get("reasons") or []))
@@ -92,6 +94,31 @@ class ReviewAdviceSource:
         return hooks.Advice(outcome="grant" if view.outcome == Advice.Outcome.POSITIVE else "refuse",
                             advised_at=view.sent_at, summary=view.summary, sections=sections,
                             assessors=tuple(str(item.get("name", "")) for item in view.assessors))
+
+    def advice_for_many(self, submissions: list[Submission]) -> dict[int, Any]:
+        if not submissions:
+            return {}
+        organisation = submissions[0].organisation_id
+        advices = (Advice.objects.for_organisation(organisation).select_related("case", "case__scheme_version")
+                   .filter(case__submission__in=submissions))
+        return {advice.case.submission_id: self._advice(_view(advice)) for advice in advices}
+
+    def involved_for_many(self, submissions: list[Submission]) -> dict[int, set[int]]:
+        """Two queries for the whole list: the cases (their candidates) and their allocations (assessors)."""
+        if not submissions:
+            return {}
+        organisation = submissions[0].organisation_id
+        found: dict[int, set[int]] = {}
+        by_case: dict[int, int] = {}
+        for case_id, submission_id, candidate_id in (ReviewCase.objects.for_organisation(organisation)
+                                                     .filter(submission__in=submissions)
+                                                     .values_list("pk", "submission_id", "candidate_id")):
+            by_case[case_id] = submission_id
+            found.setdefault(submission_id, set()).add(candidate_id)
+        for case_id, assessor_id in (Allocation.objects.for_organisation(organisation).filter(case_id__in=by_case)
+                                     .values_list("case_id", "assessor_id")):
+            found[by_case[case_id]].add(assessor_id)
+        return found
 
     def involved_user_ids(self, submission: Submission) -> set[int]:
         case = ReviewCase.objects.for_organisation(submission.organisation_id).filter(submission=submission).first()

@@ -18,14 +18,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.mail import absolute_url, mail_send
 from accounts.models import Membership, Organisation, Role, User
-from accounts.services import audit_record, email_enqueue
+from accounts.services import audit_record
 from dossiers.models import Submission
 from dossiers.signals import submission_holds
 from portfolios import reports
@@ -84,13 +84,11 @@ def _language(user: User, organisation: Organisation) -> str:
 
 def _mail(user: User, organisation: Organisation, kind: str, **context: Any) -> None:
     """One of review's mails (templates/review/email/<kind>_subject.txt and _body.txt) in the user's language."""
-    with translation.override(_language(user, organisation)):
-        base = settings.SITE_URL.rstrip("/")
-        link = base + context.pop("path") if "path" in context else ""
-        full = {"user": user, "organisation": organisation, "link": link, **context}
-        subject = render_to_string(f"review/email/{kind}_subject.txt", full).strip()
-        body = render_to_string(f"review/email/{kind}_body.txt", full)
-    email_enqueue(to=user.email, subject=subject, body=body, organisation=organisation)
+    path = context.pop("path", None)
+    link = absolute_url(path) if path else ""
+    mail_send(to=user.email, template=f"review/email/{kind}", organisation=organisation,
+              language=_language(user, organisation),
+              context={"user": user, "organisation": organisation, "link": link, **context})
 
 
 def _case_path(case: ReviewCase) -> str:

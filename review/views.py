@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q
@@ -29,7 +30,6 @@ from review import access, services, workspace
 from review.models import Allocation, Assessment, CaseMessage, Relationship, ReviewCase
 from schemes.models import SchemeVersion
 
-PAGE_SIZE = 25
 SORTS = {"opened": ("opened_at", "pk"), "-opened": ("-opened_at", "-pk")}
 
 
@@ -89,9 +89,9 @@ def _queue(request: HttpRequest) -> tuple[list[ReviewCase], dict[str, Any]]:
     live = (Allocation.objects.for_organisation(organisation).filter(status__in=Allocation.COUNTED)
             .select_related("assessor").order_by("position"))
     page = list(cases.order_by(*SORTS[sort]).prefetch_related(Prefetch("allocations", queryset=live, to_attr="live"))
-                [:PAGE_SIZE + 1])
-    more = len(page) > PAGE_SIZE
-    page = page[:PAGE_SIZE]
+                [:settings.PAGE_SIZE + 1])
+    more = len(page) > settings.PAGE_SIZE
+    page = page[:settings.PAGE_SIZE]
     labels = _version_labels(organisation, {case.scheme_version_id for case in page})
     for case in page:
         case.scheme_label = labels.get(case.scheme_version_id, "")

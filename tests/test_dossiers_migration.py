@@ -14,6 +14,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -74,7 +75,7 @@ def database_side(table: str) -> dict[str, Any]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_seeded_database_migrates_through_the_move_with_every_row_and_policy(client):
+def test_a_seeded_database_migrates_through_the_move_with_every_row_and_policy(client, monkeypatch):
     target = latest()
     migrate(BEFORE_THE_MOVE)
     try:
@@ -82,7 +83,12 @@ def test_a_seeded_database_migrates_through_the_move_with_every_row_and_policy(c
         assert "0007_dossier_models_moved" not in applied("portfolios")
         assert "0005_outbox_moved_from_notifications" not in applied("accounts")
 
-        # Filled at the old state: the demo, and a submitted dossier with rows in every moved table.
+        # Filled at the old state: the demo, and a submitted dossier with rows in every moved table. Apps whose
+        # tables do not exist yet at that state (added after the move, e.g. review) add no demo data there.
+        for config in django_apps.get_app_configs():
+            if callable(getattr(config, "seed_demo", None)) and config.models_module is not None and not applied(
+                    config.label):
+                monkeypatch.setattr(config, "seed_demo", None)
         call_command("seed_demo", verbosity=0)
         with maintenance():
             organisation = Organisation.objects.get(slug="noloc")

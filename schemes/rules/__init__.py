@@ -70,6 +70,7 @@ from .renewal import (
     renewed_dates,
     series_extension_due,
     validity_years,
+    yearly_returns,
 )
 from .review import (
     SELECTION_REASONS,
@@ -160,4 +161,5 @@ __all__ = [
     "review_selection",
     "sample_draw",
     "working_days_after",
+    "yearly_returns",
 ]

@@ -168,3 +168,9 @@ def certificate_languages(definition: SchemeDefinition) -> tuple[tuple[str, str 
     policy = certificate_policy(definition)
     return (*((language, None) for language in policy.languages),
             *((paid.language, paid.fee) for paid in policy.paid_languages))
+
+
+def yearly_returns(definition: SchemeDefinition) -> bool:
+    """Whether the scheme's submissions are yearly CPD returns (the anniversary model: PeopleCert), whose grant
+    extends the product series when enough consecutive years are in, rather than renewals of a window."""
+    return definition.cycle.model == "anniversary"
