@@ -129,7 +129,7 @@ def due_date(certification: Certification, definition: rules.SchemeDefinition, r
     for a window scheme (Noloc, CMI) the day before the recertification date, which is the date the
     certificate, the dossier and the reminders name, so that one is shown (with `deadline_rule`); for the
     other models the deadline is itself the due date (the CPD year's anniversary, the cycle year's end)."""
-    if definition.cycle.model == "window":
+    if rules.due_on_reference_date(definition):
         try:
             return dossier_reference_date(certification, definition, "recertification", today)
         except rules.ContextError:

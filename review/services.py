@@ -83,7 +83,7 @@ def _language(user: User, organisation: Organisation) -> str:
 
 
 def _mail(user: User, organisation: Organisation, kind: str, **context: Any) -> None:
-    """One of review's mails (templates/review/email/<kind>_subject.txt and _body.txt) in the user's language."""
+    """One of review's mails (templates/review/email/<kind>: subject and body) in the user's language."""
     path = context.pop("path", None)
     link = absolute_url(path) if path else ""
     mail_send(to=user.email, template=f"review/email/{kind}", organisation=organisation,

@@ -62,6 +62,7 @@ from .renewal import (
     certificate_languages,
     certificate_policy,
     current_expiry,
+    due_on_reference_date,
     extended_dates,
     first_dates,
     has_expired,
@@ -162,4 +163,5 @@ __all__ = [
     "sample_draw",
     "working_days_after",
     "yearly_returns",
+    "due_on_reference_date",
 ]

@@ -174,3 +174,10 @@ def yearly_returns(definition: SchemeDefinition) -> bool:
     """Whether the scheme's submissions are yearly CPD returns (the anniversary model: PeopleCert), whose grant
     extends the product series when enough consecutive years are in, rather than renewals of a window."""
     return definition.cycle.model == "anniversary"
+
+
+def due_on_reference_date(definition: SchemeDefinition) -> bool:
+    """Whether the date people are told is the dossier's reference date (the recertification date of a window
+    scheme: Noloc, CMI) rather than the report's deadline, which is then the day before it; for the other models
+    the deadline itself is the due date (the CPD year's anniversary, the cycle year's end)."""
+    return definition.cycle.model == "window"
