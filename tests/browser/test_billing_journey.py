@@ -13,6 +13,7 @@ from billing.models import Invoice, Payment
 from dossiers import signals
 from dossiers.models import Dossier, Submission
 from dossiers.services import statements as statement_services
+from review.models import ReviewCase
 from tests import factories
 from tests.billing_helpers import billing_profile, vat_table  # noqa: F401 - fixture
 from tests.browser.test_professional_journeys import sign_in
@@ -79,6 +80,8 @@ def test_cmi_recertification_invoice_paid_online_then_credited(new_page, mollie,
             invoice = Invoice.objects.get(organisation=cmi, kind="invoice")
             submission = Submission.objects.get(dossier=dossier)
             assert signals.submission_holds(submission) == ["The recertification invoice is not paid yet."]
+            assert ReviewCase.objects.for_organisation(submission.organisation).get(
+                submission=submission).state == ReviewCase.State.HELD  # the review waits for the payment
         mail = next(message for message in mailoutbox if invoice.number in message.subject)
         assert mail.to == ["alice@example.com"]
         assert "756.25" in mail.body
@@ -100,6 +103,8 @@ def test_cmi_recertification_invoice_paid_online_then_credited(new_page, mollie,
             assert invoice.status == "paid"
             assert Payment.objects.get(invoice=invoice).amount == Decimal("756.25")
             assert signals.submission_holds(submission) == []
+            assert ReviewCase.objects.for_organisation(submission.organisation).get(
+                submission=submission).state != ReviewCase.State.HELD  # paid: the review case is open
         assert released == [submission.pk]
         page.goto("/cmi/billing/invoices/")
         expect(page.locator("main table")).to_contain_text("Paid")
