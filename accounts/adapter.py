@@ -1,5 +1,7 @@
 import logging
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.utils import filter_users_by_email
@@ -12,6 +14,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import translation
 
+from accounts.mail import absolute_url
+
 logger = logging.getLogger(__name__)
 
 # Mails that tell an address something about itself without its owner having asked in their own session:
@@ -20,9 +24,18 @@ logger = logging.getLogger(__name__)
 ADDRESS_NOTICES = frozenset({"account/email/account_already_exists", "account/email/unknown_account"})
 
 
-def absolute_url(request: HttpRequest | None, path: str) -> str:
-    """A link for a mail: on the host the visitor used (a white-label host stays itself), else SITE_URL."""
-    return request.build_absolute_uri(path) if request is not None else settings.SITE_URL.rstrip("/") + path
+@dataclass(frozen=True)
+class MailSite:
+    """What allauth's mails call `current_site` ("Hello from {{ current_site.name }}!"): the product's name
+    (SITE_NAME) and the host the visitor used. Without django.contrib.sites allauth's own value can be blank."""
+
+    name: str
+    domain: str
+
+
+def mail_site(request: HttpRequest | None) -> MailSite:
+    domain = get_current_site(request).domain if request is not None else urlsplit(settings.SITE_URL).netloc
+    return MailSite(name=settings.SITE_NAME, domain=domain)
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -36,17 +49,25 @@ class AccountAdapter(DefaultAccountAdapter):
             # The page the visitor sees is the same either way; the address simply hears from us less often.
             logger.info("Not sending %s: this address had one recently.", template_prefix.rsplit("/", 1)[-1])
             return
-        context = {"request": request, "email": email, "login_url": absolute_url(request, reverse("account_login")),
-                   **({"current_site": get_current_site(request)} if request is not None else {}), **context}
+        context = {"request": request, "email": email, "login_url": absolute_url(reverse("account_login"), request),
+                   **context, "current_site": mail_site(request)}
         with translation.override(self.recipient_language(email)):
             message = self.render_mail(template_prefix, email, context)
         html = next((content for content, mimetype in getattr(message, "alternatives", [])
                      if mimetype == "text/html"), None)
-        from notifications.outbox import outbox_enqueue
+        from accounts.outbox import outbox_enqueue
 
         with transaction.atomic():
             outbox_enqueue("accounts.tasks.send_email", to=list(message.to), subject=message.subject,
                            body=message.body, html=html, from_email=message.from_email)
+
+    def login(self, request: HttpRequest, user: Any) -> None:
+        """Signed in: from now on the person's saved language (so "Successfully signed in as …" and the page
+        after it are in it, even when the sign-in page was in the browser's language)."""
+        super().login(request, user)
+        if getattr(user, "preferred_language", ""):
+            translation.activate(user.preferred_language)
+            request.LANGUAGE_CODE = translation.get_language()
 
     def recipient_language(self, email: str) -> str:
         """The language of the account behind the address if it chose one; otherwise the page's language

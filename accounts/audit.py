@@ -1,14 +1,16 @@
 """What each audit action means, in words translated when shown (events store codes and parameters).
 
-Each area words its own actions next to its services (`AUDIT_ACTIONS` in the modules listed in
-AUDIT_SOURCES); they are gathered on first use, so this module imports nothing from the areas above it.
+Each app words its own actions next to its services (`AUDIT_ACTIONS`) and registers them here from its
+`AppConfig.ready` (`register(AUDIT_ACTIONS, value_labels=...)`), so this module imports nothing from the
+apps above it.
 """
 
-from functools import cache
-from importlib import import_module
+from collections.abc import Mapping
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from django_stubs_ext import StrOrPromise
 
 from accounts.models import AuditEvent, Role
 
@@ -35,35 +37,28 @@ MAIL_LIMIT_LABELS = {
     "organisation_per_day": _("the organisation's limit for 24 hours was reached"),
 }
 
-AUDIT_SOURCES = [
-    "portfolios.services.activities", "portfolios.services.evidence", "portfolios.services.certifications",
-    "portfolios.services.imports", "portfolios.services.mydata", "portfolios.services.dossiers",
-    "portfolios.services.statements", "portfolios.services.submission", "notifications.reminders",
-    "billing.services",
-]
+_registered: dict[str, tuple[Any, Any]] = {}
+_registered_labels: dict[str, Any] = {}
 
 
-@cache
-def all_actions() -> dict:
-    merged = dict(ACTIONS)
-    for path in AUDIT_SOURCES:
-        merged.update(getattr(import_module(path), "AUDIT_ACTIONS", {}))
-    return merged
+def register(actions: Mapping[str, tuple[Any, Any]], *, value_labels: Mapping[str, Any] | None = None) -> None:
+    """Add an app's action wording (code → (label, sentence)), and codes stored in event data that read better
+    as labels (statuses, kinds). Called from the app's `AppConfig.ready`."""
+    _registered.update(actions)
+    _registered_labels.update(value_labels or {})
+
+
+def all_actions() -> dict[str, tuple[Any, Any]]:
+    return {**ACTIONS, **_registered}
 
 
 # Keys of event data whose values are codes with labels (below).
 LABELLED_KEYS = ("from_status", "to_status", "kind", "limit")
 
 
-@cache
-def _value_labels() -> dict[str, str]:
-    """Codes stored in event data that read better as their labels (statuses, dossier kinds)."""
-    from portfolios.models import Certification
-
-    labels = dict(Certification.Status.choices)
-    labels.update({"recertification": _("recertification"), "initial": _("initial certification")})
-    labels.update(MAIL_LIMIT_LABELS)
-    return labels
+def _value_labels() -> dict[str, StrOrPromise]:
+    """Codes stored in event data that read better as their labels (statuses, dossier kinds, mail limits)."""
+    return {**_registered_labels, **MAIL_LIMIT_LABELS}
 
 
 def _role_words(codes: list[str]) -> str:

@@ -87,7 +87,7 @@ class FallbackRedisCache(RedisCache):
         super().__init__(server, params)
         self._location = server if isinstance(server, str) else ",".join(server)
         self._retry_after = float(params.get("RETRY_AFTER", 30))
-        same_keys = {name: params[name] for name in ("TIMEOUT", "KEY_PREFIX", "VERSION", "KEY_FUNCTION")
+        same_keys: dict[str, Any] = {name: params[name] for name in ("TIMEOUT", "KEY_PREFIX", "VERSION", "KEY_FUNCTION")
                      if name in params}
         self._fallback = LocMemCache(f"redis-fallback:{self._location}",
                                      {**same_keys, "OPTIONS": {"MAX_ENTRIES": FALLBACK_MAX_ENTRIES}})
@@ -203,5 +203,5 @@ def cache_health(alias: str = "default", *, probe: bool = False) -> CacheHealth:
         outage = _outages.get(backend._location)
         return CacheHealth("redis", outage is None, outage.since if outage else None, _label(backend._location))
     if isinstance(backend, DatabaseCache):
-        return CacheHealth("database", True, None, backend._table)
+        return CacheHealth("database", True, None, str(backend._table))  # type: ignore[attr-defined]  # set by DatabaseCache.__init__, not in its stubs
     return CacheHealth("memory", True, None, "")

@@ -1,9 +1,10 @@
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -108,3 +109,20 @@ class OrganisationSettingsForm(forms.ModelForm):
 class LanguageForm(forms.Form):
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
     next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+def form_add_errors(form: forms.BaseForm, error: ValidationError | Mapping[str, Sequence[str]], *,
+                    field: str | None = None, prefix: str = "") -> None:
+    """Put a service's ValidationError (or its worded problems per field) on a form, so a rejected form keeps
+    its input and says why: each message on its field where the form shows it (`prefix` + name is tried too,
+    for forms whose fields carry one), else on the form; an error for no field goes on `field` (default: the
+    form). A message already on that field is not repeated."""
+    if isinstance(error, ValidationError):
+        errors = error.message_dict if hasattr(error, "error_dict") else {field or NON_FIELD_ERRORS: error.messages}
+    else:
+        errors = {name: list(texts) for name, texts in error.items()}
+    for name, texts in errors.items():
+        target = name if name in form.fields else prefix + name if prefix + name in form.fields else None
+        for text in texts:
+            if text not in form.errors.get(target or NON_FIELD_ERRORS, []):
+                form.add_error(target, text)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -165,7 +166,7 @@ def mail_allowance(*, organisation: Organisation, kind: MailKind, daily: DailyUs
     sends_left = max(max_sends - sends, 0) if max_sends is not None and sends else None
     daily_left = min((left for left in (daily.sender_left, daily.organisation_left) if left is not None),
                      default=None)
-    common = {"kind": kind, "organisation_name": organisation.name, "sends_left": sends_left,
+    common: dict[str, Any] = {"kind": kind, "organisation_name": organisation.name, "sends_left": sends_left,
               "max_sends": max_sends if sends else None, "daily_left": daily_left}
     if max_sends is not None and sends >= max_sends:
         return MailAllowance(limit=PER_ITEM, **common)

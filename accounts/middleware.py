@@ -18,7 +18,8 @@ class HostOrganisationMiddleware:
         from accounts.models import Organisation
 
         host = request.get_host().split(":")[0].lower()
-        request.host_organisation = Organisation.objects.filter(host=host).first() if host else None
+        request.host_organisation = (  # type: ignore[attr-defined]  # read through getattr by the context processor
+            Organisation.objects.filter(host=host).first() if host else None)
         return self.get_response(request)
 
 

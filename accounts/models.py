@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import ClassVar, cast
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -25,7 +26,7 @@ from accounts.tenancy import TenantManager, TenantQuerySet
 
 RESERVED_SLUGS = frozenset({
     "accounts", "admin", "api", "healthz", "i18n", "invitations", "media", "static", "profile",
-    "organisations", "sign", "statements", "www",
+    "organisations", "sign", "statements", "verify", "www",
 })
 
 
@@ -81,7 +82,7 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractUser):
     """One login for a person, whichever bodies certify them. Signs in by e-mail; no username."""
 
-    username = None
+    username = None  # type: ignore[assignment]  # people sign in by e-mail: there is no username
     email = models.EmailField(_("e-mail address"), unique=True)
     first_name = models.CharField(_("first name"), max_length=150)
     last_name = models.CharField(_("surname"), max_length=150)
@@ -97,9 +98,9 @@ class User(AbstractUser):
                                           choices=settings.LANGUAGES)
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = UserManager()
+    objects = UserManager()  # type: ignore[assignment, misc]  # e-mail, not username: our own manager
 
     class Meta:
         verbose_name = _("user")
@@ -158,6 +159,16 @@ class MembershipQuerySet(TenantQuerySet):
         return self.filter(**{ROLE_FIELDS[Role(role)]: True})
 
 
+class MembershipManager(TenantManager.from_queryset(MembershipQuerySet)):  # type: ignore[misc]  # dynamic base
+    """Tenant-checked, with `MembershipQuerySet`'s methods on the manager too (as `from_queryset` makes them)."""
+
+    def get_queryset(self) -> MembershipQuerySet:
+        return cast(MembershipQuerySet, super().get_queryset())
+
+    def for_organisation(self, organisation: Organisation | int) -> MembershipQuerySet:
+        return self.get_queryset().for_organisation(organisation)
+
+
 class Membership(models.Model):
     """A user's place in one organisation, with one or more roles (booleans keep them queryable)."""
 
@@ -169,7 +180,7 @@ class Membership(models.Model):
     is_admin = models.BooleanField(_("administrator"), default=False)
     created_at = models.DateTimeField(_("member since"), auto_now_add=True)
 
-    objects = TenantManager.from_queryset(MembershipQuerySet)()
+    objects = MembershipManager()
 
     class Meta:
         verbose_name = _("membership")
@@ -195,7 +206,7 @@ class Membership(models.Model):
             setattr(self, field, role in chosen)
 
 
-def invitation_expiry() -> timezone.datetime:
+def invitation_expiry() -> datetime:
     return timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS)
 
 
@@ -323,3 +334,50 @@ class MailSend(models.Model):
         if self.pk is not None:
             raise ValidationError("Mail sends are append-only.")
         super().save(*args, **kwargs)
+
+
+# --- background work every layer uses: the transactional outbox (accounts/outbox.py) and mail refusals -----
+
+class OutboxMessage(models.Model):
+    """A task to run, written in the same transaction as the change that asked for it.
+
+    Published to the broker right after commit when it can be; otherwise the relay (beat) publishes it
+    later, so a request never waits on the broker and nothing is lost while it is down.
+    """
+
+    task = models.CharField(max_length=200)
+    kwargs = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        db_table = "notifications_outboxmessage"  # made by the notifications app; rows stayed
+        indexes = [models.Index(fields=["created_at"], condition=models.Q(published_at__isnull=True),
+                                name="outbox_pending_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.task} #{self.pk}"
+
+
+class DeliveryFailure(models.Model):
+    """An address the mail server refused for good: recorded for administrators, never retried for ever."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    email = models.EmailField()
+    reason = models.TextField()
+    subject = models.CharField(max_length=300, blank=True)
+    first_failed_at = models.DateTimeField(auto_now_add=True)
+    last_failed_at = models.DateTimeField(auto_now=True)
+    count = models.PositiveIntegerField(default=1)
+
+    objects = TenantManager()
+
+    class Meta:
+        db_table = "notifications_deliveryfailure"  # made by the notifications app; rows stayed
+        ordering = ["-last_failed_at"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "email"], name="deliveryfailure_org_email")]
+
+    def __str__(self) -> str:
+        return self.email

@@ -6,6 +6,7 @@ Use in a migration: `operations = [*enable_rls("portfolios_activity")]`. Skipped
 """
 
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
 ORG_MATCH = "organisation_id = NULLIF(current_setting('app.organisation_id', true), '')::bigint"
 MAINTENANCE = "current_setting('app.maintenance', true) = 'on'"
@@ -28,14 +29,14 @@ def _policy_sql(table: str, user_column: str | None) -> list[str]:
 def enable_rls(*tables: str, user_column: str | None = None) -> list[migrations.RunPython]:
     """Operations that put the tenant policy on `tables`; `user_column` also lets a user see own rows."""
 
-    def forward(apps: object, schema_editor: object) -> None:
+    def forward(apps: object, schema_editor: BaseDatabaseSchemaEditor) -> None:
         if schema_editor.connection.vendor != "postgresql":
             return
         for table in tables:
             for statement in _policy_sql(table, user_column):
                 schema_editor.execute(statement)
 
-    def backward(apps: object, schema_editor: object) -> None:
+    def backward(apps: object, schema_editor: BaseDatabaseSchemaEditor) -> None:
         if schema_editor.connection.vendor != "postgresql":
             return
         for table in tables:

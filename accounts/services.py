@@ -10,12 +10,11 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext_lazy
 
+from accounts.mail import mail_send, recipient_language, site_url
 from accounts.mail_limits import (
     INTERVAL,
     ORGANISATION_DAY,
@@ -49,7 +48,7 @@ def email_enqueue(*, to: str, subject: str, body: str, html: str | None = None,
                   organisation: Organisation | None = None, headers: dict[str, str] | None = None) -> None:
     """Send an e-mail through the task queue, via the outbox: it leaves after the transaction commits,
     and waits in the outbox if the broker is down. `organisation` records a refused address for it."""
-    from notifications.outbox import outbox_enqueue
+    from accounts.outbox import outbox_enqueue
 
     outbox_enqueue("accounts.tasks.send_email", to=[to], subject=subject, body=body, html=html,
                    organisation_id=organisation.pk if organisation else None, headers=headers or {})
@@ -83,23 +82,10 @@ def invitation_allowances(*, organisation: Organisation, invitations: list[Invit
     daily = daily_use(organisation=organisation, kind=INVITATION_MAIL)
     now = timezone.now()
     for invitation in invitations:
-        invitation.send_allowance = mail_allowance(organisation=organisation, kind=INVITATION_MAIL, daily=daily,
-                                                   sends=invitation.send_count,
-                                                   last_sent_at=invitation.last_sent_at, now=now)
+        allowance = mail_allowance(organisation=organisation, kind=INVITATION_MAIL, daily=daily,
+                                   sends=invitation.send_count, last_sent_at=invitation.last_sent_at, now=now)
+        invitation.send_allowance = allowance  # type: ignore[attr-defined]  # for the members page
     return mail_allowance(organisation=organisation, kind=INVITATION_MAIL, daily=daily, now=now)
-
-
-def _invitation_email(invitation: Invitation, token: str) -> tuple[str, str]:
-    link = settings.SITE_URL.rstrip("/") + reverse(
-        "invitation_accept", kwargs={"org": invitation.organisation.slug, "token": token})
-    context = {"invitation": invitation, "organisation": invitation.organisation, "link": link,
-               "role": Role(invitation.role).label, "inviter": invitation.invited_by,
-               "valid_days": settings.INVITATION_VALID_DAYS}
-    # The invitee may have no account yet: write in the organisation's language.
-    with translation.override(invitation.organisation.default_language):
-        subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
-        body = render_to_string("accounts/email/invitation_body.txt", context)
-    return subject, body
 
 
 def _invitation_send(invitation: Invitation, token: str, by: User) -> None:
@@ -109,8 +95,13 @@ def _invitation_send(invitation: Invitation, token: str, by: User) -> None:
     invitation.last_sent_at = timezone.now()
     invitation.send_count += 1
     invitation.save(update_fields=["token_hash", "expires_at", "last_sent_at", "send_count"])
-    subject, body = _invitation_email(invitation, token)
-    email_enqueue(to=invitation.email, subject=subject, body=body, organisation=invitation.organisation)
+    organisation = invitation.organisation
+    # The invitee may have no account yet: write in the organisation's language.
+    mail_send(to=invitation.email, template="accounts/email/invitation", organisation=organisation,
+              language=recipient_language(None, organisation), context={
+                  "invitation": invitation, "organisation": organisation, "role": Role(invitation.role).label,
+                  "link": site_url("invitation_accept", org=organisation.slug, token=token),
+                  "inviter": invitation.invited_by, "valid_days": settings.INVITATION_VALID_DAYS})
 
 
 def invitation_create(*, organisation: Organisation, email: str, role: str, by: User) -> Invitation:

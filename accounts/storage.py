@@ -329,3 +329,19 @@ def _sweep_batch(storage: Storage, batch: list[StoredFile], result: SweepResult,
         except Exception:
             logger.warning("Could not delete %s", stored.name, exc_info=True)
             result.failed.append(stored.name)
+
+
+def stored_files_delete_on_commit(names: Iterable[str | None]) -> None:
+    """Remove stored files (of the default storage: evidence, PDFs) once the rows pointing at them are gone for
+    good (after the commit)."""
+    kept = [name for name in names if name]
+    if not kept:
+        return
+
+    from django.core.files.storage import default_storage as storage
+
+    def remove() -> None:
+        for name in kept:
+            storage.delete(name)
+
+    transaction.on_commit(remove)

@@ -19,8 +19,8 @@ def _record_refused(organisation_id: int | None, email: str, reason: str, subjec
         return
     from django.db.models import F
 
+    from accounts.models import DeliveryFailure
     from accounts.tenancy import tenant_context
-    from notifications.models import DeliveryFailure
 
     with tenant_context(organisation_id):
         updated = DeliveryFailure.objects.for_organisation(organisation_id).filter(email=email).update(

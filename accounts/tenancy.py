@@ -22,15 +22,17 @@ import contextlib
 import contextvars
 from collections.abc import Callable, Iterator
 from functools import wraps
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, models, transaction
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 
 if TYPE_CHECKING:
     from accounts.models import Membership, Organisation, Role
+    from accounts.requests import OrgRequest
 
 _maintenance: contextvars.ContextVar[bool] = contextvars.ContextVar("tenancy_maintenance", default=False)
 
@@ -55,7 +57,7 @@ class TenantQuerySet(models.QuerySet):
         self._tenant_scoped = False
 
     def _clone(self) -> TenantQuerySet:
-        clone = super()._clone()
+        clone = super()._clone()  # type: ignore[misc]  # QuerySet's private API, which django-stubs leaves out
         clone._tenant_scoped = self._tenant_scoped
         return clone
 
@@ -64,9 +66,9 @@ class TenantQuerySet(models.QuerySet):
             value = next(kwargs[k] for k in SCOPING_KEYS if k in kwargs)
             if value is not None:
                 self._tenant_scoped = True
-        super()._filter_or_exclude_inplace(negate, args, kwargs)
+        super()._filter_or_exclude_inplace(negate, args, kwargs)  # type: ignore[misc]  # private API, as _clone
 
-    def for_organisation(self, organisation: Organisation | int) -> TenantQuerySet:
+    def for_organisation(self, organisation: Organisation | int) -> Self:
         return self.filter(organisation=organisation)
 
     def _check_scope(self) -> None:
@@ -108,8 +110,20 @@ class TenantQuerySet(models.QuerySet):
         return super().delete()
 
 
-class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: ignore[misc]
-    """Default manager of every tenant-owned model (see module docstring)."""
+class TenantManager(models.Manager[Any]):
+    """Default manager of every tenant-owned model (see module docstring).
+
+    Its querysets are `TenantQuerySet`s (also through `from_queryset` with a subclass of it, such as
+    `MembershipQuerySet`), so every query made through the manager is checked for its organisation.
+    """
+
+    _queryset_class = TenantQuerySet
+
+    def get_queryset(self) -> TenantQuerySet:
+        return cast(TenantQuerySet, super().get_queryset())
+
+    def for_organisation(self, organisation: Organisation | int) -> TenantQuerySet:
+        return self.get_queryset().for_organisation(organisation)
 
     def for_user(self, user: Any) -> TenantQuerySet:
         """A person's own rows across organisations (e.g. their memberships for the switcher).
@@ -243,7 +257,7 @@ def get_membership(user: Any, organisation: Organisation) -> Membership | None:
     return Membership.objects.for_organisation(organisation).filter(user=user).first()
 
 
-def member_required(*roles: Role) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def member_required(*roles: Role) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """Resolve `/<org>/`, require membership (404 otherwise) and one of `roles` if given (403 otherwise).
 
     Sets `request.organisation` and `request.membership`; the view keeps its `org` argument for reversing
@@ -251,9 +265,9 @@ def member_required(*roles: Role) -> Callable[[Callable[..., HttpResponse]], Cal
     which organisations exist.
     """
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @wraps(view)
-        def wrapper(request: HttpRequest, org: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, org: str, *args: Any, **kwargs: Any) -> HttpResponseBase:
             from django.contrib.auth.views import redirect_to_login
 
             from accounts.models import Organisation
@@ -265,13 +279,14 @@ def member_required(*roles: Role) -> Callable[[Callable[..., HttpResponse]], Cal
             if organisation is not None:
                 activate_organisation(organisation)
                 membership = get_membership(request.user, organisation)
-            if membership is None:
+            if organisation is None or membership is None:
                 raise NotFound(_("There is no organisation at this address, or you are not a member of it."))
             if roles and not membership.has_role(*roles):
                 raise PermissionDenied(_("Your role in %(organisation)s does not give access to this page.")
                                        % {"organisation": organisation.name})
-            request.organisation = organisation
-            request.membership = membership
+            org_request = cast("OrgRequest", request)
+            org_request.organisation = organisation
+            org_request.membership = membership
             if request.session.get("last_organisation") != organisation.slug:
                 request.session["last_organisation"] = organisation.slug
             return view(request, org, *args, **kwargs)

@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, path
 
 from accounts import views
 
@@ -11,9 +11,8 @@ urlpatterns = [
     path("brand/<str:colour>.css", views.brand_stylesheet, name="brand_stylesheet"),
 ]
 
-# Pages under /<org>/ (included by config/urls.py after everything else).
-org_urlpatterns = [
-    path("", views.org_home, name="org_home"),
+# Pages under /<org>/ (config/urls.py assembles /<org>/ from every app's list; this is the accounts app's).
+org_urlpatterns: list[URLPattern | URLResolver] = [
     path("logo", views.organisation_logo, name="organisation_logo"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("manage/members/", views.members, name="members"),
@@ -24,7 +23,4 @@ org_urlpatterns = [
     path("manage/invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
     path("manage/settings/", views.organisation_settings, name="organisation_settings"),
     path("manage/audit/", views.audit_log, name="audit_log"),
-    path("manage/schemes/", include("schemes.urls")),
-    path("", include("portfolios.urls")),
-    path("", include("notifications.urls")),
 ]

@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Q
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseNotFound, JsonResponse
@@ -19,19 +18,21 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from accounts import audit, services
+from accounts.access import INVITATION_LINK, open_token_link
 from accounts.forms import (
     InvitationForm,
     LanguageForm,
     MembershipRolesForm,
     OrganisationSettingsForm,
     ProfileForm,
+    form_add_errors,
     logo_image_type,
 )
 from accounts.mail_limits import MailLimitReached
-from accounts.models import AuditEvent, Invitation, Membership, Organisation, Role, hash_token
-from accounts.tenancy import NotFound, activate_organisation, member_required
-
-PAGE_SIZE = 25
+from accounts.models import AuditEvent, Invitation, Membership, Organisation, Role
+from accounts.pagination import page_of
+from accounts.requests import OrgRequest
+from accounts.tenancy import NotFound, member_required
 
 
 @require_GET
@@ -47,16 +48,6 @@ def home(request: HttpRequest) -> HttpResponse:
     if len(memberships) == 1:
         return redirect("org_home", org=memberships[0].organisation.slug)
     return render(request, "accounts/choose_organisation.html", {"memberships": memberships})
-
-
-@require_GET
-@member_required()
-def org_home(request: HttpRequest, org: str) -> HttpResponse:
-    """The organisation's home: a professional's certification cards, and the tools of the other roles."""
-    from portfolios.views.dashboard import certification_cards
-
-    cards = certification_cards(request) if request.membership.is_professional else []
-    return render(request, "accounts/org_home.html", {"cards": cards})
 
 
 @require_http_methods(["GET", "POST"])
@@ -95,7 +86,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
 @require_GET
 @member_required(Role.ADMIN)
 @vary_on_headers("HX-Request")
-def members(request: HttpRequest, org: str) -> HttpResponse:
+def members(request: OrgRequest, org: str) -> HttpResponse:
     qs = (Membership.objects.for_organisation(request.organisation).select_related("user")
           .order_by("user__last_name", "user__first_name", "user__email"))
     query = request.GET.get("q", "").strip()
@@ -105,7 +96,7 @@ def members(request: HttpRequest, org: str) -> HttpResponse:
     role = request.GET.get("role", "")
     if role in Role.values:
         qs = qs.with_role(Role(role))
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, qs)
     context = {"page": page, "query": query, "role": role, "roles": Role.choices}
     if request.htmx:
         return render(request, "accounts/members.html#member-table", context)
@@ -119,7 +110,7 @@ def members(request: HttpRequest, org: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @member_required(Role.ADMIN)
-def member_edit(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+def member_edit(request: OrgRequest, org: str, pk: int) -> HttpResponse:
     membership = get_object_or_404(Membership.objects.select_related("user"),
                                    organisation=request.organisation, pk=pk)
     form = MembershipRolesForm(request.POST or None, initial={"roles": [str(r) for r in membership.roles]})
@@ -128,7 +119,7 @@ def member_edit(request: HttpRequest, org: str, pk: int) -> HttpResponse:
             services.membership_update_roles(membership=membership, roles=form.cleaned_data["roles"],
                                              by=request.user)
         except ValidationError as error:
-            form.add_error("roles", error)
+            form_add_errors(form, error, field="roles")
         else:
             messages.success(request, _("The roles of %(user)s have been saved.") % {"user": membership.user})
             return redirect("members", org=org)
@@ -137,7 +128,7 @@ def member_edit(request: HttpRequest, org: str, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @member_required(Role.ADMIN)
-def member_remove(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+def member_remove(request: OrgRequest, org: str, pk: int) -> HttpResponse:
     membership = get_object_or_404(Membership.objects.select_related("user"),
                                    organisation=request.organisation, pk=pk)
     error = None
@@ -155,7 +146,7 @@ def member_remove(request: HttpRequest, org: str, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @member_required(Role.ADMIN)
-def invitation_create(request: HttpRequest, org: str) -> HttpResponse:
+def invitation_create(request: OrgRequest, org: str) -> HttpResponse:
     form = InvitationForm(request.POST or None)
     status, refusal = 200, ""
     if request.method == "POST" and form.is_valid():
@@ -165,7 +156,7 @@ def invitation_create(request: HttpRequest, org: str) -> HttpResponse:
         except MailLimitReached as error:  # the form keeps what was typed; the message says until when
             status, refusal = 429, error.messages[0]
         except ValidationError as error:
-            form.add_error("email", error)
+            form_add_errors(form, error, field="email")
         else:
             messages.success(request, _("An invitation has been sent to %(email)s.")
                              % {"email": form.cleaned_data["email"]})
@@ -178,7 +169,7 @@ def invitation_create(request: HttpRequest, org: str) -> HttpResponse:
 
 @require_POST
 @member_required(Role.ADMIN)
-def invitation_resend(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+def invitation_resend(request: OrgRequest, org: str, pk: int) -> HttpResponse:
     """Send the invitation again; a limit reached comes back as a message naming it and when it resets."""
     invitation = get_object_or_404(Invitation, organisation=request.organisation, pk=pk)
     try:
@@ -193,7 +184,7 @@ def invitation_resend(request: HttpRequest, org: str, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @member_required(Role.ADMIN)
-def invitation_revoke(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+def invitation_revoke(request: OrgRequest, org: str, pk: int) -> HttpResponse:
     invitation = get_object_or_404(Invitation, organisation=request.organisation, pk=pk)
     if request.method == "POST":
         try:
@@ -209,7 +200,7 @@ def invitation_revoke(request: HttpRequest, org: str, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @member_required(Role.ADMIN)
-def organisation_settings(request: HttpRequest, org: str) -> HttpResponse:
+def organisation_settings(request: OrgRequest, org: str) -> HttpResponse:
     form = OrganisationSettingsForm(request.POST or None, request.FILES or None, instance=request.organisation)
     if request.method == "POST" and form.is_valid():
         services.organisation_update(organisation=form.save(commit=False), by=request.user,
@@ -221,12 +212,12 @@ def organisation_settings(request: HttpRequest, org: str) -> HttpResponse:
 
 @require_GET
 @member_required(Role.ADMIN)
-def audit_log(request: HttpRequest, org: str) -> HttpResponse:
+def audit_log(request: OrgRequest, org: str) -> HttpResponse:
     qs = AuditEvent.objects.for_organisation(request.organisation).select_related("actor")
     action = request.GET.get("action", "")
     if action:
         qs = qs.filter(action=action)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, qs)
     return render(request, "accounts/audit_log.html",
                   {"page": page, "action": action, "actions": audit.action_choices()})
 
@@ -241,14 +232,8 @@ def invitation_accept(request: HttpRequest, org: str, token: str) -> HttpRespons
 
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    organisation = Organisation.objects.filter(slug=org).first()
-    if organisation is None:
-        raise NotFound(_("There is no organisation at this address."))
-    activate_organisation(organisation)
-    invitation = (Invitation.objects.for_organisation(organisation).select_related("organisation")
-                  .filter(token_hash=hash_token(token)).first())
-    if invitation is None:
-        raise NotFound(_("This invitation link is not valid. It may have been replaced by a newer one."))
+    link = open_token_link(request, org, token, INVITATION_LINK)
+    organisation, invitation = link.organisation, link.obj
     error = None
     if request.method == "POST":
         try:
@@ -275,7 +260,7 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 @require_GET
-def organisation_logo(request: HttpRequest, org: str) -> HttpResponse:
+def organisation_logo(request: HttpRequest, org: str) -> FileResponse:
     """An organisation's logo: public branding, shown on its pages and its white-label host."""
     organisation = Organisation.objects.filter(slug=org).exclude(logo="").first()
     if organisation is None:
@@ -311,7 +296,7 @@ def brand_stylesheet(request: HttpRequest, colour: str) -> HttpResponse:
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     """Liveness for load balancers: the database must answer; the broker's state is reported."""
-    from config.celery import app
+    from celery import current_app as app  # the project's app (config/celery.py), without importing config
 
     result: dict[str, str] = {}
     try:

@@ -14,6 +14,7 @@ import argparse
 import datetime as dt
 import random
 from decimal import Decimal
+from typing import Any
 
 import harness
 
@@ -22,13 +23,14 @@ TYPES = ["course", "workshop", "congress", "book-read", "podcast", "peer-meeting
 EVIDENCE_FILES = 200
 
 
-def populate(activities: int) -> tuple[object, object]:
+def populate(activities: int) -> tuple[Any, Any]:
     """One Noloc professional with `activities` activities over four years, 200 of them with a file."""
     from django.core.files.base import ContentFile
 
     from accounts.models import Membership, Organisation, User
     from accounts.tenancy import maintenance
-    from portfolios.models import Activity, Certification, Evidence
+    from dossiers.models import Evidence
+    from portfolios.models import Activity, Certification
     from schemes.services import scheme_adopt
 
     slug = f"bench-dashboard-{activities}"

@@ -3,9 +3,13 @@
 Run from the repository root: ``python bench/bench_rules.py``.
 
 1. One large portfolio: 2,000 activities over a four-year Noloc window, and 2,000 PeopleCert activities
-   over four CPD years; prints the median of 60 evaluations of each (target: under 20 ms).
-2. A compliance preview: 10,000 professionals with 40 activities each; prints the total time
-   (target: under 10 s).
+   over four CPD years; prints the median of 60 evaluations of each.
+2. A compliance preview: 10,000 professionals with 40 activities each; prints the total time.
+
+Each figure comes with a baseline measured in the same run (issue 14, item 3): a bare loop over the same
+activities that computes each one's points with its type's own formula, sums them per category (and sub-cap)
+and applies the same caps (``min`` with each maximum) — the least any evaluation has to do, so the ratio
+says how much the engine does beyond it, whatever else the shared machine is busy with.
 
 The portfolios are generated from a fixed seed, so every run evaluates the same data.
 """
@@ -31,6 +35,7 @@ from schemes.rules import (  # noqa: E402 (the path above makes the package impo
 )
 
 RUNS = 60
+ZERO = Decimal(0)
 PROFESSIONALS = 10_000
 ACTIVITIES_EACH = 40
 
@@ -63,13 +68,45 @@ def portfolio(definition: SchemeDefinition, start: date, days: int, count: int, 
     return activities
 
 
-def median_ms(definition: SchemeDefinition, context: CandidateContext, activities: list) -> float:
-    timings = []
+def bare_plan(definition: SchemeDefinition) -> dict:
+    """Per activity type, what the bare loop needs, looked up before it is timed: its formula's points
+    function, its category and the category's maximum, and its sub-cap and the sub-cap's maximum."""
+    plan = {}
+    for code, kind in definition.activity_types.items():
+        category = definition.index.categories[kind.category]
+        sub_cap = definition.index.sub_cap_of_type.get(code)
+        plan[code] = (kind.formula.points, category.code, category.max,
+                      sub_cap.code if sub_cap else None, sub_cap.max if sub_cap else None)
+    return plan
+
+
+def bare_loop(plan: dict, activities: list) -> dict:
+    """The same activities summed per category and sub-cap with the same caps, and nothing else."""
+    raw: dict = {}
+    caps: dict = {}
+    for activity in activities:
+        points_of, category, category_max, sub_cap, sub_cap_max = plan[activity.type]
+        points = points_of(activity.quantity, activity.attributes)
+        raw[category] = raw.get(category, ZERO) + points
+        caps[category] = category_max
+        if sub_cap is not None:
+            raw[sub_cap] = raw.get(sub_cap, ZERO) + points
+            caps[sub_cap] = sub_cap_max
+    return {name: total if caps[name] is None else min(total, caps[name]) for name, total in raw.items()}
+
+
+def median_ms(definition: SchemeDefinition, context: CandidateContext, activities: list) -> tuple[float, float]:
+    """The median of RUNS evaluations and of RUNS bare loops over the same activities, interleaved."""
+    plan = bare_plan(definition)
+    timings, bare = [], []
     for _ in range(RUNS):
         started = time.perf_counter()
         evaluate(definition, context, activities)
         timings.append((time.perf_counter() - started) * 1000)
-    return statistics.median(timings)
+        started = time.perf_counter()
+        bare_loop(plan, activities)
+        bare.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings), statistics.median(bare)
 
 
 def main() -> None:
@@ -79,13 +116,15 @@ def main() -> None:
 
     noloc_context = CandidateContext(as_of=date(2027, 3, 1), recertification_date=date(2027, 3, 1))
     noloc_activities = portfolio(noloc, date(2023, 3, 1), 4 * 365, 2000, rng)
-    noloc_median = median_ms(noloc, noloc_context, noloc_activities)
-    print(f"Noloc, 2,000 activities in the four-year window: median {noloc_median:.2f} ms of {RUNS} runs")
+    noloc_median, noloc_bare = median_ms(noloc, noloc_context, noloc_activities)
+    print(f"Noloc, 2,000 activities in the four-year window: median {noloc_median:.2f} ms of {RUNS} runs; "
+          f"bare loop {noloc_bare:.2f} ms; ratio {noloc_median / noloc_bare:.1f}")
 
     peoplecert_context = CandidateContext(as_of=date(2028, 4, 30), exam_passed_on=date(2024, 4, 30))
     peoplecert_activities = portfolio(peoplecert, date(2024, 5, 1), 4 * 365, 2000, rng)
-    median = median_ms(peoplecert, peoplecert_context, peoplecert_activities)
-    print(f"PeopleCert, 2,000 activities over four CPD years: median {median:.2f} ms of {RUNS} runs")
+    median, peoplecert_bare = median_ms(peoplecert, peoplecert_context, peoplecert_activities)
+    print(f"PeopleCert, 2,000 activities over four CPD years: median {median:.2f} ms of {RUNS} runs; "
+          f"bare loop {peoplecert_bare:.2f} ms; ratio {median / peoplecert_bare:.1f}")
 
     population = []
     for number in range(PROFESSIONALS):
@@ -106,13 +145,21 @@ def main() -> None:
         evaluate(definition, context, activities).compliant for definition, context, activities in population
     )
     elapsed = time.perf_counter() - started
+    plans = {noloc.code: bare_plan(noloc), peoplecert.code: bare_plan(peoplecert)}
+    started = time.perf_counter()
+    for definition, _context, activities in population:
+        bare_loop(plans[definition.code], activities)
+    bare_population = time.perf_counter() - started
     print(
         f"{PROFESSIONALS:,} professionals x {ACTIVITIES_EACH} activities: {elapsed:.2f} s in total "
-        f"({compliant:,} compliant)"
+        f"({compliant:,} compliant); bare loop {bare_population:.2f} s; ratio {elapsed / bare_population:.1f}"
     )
     print(f"RESULT engine.noloc-2000={noloc_median:.2f} ms")
     print(f"RESULT engine.peoplecert-2000={median:.2f} ms")
+    print(f"RESULT engine.bare-loop-noloc-2000={noloc_bare:.3f} ms")
+    print(f"RESULT engine.bare-loop-peoplecert-2000={peoplecert_bare:.3f} ms")
     print(f"RESULT engine.population-10000x40={elapsed:.2f} s")
+    print(f"RESULT engine.bare-loop-population={bare_population:.3f} s")
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
@@ -96,7 +97,7 @@ def setup() -> Environment:
     return Environment(env=env, port=port)
 
 
-def session_cookie(user: object) -> str:
+def session_cookie(user: Any) -> str:
     """A `Cookie:` header value for a signed-in session of `user` (Django's own login, stored in the database
     like any session)."""
     from django.conf import settings
@@ -107,7 +108,7 @@ def session_cookie(user: object) -> str:
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
-def queries_per_request(path: str, user: object) -> int:
+def queries_per_request(path: str, user: Any) -> int:
     """Statements one request of `path` sends to the database, counted in this process through the same
     middleware and settings (Django's test client, no network)."""
     from django.db import connection
@@ -168,7 +169,7 @@ def serve(environment: Environment) -> Iterator[str]:
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: object, **kwargs: object) -> None:
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
         return None
 
 
@@ -235,7 +236,7 @@ class Page:
     label: str
     path: str
     expect: str  # text the page must contain (so a 200 error page is not measured)
-    user: object
+    user: Any
 
 
 def measure(environment: Environment, pages: list[Page], args: argparse.Namespace) -> None:

@@ -11,9 +11,15 @@ class BillingConfig(AppConfig):
 
     def ready(self) -> None:
         """Billing sits on top: the apps below tell it things through their hooks, never by importing it."""
-        from billing import services
-        from portfolios import signals
+        from accounts import audit
+        from accounts.home import register_waiting
+        from billing import access, services
+        from billing.home import overdue_invoices
+        from dossiers import signals
 
+        audit.register(services.AUDIT_ACTIONS)
+        access.register_rules()
+        register_waiting(overdue_invoices, order=50)
         signals.submission_submitted.connect(services.on_submission_submitted, dispatch_uid="billing-submission")
         signals.review_hold(services.unpaid_fee_hold)
         post_migrate.connect(ensure_vat_rates, sender=self, dispatch_uid="billing-vat-rates")

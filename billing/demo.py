@@ -20,7 +20,7 @@ def seed_billing_demo() -> None:
     organisation = Organisation.objects.filter(slug="cmi").first()
     holder = User.objects.filter(email="professional@cmi.demo").first()
     admin = User.objects.filter(email="admin@cmi.demo").first()
-    if organisation is None or holder is None:
+    if organisation is None or holder is None or admin is None:
         return
     profile, _created = BillingProfile.objects.for_organisation(organisation).get_or_create(
         organisation=organisation, defaults={

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -123,7 +123,8 @@ class BillingDetailsForm(forms.ModelForm):
     EMPLOYER_REQUIRED = ("employer_name", "employer_address", "employer_postcode", "employer_city")
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("bill_to") == BillingDetails.BillTo.EMPLOYER:
             for name in self.EMPLOYER_REQUIRED:
                 if not cleaned.get(name):
@@ -155,10 +156,11 @@ class InvoiceFilterForm(forms.Form):
 
     def __init__(self, *args: Any, fees: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["fee"].choices = [("", _("Any")), *fees]
+        cast(forms.ChoiceField, self.fields["fee"]).choices = [("", _("Any")), *fees]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("start") and cleaned.get("end") and cleaned["start"] > cleaned["end"]:
             self.add_error("end", _("The end of the period is before its start."))
         return cleaned
@@ -169,7 +171,8 @@ class ExportForm(forms.Form):
     end = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("start") and cleaned.get("end") and cleaned["start"] > cleaned["end"]:
             self.add_error("end", _("The end of the period is before its start."))
         return cleaned
@@ -207,7 +210,8 @@ class CreditNoteForm(forms.Form):
         return {line.pk: self.cleaned_data.get(f"line_{line.pk}") or Decimal(0) for line in self.lines}
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("scope") == "partial" and not any(
                 cleaned.get(f"line_{line.pk}") for line in self.lines):
             raise forms.ValidationError(_("Enter the amount to credit on at least one line."), code="nothing")
@@ -224,4 +228,4 @@ class OrderForm(forms.Form):
 
     def __init__(self, *args: Any, items: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["item"].choices = items
+        cast(forms.ChoiceField, self.fields["item"]).choices = items

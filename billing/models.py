@@ -71,7 +71,8 @@ class BillingProfile(models.Model):
 
     def missing(self) -> list[str]:
         """Labels of the fields an invoice needs that are still empty."""
-        return [str(self._meta.get_field(name).verbose_name) for name in self.REQUIRED if not getattr(self, name)]
+        return [str(getattr(self._meta.get_field(name), "verbose_name", name)) for name in self.REQUIRED
+                if not getattr(self, name)]
 
     @property
     def complete(self) -> bool:
@@ -84,7 +85,7 @@ class BillingProfile(models.Model):
                                   country_name(self.country)) if line]
 
 
-class VatRateQuerySet(models.QuerySet):
+class VatRateQuerySet(models.QuerySet["VatRate"]):
     def in_force(self, country: str, category: str, on: dt.date) -> VatRate | None:
         return (self.filter(country=country, category=category, valid_from__lte=on)
                 .filter(models.Q(valid_until__isnull=True) | models.Q(valid_until__gte=on))

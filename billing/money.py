@@ -83,8 +83,3 @@ def invoice_totals(lines: Iterable[tuple[Decimal, LineAmounts]]) -> Totals:
     vat = cents(sum((item.vat for item in per_rate), Decimal(0)))
     return Totals(per_rate=per_rate, net=net, vat=vat, total=net + vat)
 
-
-def plain(value: Decimal) -> str:
-    """A rate as people write it: 21, 9, 5.5 (no trailing zeros)."""
-    normalised = value.normalize()
-    return format(normalised.quantize(Decimal(1)) if normalised == normalised.to_integral() else normalised, "f")

@@ -29,8 +29,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, Sum
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -39,8 +37,11 @@ from stdnum import iban as stdnum_iban
 from stdnum import iso11649
 from stdnum.eu import vat as eu_vat
 
+from accounts.formatting import plain_number
+from accounts.mail import mail_send, site_url
 from accounts.models import Organisation, User
-from accounts.services import audit_record, email_enqueue
+from accounts.outbox import outbox_enqueue
+from accounts.services import audit_record
 from billing import money
 from billing.countries import VAT_PREFIX, country_name, in_eu
 from billing.models import (
@@ -57,11 +58,11 @@ from billing.models import (
 )
 from billing.providers import ProviderError, ProviderPayment, online_provider
 from billing.statements import BankEntry
-from notifications.outbox import outbox_enqueue
-from portfolios import signals
-from portfolios.models import Certification, Submission
-from schemes import rules
+from dossiers import signals
+from dossiers.models import Submission
+from portfolios.models import Certification
 from schemes.models import SchemeVersion
+from schemes.rules.definition.administration import Fee as SchemeFee
 
 logger = logging.getLogger(__name__)
 
@@ -151,7 +152,7 @@ def vat_rate(*, country: str, category: str, on: dt.date) -> Decimal:
     return found.rate
 
 
-def fee_vat_category(fee: rules.Fee, *, country: str, on: dt.date) -> str:
+def fee_vat_category(fee: SchemeFee, *, country: str, on: dt.date) -> str:
     """The fee's VAT category: as the definition says, or (definitions written before categories) the
     category whose rate in the table equals the fee's `vat_rate` on the day, else the standard rate."""
     if fee.vat_category:
@@ -278,7 +279,7 @@ def pending_charges(organisation: Organisation | int) -> Any:
     return Charge.objects.for_organisation(organisation).filter(invoice__isnull=True)
 
 
-def fees_billed_on(version: SchemeVersion, trigger: str) -> list[rules.Fee]:
+def fees_billed_on(version: SchemeVersion, trigger: str) -> list[SchemeFee]:
     return [fee for fee in version.rules.fees if fee.billing is not None and fee.billing.on == trigger]
 
 
@@ -334,7 +335,7 @@ def on_submission_submitted(sender: Any, submission: Submission, **kwargs: Any) 
     _bill([ChargeClaim(organisation_id=submission.organisation_id, customer_id=dossier.owner_id,
                        source_key=f"submission:{submission.pk}:{fee.code}", trigger=Charge.Trigger.SUBMISSION,
                        version=version, fee_code=fee.code, tax_point=tax_point, submission_id=submission.pk,
-                       review_after_payment=fee.billing.review_after_payment)
+                       review_after_payment=bool(fee.billing and fee.billing.review_after_payment))
            for fee in fees_billed_on(version, Charge.Trigger.SUBMISSION)])
 
 
@@ -367,12 +368,8 @@ def annual_fees_bill(*, organisation: Organisation, today: dt.date, result: Annu
     holding a certificate that is active now and was valid on the reference date is claimed as
     `annual:<scheme>:<fee>:<year>:<person>`. Runs inside the organisation's tenant context.
     """
-    codes = set(SchemeVersion.objects.for_organisation(organisation).values_list("code", flat=True))
     claims: list[ChargeClaim] = []
-    for code in sorted(codes):
-        version = SchemeVersion.objects.for_organisation(organisation).current(code, on=today)
-        if version is None:
-            continue
+    for code, version in sorted(SchemeVersion.objects.for_organisation(organisation).in_force(today).items()):
         for fee in fees_billed_on(version, Charge.Trigger.ANNUAL):
             month, day = (int(part) for part in (fee.reference_date or "01-01").split("-"))
             reference = dt.date(today.year, month, day)
@@ -393,16 +390,13 @@ def annual_fees_bill(*, organisation: Organisation, today: dt.date, result: Annu
     result.invoiced += len(billed.invoices)
 
 
-def orderable_fees(organisation: Organisation, user: User, today: dt.date) -> list[tuple[SchemeVersion, rules.Fee]]:
+def orderable_fees(organisation: Organisation, user: User, today: dt.date) -> list[tuple[SchemeVersion, SchemeFee]]:
     """The fees a professional can order: `order` fees of the schemes they hold a certificate under."""
     codes = set(Certification.objects.for_organisation(organisation).filter(holder=user)
                 .values_list("scheme_version__code", flat=True))
-    found = []
-    for code in sorted(codes):
-        version = SchemeVersion.objects.for_organisation(organisation).current(code, on=today)
-        if version is not None:
-            found += [(version, fee) for fee in fees_billed_on(version, Charge.Trigger.ORDER)]
-    return found
+    versions = SchemeVersion.objects.for_organisation(organisation).in_force(today, codes=codes)
+    return [(version, fee) for _code, version in sorted(versions.items())
+            for fee in fees_billed_on(version, Charge.Trigger.ORDER)]
 
 
 @transaction.atomic
@@ -541,7 +535,7 @@ def _store(*, profile: BillingProfile, customer: Customer, draft: Draft, kind: s
         issuer_bic=profile.bic, issuer_email=profile.email, footer=profile.footer, reverse_charge=reverse,
         payment_reference=payment_reference(profile.organisation_id, today.year, sequence),
         net_total=totals.net, vat_total=totals.vat, total=totals.total,
-        vat_breakdown=[{"rate": money.plain(item.rate), "net": str(item.net), "vat": str(item.vat)}
+        vat_breakdown=[{"rate": plain_number(item.rate), "net": str(item.net), "vat": str(item.vat)}
                        for item in totals.per_rate],
         fee_codes=",".join(sorted({line.fee_code for line in draft.lines if line.fee_code})), reason=reason,
         issued_by=by, status=Invoice.Status.SETTLED if kind == Invoice.Kind.CREDIT_NOTE else Invoice.Status.OPEN)
@@ -555,25 +549,19 @@ def _store(*, profile: BillingProfile, customer: Customer, draft: Draft, kind: s
     return invoice
 
 
-def _absolute(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
-
-
 def _invoice_email(invoice: Invoice, *, template: str, step: int | None = None) -> None:
     """The invoice (or a reminder, or a credit note) mailed in the customer's language (as they chose it now,
     else the invoice's), with a link to it."""
     organisation = invoice.organisation
-    with translation.override(invoice.customer.preferred_language or invoice.language):
-        link = _absolute(reverse("my_invoice_detail", kwargs={"org": organisation.slug, "pk": invoice.pk}))
-        context = {"invoice": invoice, "organisation": organisation, "link": link, "step": step,
-                   "reference": format_reference(invoice.payment_reference),
-                   "online": online_provider() is not None}
-        subject = " ".join(render_to_string(f"billing/email/{template}_subject.txt", context).split())
-        body = render_to_string(f"billing/email/{template}_body.txt", context)
-    email_enqueue(to=invoice.customer_email, subject=subject, body=body, organisation=organisation)
+    to = [invoice.customer_email]
     details = BillingDetails.objects.for_organisation(organisation).filter(user_id=invoice.customer_id).first()
     if details and details.bill_to == BillingDetails.BillTo.EMPLOYER and details.employer_email:
-        email_enqueue(to=details.employer_email, subject=subject, body=body, organisation=organisation)
+        to.append(details.employer_email)
+    mail_send(to=to, template=f"billing/email/{template}", organisation=organisation,
+              language=invoice.customer.preferred_language or invoice.language, context={
+                  "invoice": invoice, "organisation": organisation, "step": step,
+                  "link": site_url("my_invoice_detail", org=organisation.slug, pk=invoice.pk),
+                  "reference": format_reference(invoice.payment_reference), "online": online_provider() is not None})
 
 
 # --- Credit notes ---------------------------------------------------------------------------------------------
@@ -776,8 +764,8 @@ def online_payment_start(*, invoice: Invoice, by: User) -> OnlinePayment:
             started = provider.create(
                 amount=due, currency=invoice.currency,
                 description=_("Invoice %(number)s") % {"number": invoice.number},
-                redirect_url=_absolute(reverse("payment_return", kwargs={"org": slug, "pk": invoice.pk})),
-                webhook_url=_absolute(reverse("mollie_webhook", kwargs={"org": slug})),
+                redirect_url=site_url("payment_return", org=slug, pk=invoice.pk),
+                webhook_url=site_url("mollie_webhook", org=slug),
                 metadata={"invoice": invoice.number, "organisation": slug}, locale=invoice.language,
                 idempotency_key=hashlib.sha256(f"{invoice.pk}:{count}".encode()).hexdigest()[:32])
         except ProviderError as error:
@@ -909,6 +897,7 @@ def statement_apply(*, organisation: Organisation, entries: Sequence[BankEntry],
     with transaction.atomic():
         plan = statement_check(organisation=organisation, entries=entries)
         for line in plan.matched:
+            assert line.invoice is not None  # a matched line has its invoice
             payment_record(invoice=line.invoice, amount=line.entry.amount, paid_on=line.entry.booked_on,
                            method=Payment.Method.STATEMENT, reference=line.entry.reference,
                            note=line.entry.name[:300], by=by)

@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from xml.etree.ElementTree import Element  # the parsed tree's type (parsed by defusedxml)
 
 from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
@@ -79,19 +80,19 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _find(node: object, *path: str) -> object | None:
+def _find(node: Element, *path: str) -> Element | None:
     """The first descendant along `path` (local names: CAMT files come in several namespace versions)."""
     current = [node]
     for name in path:
-        current = [child for parent in current for child in parent if _local(child.tag) == name]  # type: ignore[attr-defined]
+        current = [child for parent in current for child in parent if _local(child.tag) == name]
         if not current:
             return None
     return current[0]
 
 
-def _text(node: object, *path: str) -> str:
+def _text(node: Element, *path: str) -> str:
     found = _find(node, *path)
-    return (found.text or "").strip() if found is not None else ""  # type: ignore[attr-defined]
+    return (found.text or "").strip() if found is not None else ""
 
 
 def parse_camt053(data: bytes) -> list[BankEntry]:

@@ -23,7 +23,7 @@ from accounts.models import Organisation
 from accounts.tenancy import maintenance, tenant_context
 from billing import services
 from billing.models import Invoice
-from portfolios.tasks import PDF_BASE_URL, StaticFilesOnlyFetcher
+from dossiers.tasks import PDF_BASE_URL, StaticFilesOnlyFetcher
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Billing's organisation-scoped pages (mounted under /<org>/ by accounts/urls.py)."""
+"""Billing's organisation-scoped pages (config/urls.py mounts them under /<org>/)."""
 
 from billing.views import urlpatterns
 

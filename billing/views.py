@@ -1,8 +1,9 @@
 """Billing pages: professionals' invoices, billing details and orders; administrators' profile, invoices, credit
 notes, payments, bank statements and figures; the payment provider's webhook (public).
 
-Every invoice a view shows is loaded through `invoice_for`: the organisation is in the query, and a
-professional gets only their own (another's, or another organisation's, answers 404).
+Every invoice a view shows is loaded through `billing.access.invoice_for` (the one access policy,
+accounts/access.py): the organisation is in the query, and a professional gets only their own (another's, or
+another organisation's, answers 404).
 """
 
 from __future__ import annotations
@@ -12,14 +13,12 @@ import hashlib
 from decimal import Decimal
 from typing import Any
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.csp import CSP
@@ -28,10 +27,15 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from accounts.forms import form_add_errors
 from accounts.models import Organisation, Role
+from accounts.paging import keyset_page
+from accounts.requests import OrgRequest
+from accounts.spreadsheets import csv_response
 from accounts.storage import stored_file_response
 from accounts.tenancy import NotFound, activate_organisation, member_required
 from billing import services
+from billing.access import invoice_for
 from billing.countries import country_name
 from billing.forms import (
     BillingDetailsForm,
@@ -49,28 +53,11 @@ from billing.statements import MAX_BYTES, StatementError, parse_statement
 from portfolios import csvio
 from schemes.models import SchemeVersion
 
-PAGE_SIZE = 25
+# Newest first; keyset pages (accounts/paging.py), so page 400 of 10,000 costs what page 1 does.
+INVOICE_ORDER = ("-issue_date", "-sequence", "-id")
 STASH_KIND = "bank-statement"
 
 
-def invoice_for(request: HttpRequest, pk: int, *, manage: bool = False) -> Invoice:
-    """The invoice if this member may see it: an administrator any of the organisation's (`manage`), a
-    professional only their own. 404 otherwise, whoever asks."""
-    invoice = get_object_or_404(Invoice.objects.select_related("organisation", "credit_of", "customer"),
-                                organisation=request.organisation, pk=pk)
-    if manage and request.membership.has_role(Role.ADMIN):
-        return invoice
-    if invoice.customer_id != request.user.pk:
-        raise NotFound(_("There is no invoice at this address."))
-    return invoice
-
-
-def add_errors(form: forms.Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _detail_context(invoice: Invoice) -> dict[str, Any]:
@@ -87,10 +74,10 @@ def _detail_context(invoice: Invoice) -> dict[str, Any]:
 
 @require_GET
 @member_required()
-def my_invoices(request: HttpRequest, org: str) -> HttpResponse:
+def my_invoices(request: OrgRequest, org: str) -> HttpResponse:
     invoices = (Invoice.objects.for_organisation(request.organisation).filter(customer=request.user)
-                .select_related("credit_of").order_by("-issue_date", "-sequence"))
-    page = Paginator(invoices, PAGE_SIZE).get_page(request.GET.get("page"))
+                .select_related("credit_of"))
+    page = keyset_page(invoices, INVOICE_ORDER, request.GET.get("cursor"), size=settings.PAGE_SIZE)
     return render(request, "billing/my_invoices.html", {
         "page": page, "today": timezone.localdate(),
         "can_order": bool(services.orderable_fees(request.organisation, request.user, timezone.localdate()))})
@@ -98,7 +85,7 @@ def my_invoices(request: HttpRequest, org: str) -> HttpResponse:
 
 @require_GET
 @member_required()
-def my_invoice_detail(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+def my_invoice_detail(request: OrgRequest, org: str, pk: int) -> HttpResponse:
     invoice = invoice_for(request, pk)
     context = _detail_context(invoice)
     context["online"] = online_provider() is not None
@@ -113,7 +100,7 @@ def my_invoice_detail(request: HttpRequest, org: str, pk: int) -> HttpResponse:
 
 @require_GET
 @member_required()
-def invoice_pdf(request: HttpRequest, org: str, pk: int) -> HttpResponseBase:
+def invoice_pdf(request: OrgRequest, org: str, pk: int) -> HttpResponseBase:
     """The invoice's PDF, rendered by a task. Until it exists, a page says so (and the task is queued again)."""
     invoice = invoice_for(request, pk, manage=True)
     if invoice.pdf:
@@ -121,7 +108,7 @@ def invoice_pdf(request: HttpRequest, org: str, pk: int) -> HttpResponseBase:
             return stored_file_response(invoice.pdf, filename=f"{invoice.number}.pdf", content_type="application/pdf")
         except FileNotFoundError:
             pass
-    from notifications.outbox import outbox_enqueue
+    from accounts.outbox import outbox_enqueue
 
     outbox_enqueue("billing.tasks.render_invoice_pdf", invoice_id=invoice.pk, organisation_id=invoice.organisation_id)
     return render(request, "billing/pdf_pending.html", {"invoice": invoice}, status=202)
@@ -129,8 +116,8 @@ def invoice_pdf(request: HttpRequest, org: str, pk: int) -> HttpResponseBase:
 
 @require_POST
 @member_required()
-def invoice_pay(request: HttpRequest, org: str, pk: int) -> HttpResponse:
-    invoice = invoice_for(request, pk)
+def invoice_pay(request: OrgRequest, org: str, pk: int) -> HttpResponse:
+    invoice = invoice_for(request, pk, write=True)
     try:
         online = services.online_payment_start(invoice=invoice, by=request.user)
     except (services.OnlinePaymentUnavailable, ValidationError) as error:
@@ -141,7 +128,7 @@ def invoice_pay(request: HttpRequest, org: str, pk: int) -> HttpResponse:
 
 @require_GET
 @member_required()
-def payment_return(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+def payment_return(request: OrgRequest, org: str, pk: int) -> HttpResponse:
     """Where the provider sends the payer back: ask the provider (the webhook may not have come yet)."""
     invoice = invoice_for(request, pk)
     latest = (OnlinePayment.objects.for_organisation(request.organisation).filter(invoice=invoice)
@@ -164,7 +151,7 @@ def payment_return(request: HttpRequest, org: str, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @member_required()
-def billing_details_edit(request: HttpRequest, org: str) -> HttpResponse:
+def billing_details_edit(request: OrgRequest, org: str) -> HttpResponse:
     details = services.billing_details(request.organisation, request.user)
     form = BillingDetailsForm(request.POST or None, instance=details)
     if request.method == "POST" and form.is_valid():
@@ -176,7 +163,7 @@ def billing_details_edit(request: HttpRequest, org: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @member_required(Role.PROFESSIONAL)
-def order(request: HttpRequest, org: str) -> HttpResponse:
+def order(request: OrgRequest, org: str) -> HttpResponse:
     """Order what the scheme sells (the English-language certificate, the book); invoiced at once."""
     today = timezone.localdate()
     choices = services.orderable_fees(request.organisation, request.user, today)
@@ -193,7 +180,7 @@ def order(request: HttpRequest, org: str) -> HttpResponse:
                                            scheme_code=scheme_code, fee_code=fee_code,
                                            quantity=form.cleaned_data["quantity"], today=today)
         except ValidationError as error:
-            add_errors(form, error)
+            form_add_errors(form, error)
         else:
             messages.success(request, _("Thank you for your order. Invoice %(number)s has been sent to you.")
                              % {"number": invoice.number})
@@ -225,7 +212,7 @@ def mollie_webhook(request: HttpRequest, org: str) -> HttpResponse:
 
 # --- Administrators -------------------------------------------------------------------------------------------
 
-def _fee_choices(request: HttpRequest) -> list[tuple[str, str]]:
+def _fee_choices(request: OrgRequest) -> list[tuple[str, str]]:
     language = (request.LANGUAGE_CODE or "en").split("-")[0]
     found: dict[str, str] = {}
     for version in SchemeVersion.objects.for_organisation(request.organisation).order_by("code", "-version"):
@@ -236,14 +223,14 @@ def _fee_choices(request: HttpRequest) -> list[tuple[str, str]]:
 
 @require_GET
 @member_required(Role.ADMIN)
-def billing_overview(request: HttpRequest, org: str) -> HttpResponse:
+def billing_overview(request: OrgRequest, org: str) -> HttpResponse:
     today = timezone.localdate()
     profile = services.billing_profile(request.organisation)
     figures = services.billing_figures(organisation=request.organisation, today=today)
     labels = dict(_fee_choices(request))
     for row in figures.per_fee:
         row["label"] = labels.get(row["fee_code"], row["fee_code"] or _("Other"))
-    notes = []
+    notes: list[dict[str, Any]] = []
     for version in SchemeVersion.objects.for_organisation(request.organisation).order_by("code", "-version"):
         if version.code not in {note["scheme"] for note in notes}:
             notes += [{**note, "scheme": version.code, "label": version.label}
@@ -256,7 +243,7 @@ def billing_overview(request: HttpRequest, org: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @member_required(Role.ADMIN)
-def billing_profile_edit(request: HttpRequest, org: str) -> HttpResponse:
+def billing_profile_edit(request: OrgRequest, org: str) -> HttpResponse:
     profile = services.billing_profile(request.organisation)
     form = BillingProfileForm(request.POST or None, instance=profile)
     if request.method == "POST" and form.is_valid():
@@ -265,15 +252,14 @@ def billing_profile_edit(request: HttpRequest, org: str) -> HttpResponse:
         if saved.complete:
             messages.success(request, _("The billing profile has been saved. Invoices can be issued."))
         else:
-            messages.warning(request, services.profile_problem(saved))
+            messages.warning(request, services.profile_problem(saved) or "")
         return redirect("billing_overview", org=org)
     return render(request, "billing/profile.html", {"form": form, "profile": profile},
                   status=422 if form.errors else 200)
 
 
-def _filtered(request: HttpRequest, form: InvoiceFilterForm) -> Any:
-    invoices = (Invoice.objects.for_organisation(request.organisation).select_related("credit_of")
-                .order_by("-issue_date", "-sequence"))
+def _filtered(request: OrgRequest, form: InvoiceFilterForm) -> Any:
+    invoices = Invoice.objects.for_organisation(request.organisation).select_related("credit_of")
     form.is_valid()
     filters = getattr(form, "cleaned_data", {})
     today = timezone.localdate()
@@ -299,9 +285,9 @@ def _filtered(request: HttpRequest, form: InvoiceFilterForm) -> Any:
 @require_GET
 @member_required(Role.ADMIN)
 @vary_on_headers("HX-Request")
-def invoice_list(request: HttpRequest, org: str) -> HttpResponse:
+def invoice_list(request: OrgRequest, org: str) -> HttpResponse:
     form = InvoiceFilterForm(request.GET or None, fees=_fee_choices(request))
-    page = Paginator(_filtered(request, form), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(_filtered(request, form), INVOICE_ORDER, request.GET.get("cursor"), size=settings.PAGE_SIZE)
     today = timezone.localdate()
     first_of_month = today.replace(day=1)
     export = ExportForm(initial={"start": (first_of_month - dt.timedelta(days=1)).replace(day=1),
@@ -319,7 +305,7 @@ EXPORT_HEADER = ["number", "kind", "credits", "issue_date", "supply_date", "due_
 
 @require_GET
 @member_required(Role.ADMIN)
-def invoice_export(request: HttpRequest, org: str) -> HttpResponse:
+def invoice_export(request: OrgRequest, org: str) -> HttpResponseBase:
     """Invoices and credit notes of a period for the bookkeeping: one row per document and VAT rate."""
     form = ExportForm(request.GET)
     if not form.is_valid():
@@ -341,12 +327,12 @@ def invoice_export(request: HttpRequest, org: str) -> HttpResponse:
                        invoice.total, invoice.status, invoice.paid_at.isoformat() if invoice.paid_at else "",
                        invoice.payment_reference, invoice.fee_codes]
 
-    return csvio.csv_response(f"invoices-{start.isoformat()}-{end.isoformat()}.csv", EXPORT_HEADER, rows())
+    return csv_response(f"invoices-{start.isoformat()}-{end.isoformat()}.csv", EXPORT_HEADER, rows())
 
 
 @require_GET
 @member_required(Role.ADMIN)
-def invoice_detail(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+def invoice_detail(request: OrgRequest, org: str, pk: int) -> HttpResponse:
     invoice = invoice_for(request, pk, manage=True)
     context = _detail_context(invoice)
     context["charges"] = list(Charge.objects.for_organisation(request.organisation).filter(invoice=invoice))
@@ -356,7 +342,7 @@ def invoice_detail(request: HttpRequest, org: str, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @member_required(Role.ADMIN)
-def credit_note_create(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+def credit_note_create(request: OrgRequest, org: str, pk: int) -> HttpResponse:
     """Issue a credit note: the form, then a preview of exactly what will be issued, then "Issue"."""
     invoice = invoice_for(request, pk, manage=True)
     if invoice.is_credit_note:
@@ -376,7 +362,7 @@ def credit_note_create(request: HttpRequest, org: str, pk: int) -> HttpResponse:
                 return redirect("invoice_detail", org=org, pk=note.pk)
             preview = services.credit_note_draft(invoice=invoice, amounts=amounts)
         except ValidationError as error:
-            add_errors(form, error)
+            form_add_errors(form, error)
     return render(request, "billing/credit_note.html", {
         "invoice": invoice, "form": form, "lines": lines, "remaining": remaining, "preview": preview,
         "preview_totals": preview.totals() if preview else None}, status=422 if form.errors else 200)
@@ -384,8 +370,8 @@ def credit_note_create(request: HttpRequest, org: str, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @member_required(Role.ADMIN)
-def payment_create(request: HttpRequest, org: str, pk: int) -> HttpResponse:
-    invoice = invoice_for(request, pk, manage=True)
+def payment_create(request: OrgRequest, org: str, pk: int) -> HttpResponse:
+    invoice = invoice_for(request, pk, manage=True, write=request.method == "POST")
     if invoice.is_credit_note:
         raise NotFound(_("Payments are recorded on invoices, not on credit notes."))
     balance = services.invoice_balance(invoice)
@@ -398,7 +384,7 @@ def payment_create(request: HttpRequest, org: str, pk: int) -> HttpResponse:
                                     method=Payment.Method.TRANSFER, reference=data["reference"].strip(),
                                     note=data["note"], by=request.user)
         except ValidationError as error:
-            add_errors(form, error)
+            form_add_errors(form, error)
         else:
             messages.success(request, _("The payment has been recorded."))
             return redirect("invoice_detail", org=org, pk=invoice.pk)
@@ -408,7 +394,7 @@ def payment_create(request: HttpRequest, org: str, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @member_required(Role.ADMIN)
-def statement_upload(request: HttpRequest, org: str) -> HttpResponse:
+def statement_upload(request: OrgRequest, org: str) -> HttpResponse:
     """Upload a bank statement: a dry run lists what matches which invoice and what does not; nothing is
     recorded until "Apply" (which applies exactly the file shown)."""
     form = StatementUploadForm(request.POST or None, request.FILES or None)
@@ -436,7 +422,7 @@ def statement_upload(request: HttpRequest, org: str) -> HttpResponse:
 
 @require_POST
 @member_required(Role.ADMIN)
-def statement_apply(request: HttpRequest, org: str) -> HttpResponse:
+def statement_apply(request: OrgRequest, org: str) -> HttpResponse:
     token = request.POST.get("token", "")
     stashed = csvio.unstash(kind=STASH_KIND, organisation_id=request.organisation.pk, user_id=request.user.pk,
                             token=token)

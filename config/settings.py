@@ -27,6 +27,7 @@ else:
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+PAGE_SIZE = 25  # rows per page of every list (accounts/pagination.py)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -44,9 +45,12 @@ INSTALLED_APPS = [
     "accounts",
     "schemes",
     "portfolios",
+    "dossiers",
     "notifications",
     "sequences",
     "billing",
+    "certificates",
+    "review",
 ]
 
 MIDDLEWARE = [
@@ -169,6 +173,8 @@ ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Recert")
+# The product's name in allauth's mails ("Hello from Recert!"); the sites framework is not installed.
+SITE_NAME = env.str("SITE_NAME", default="Recert")
 
 # --- Internationalisation ---------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -263,10 +269,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TIMEZONE = TIME_ZONE
-# Publishing fails fast when Redis is unreachable (the outbox keeps the work; see notifications/outbox.py).
+# Publishing fails fast when Redis is unreachable (the outbox keeps the work; see accounts/outbox.py).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 0}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_IMPORTS = ["notifications.reminders", "portfolios.tasks", "billing.tasks"]
+CELERY_IMPORTS = ["notifications.reminders", "dossiers.tasks", "billing.tasks", "certificates.tasks", "review.tasks",
+                  "schemes.tasks"]
 CELERY_BEAT_SCHEDULE = {
     "outbox-relay": {"task": "notifications.tasks.outbox_relay", "schedule": 30.0},
     "heartbeat": {"task": "notifications.tasks.heartbeat", "schedule": 60.0},
@@ -279,7 +286,24 @@ CELERY_BEAT_SCHEDULE = {
                             "schedule": __import__("celery.schedules").schedules.crontab(hour=5, minute=0)},
     "billing-reminder-scan": {"task": "billing.tasks.invoice_reminder_task",
                               "schedule": __import__("celery.schedules").schedules.crontab(hour=9, minute=0)},
+    # Certificates: extend due product series, lapse expired certificates, end suspensions (each once).
+    "certificates-daily": {"task": "certificates.tasks.daily_certificates_task",
+                           "schedule": __import__("celery.schedules").schedules.crontab(hour=0, minute=30)},
+    # Review: reminders to assessors before and after the due date, overdue allocations back to the queue.
+    "review-reminder-scan": {"task": "review.tasks.review_reminder_task",
+                             "schedule": __import__("celery.schedules").schedules.crontab(hour=7, minute=0)},
 }
+# Review: who coordinates (allocates, overrides conflicts, withdraws assessments) — membership roles; whether a
+# case is allocated automatically when it opens; an assessor's open cases at most when they set no capacity.
+REVIEW_COORDINATOR_ROLES = env.list("REVIEW_COORDINATOR_ROLES", default=["admin"])
+REVIEW_AUTO_ALLOCATE = env.bool("REVIEW_AUTO_ALLOCATE", default=True)
+REVIEW_DEFAULT_CAPACITY = env.int("REVIEW_DEFAULT_CAPACITY", default=10)
+
+# --- Certificates ---------------------------------------------------------------------------------------------
+# Public verification and register pages: at most VERIFY_RATE_LIMIT requests per VERIFY_RATE_WINDOW seconds per
+# client address (counted in the cache).
+VERIFY_RATE_LIMIT = env.int("VERIFY_RATE_LIMIT", default=30)
+VERIFY_RATE_WINDOW = env.int("VERIFY_RATE_WINDOW", default=60)
 
 # --- Security -------------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from notifications.models import DeliveryFailure, Heartbeat, OutboxMessage, Reminder, TaskFailure
+from accounts.models import DeliveryFailure, OutboxMessage
+from notifications.models import Heartbeat, Reminder, TaskFailure
 
 
 @admin.register(OutboxMessage)

@@ -7,4 +7,10 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Background work and reminders")
 
     def ready(self) -> None:
-        from notifications import signals  # noqa: F401 - connects the failure recorder
+        from accounts import audit
+        from accounts.home import register_waiting
+        from notifications import reminders, signals  # noqa: F401 - signals connects the failure recorder
+        from notifications.home import refused_addresses
+
+        audit.register(reminders.AUDIT_ACTIONS)
+        register_waiting(refused_addresses, order=40)

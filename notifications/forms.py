@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import Q, QuerySet
@@ -26,11 +26,12 @@ class ReminderFilterForm(forms.Form):
 
     def __init__(self, data: Mapping[str, Any] | None = None, *, codes: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(data, **kwargs)
-        self.fields["status"].choices = [("", _("Any status")), *Reminder.Status.choices]
-        self.fields["code"].choices = [("", _("All reminders")), *codes]
+        cast(forms.ChoiceField, self.fields["status"]).choices = [("", _("Any status")), *Reminder.Status.choices]
+        cast(forms.ChoiceField, self.fields["code"]).choices = [("", _("All reminders")), *codes]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         start, end = cleaned.get("due_from"), cleaned.get("due_to")
         if start and end and end < start:
             self.add_error("due_to", _("The end date is before the start date."))

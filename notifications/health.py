@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Min
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
@@ -20,9 +21,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.cache import cache_health
-from accounts.models import Role
+from accounts.models import DeliveryFailure, Organisation, OutboxMessage, Role
+from accounts.requests import OrgRequest
 from accounts.tenancy import maintenance, member_required
-from notifications.models import DeliveryFailure, Heartbeat, OutboxMessage, TaskFailure
+from notifications.models import Heartbeat, TaskFailure
 
 STALE_AFTER = {"worker": dt.timedelta(minutes=3), "beat": dt.timedelta(minutes=3),
                "outbox-relay": dt.timedelta(minutes=3), "reminder-scan": dt.timedelta(hours=26)}
@@ -33,10 +35,11 @@ class Check:
     label: str
     ok: bool
     detail: str
+    applies: bool = True  # False: this part does not exist in this deployment (shown as such, never red)
 
 
 def broker_reachable() -> tuple[bool, str]:
-    from config.celery import app
+    from celery import current_app as app  # the project's app (config/celery.py), without importing config
 
     if app.conf.task_always_eager:
         return True, str(_("Tasks run inside the web process (no broker configured)."))
@@ -74,7 +77,7 @@ def _beat(beats: dict[str, Heartbeat], name: str, label: str, now: dt.datetime) 
                      "minutes": minutes, "when": timezone.localtime(beat.at).strftime("%Y-%m-%d %H:%M")}))
 
 
-def health_checks(organisation: object) -> dict[str, object]:
+def health_checks(organisation: Organisation) -> dict[str, Any]:
     now = timezone.now()
     ok, detail = broker_reachable()
     checks = [Check(str(_("Message broker")), ok, detail), cache_check()]
@@ -84,8 +87,21 @@ def health_checks(organisation: object) -> dict[str, object]:
             count=Count("id"), oldest=Min("created_at"))
         failures = list(TaskFailure.objects.filter(at__gte=now - dt.timedelta(days=1))
                         .values("task").annotate(count=Count("id")).order_by("-count")[:10])
-    checks += [_beat(beats, "worker", str(_("Worker")), now), _beat(beats, "beat", str(_("Scheduler (beat)")), now),
-               _beat(beats, "reminder-scan", str(_("Daily reminder scan")), now)]
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        # The embedded default: no broker, so no worker or scheduler process; say what applies instead.
+        checks += [
+            Check(str(_("Worker")), True, str(_("Not used here: tasks run inside the web process as they are "
+                                                "asked for.")), applies=False),
+            Check(str(_("Scheduler (beat)")), True, str(_("Not part of this deployment: nothing runs on a "
+                                                          "schedule, so daily reminders are not sent. Configure "
+                                                          "a broker and start Celery beat to send them.")),
+                  applies=False),
+            _beat(beats, "reminder-scan", str(_("Daily reminder scan")), now) if "reminder-scan" in beats else
+            Check(str(_("Daily reminder scan")), True, str(_("Not scheduled in this deployment.")), applies=False)]
+    else:
+        checks += [_beat(beats, "worker", str(_("Worker")), now),
+                   _beat(beats, "beat", str(_("Scheduler (beat)")), now),
+                   _beat(beats, "reminder-scan", str(_("Daily reminder scan")), now)]
     waiting = backlog["count"]
     oldest = backlog["oldest"]
     stuck = oldest is not None and now - oldest > dt.timedelta(minutes=5)
@@ -100,7 +116,7 @@ def health_checks(organisation: object) -> dict[str, object]:
 @require_GET
 @never_cache
 @member_required(Role.ADMIN)
-def health(request: HttpRequest, org: str) -> HttpResponse:
+def health(request: OrgRequest, org: str) -> HttpResponse:
     context = health_checks(request.organisation)
     status = 200 if all(check.ok for check in context["checks"]) else 503
     return render(request, "notifications/health.html", context, status=status if request.GET.get("probe") else 200)

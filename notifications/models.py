@@ -1,7 +1,8 @@
-"""Background work: the outbox, reminders sent once, delivery failures, and heartbeats.
+"""Background work: reminders sent once, opt-outs, heartbeats and failed tasks.
 
-The outbox and heartbeats are platform tables (no organisation): they carry work and liveness for every
-tenant. Reminders, opt-outs and delivery failures belong to an organisation like any tenant table.
+Heartbeats and task failures are platform tables (no organisation); reminders and opt-outs belong to an
+organisation like any tenant table. The outbox and delivery failures live in accounts (accounts/models.py),
+the ground floor every layer sends mail and tasks through.
 """
 
 from __future__ import annotations
@@ -12,28 +13,6 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
 from accounts.tenancy import TenantManager
-
-
-class OutboxMessage(models.Model):
-    """A task to run, written in the same transaction as the change that asked for it.
-
-    Published to the broker right after commit when it can be; otherwise the relay (beat) publishes it
-    later, so a request never waits on the broker and nothing is lost while it is down.
-    """
-
-    task = models.CharField(max_length=200)
-    kwargs = models.JSONField(default=dict)
-    created_at = models.DateTimeField(auto_now_add=True)
-    published_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["created_at"], condition=models.Q(published_at__isnull=True),
-                                name="outbox_pending_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.task} #{self.pk}"
 
 
 class Heartbeat(models.Model):
@@ -101,27 +80,6 @@ class ReminderOptOut(models.Model):
 
     def __str__(self) -> str:
         return self.code
-
-
-class DeliveryFailure(models.Model):
-    """An address the mail server refused for good: recorded for administrators, never retried for ever."""
-
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
-    email = models.EmailField()
-    reason = models.TextField()
-    subject = models.CharField(max_length=300, blank=True)
-    first_failed_at = models.DateTimeField(auto_now_add=True)
-    last_failed_at = models.DateTimeField(auto_now=True)
-    count = models.PositiveIntegerField(default=1)
-
-    objects = TenantManager()
-
-    class Meta:
-        ordering = ["-last_failed_at"]
-        constraints = [models.UniqueConstraint(fields=["organisation", "email"], name="deliveryfailure_org_email")]
-
-    def __str__(self) -> str:
-        return self.email
 
 
 class TaskFailure(models.Model):

@@ -1,12 +1,13 @@
 """Renewal-deadline reminders: a daily set-based scan, a claim through a unique constraint, one send each.
 
 **The scan** (`reminder_scan`, run daily by beat through `reminder_scan_task`) works organisation by
-organisation inside its tenant context, with a fixed number of queries whatever the number of
-certifications: the versions in force; the active certifications whose anchor date can make a reminder
-due today (a conservative SQL pre-filter: the engine's `reminder_window`, see `certification_filter`);
-their holders' activities; their submitted dossiers; their opt-outs. The rules engine then decides, per
-pre-filtered certification, which reminders are due (`Report.reminders`): nothing here re-implements a
-rule.
+organisation inside its tenant context, and there `SCAN_CHUNK` certifications at a time (keyset on the id,
+each chunk its own transaction, so memory stays flat at a million certifications), with a fixed number of
+queries per chunk: once, the versions in force; per chunk, the active certifications whose anchor date can
+make a reminder due today (a conservative SQL pre-filter: the engine's `reminder_window`, see
+`certification_filter`); their holders' activities; their submitted dossiers; their opt-outs. The rules
+engine then decides, per pre-filtered certification, which reminders are due (`Report.reminders`): nothing
+here re-implements a rule.
 
 **The claim** is the unique constraint on (organisation, certification, code, send_on): every due
 reminder is inserted with `INSERT … ON CONFLICT DO NOTHING RETURNING id`, batch by batch, and only the
@@ -20,11 +21,12 @@ next scan; the send's status guard keeps that from ever sending twice.
 is still claimed, with status "skipped" and note "opted-out", and never sent. Administrators then see in
 the log that it was due and why it did not go, and it is not considered again.
 
-**Sending** (`reminder_send`, one task per claimed reminder, enqueued through the outbox in the claim's
-transaction): an atomic status transition claimed → sending guards it, so a task delivered twice sends
-once. It renders the e-mail in the recipient's language with what is still missing (the engine's
-problems, worded by `portfolios.reports.say`), a link to the dossiers, the organisation's branding, and —
-unless the reminder is mandatory — a signed one-click unsubscribe link. The e-mail itself leaves through
+**Sending** (`reminder_send_batch`, one task per `SEND_BATCH` claimed reminders, enqueued through the outbox
+in the claim's transaction; it runs `reminder_send`'s work for each): an atomic status transition claimed →
+sending guards it, so a task delivered twice sends once. It renders the e-mail in the recipient's language
+with what is still missing (the engine's problems, worded by `portfolios.reports.say`), a link to the
+dossiers, the organisation's branding, and — unless the reminder is mandatory — a signed one-click
+unsubscribe link. The e-mail itself leaves through
 `accounts.services.email_enqueue` (the outbox again: retries, refused addresses recorded).
 """
 
@@ -38,35 +40,42 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from celery import shared_task
-from django.conf import settings
 from django.core import signing
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.db.models.functions import ExtractDay, ExtractMonth
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.mail import mail_send, recipient_language, site_url
 from accounts.models import Membership, Organisation, User
-from accounts.services import audit_record, email_enqueue
+from accounts.outbox import outbox_enqueue_many
+from accounts.services import audit_record
 from accounts.tenancy import maintenance, tenant_context
+from dossiers.models import Dossier
 from notifications.models import Reminder, ReminderOptOut
-from notifications.outbox import outbox_enqueue_many
 from portfolios import reports
-from portfolios.models import Activity, Certification, Dossier
+from portfolios.models import Activity, Certification
 from portfolios.rules_inputs import activity_inputs, certification_context
 from schemes import rules
 from schemes.models import SchemeVersion
+from schemes.rules.definition.administration import Reminder as SchemeReminder
 
 logger = logging.getLogger(__name__)
 
 SEND_TASK = "notifications.reminders.reminder_send"
+SEND_BATCH_TASK = "notifications.reminders.reminder_send_batch"
+# Reminders per send task: the scan hands the broker one message per batch (a million certifications can
+# have a couple of hundred thousand reminders due on one day; one message each took 13 s per 20,000).
+SEND_BATCH = 100
 # An "after" reminder (CMI: the day after expiry) stays due for ever in the engine's eyes; the scan looks
 # this many days back for one it has not sent (a scan missed, a certificate entered late), not further.
 CATCH_UP_DAYS = 7
 CLAIM_BATCH = 1000
+# Certifications read, evaluated and claimed per transaction: memory and transaction size stay flat, and the
+# five reading queries per chunk are a small share of a chunk's time.
+SCAN_CHUNK = 5000
 # A claimed reminder still unsent this long after its claim lost its task (the broker lost a message): the
 # next scan queues it again. Harmless if the first task turns up after all: the status guard lets one through.
 REQUEUE_AFTER = dt.timedelta(hours=1)
@@ -154,12 +163,13 @@ class Claim:
 
 
 def reminder_scan(*, today: dt.date | None = None, catch_up_days: int = CATCH_UP_DAYS,
-                  organisations: Iterable[int] | None = None) -> ScanResult:
+                  organisations: Iterable[int] | None = None, chunk_size: int | None = None) -> ScanResult:
     """Find every reminder due `today` in every organisation (or in the `organisations` given by id), claim
     each once, and queue the sends.
 
     Safe to run at any time and as often as wanted, also two at once: the unique constraint decides who
-    claims what, so each reminder is sent once.
+    claims what, so each reminder is sent once. Certifications are read `chunk_size` (default
+    `SCAN_CHUNK`) at a time, each chunk in its own transaction: memory stays flat however many there are.
     """
     today = today or timezone.localdate()
     result = ScanResult(today=today)
@@ -169,41 +179,55 @@ def reminder_scan(*, today: dt.date | None = None, catch_up_days: int = CATCH_UP
             listed = listed.filter(pk__in=list(organisations))
         chosen = list(listed)
     for organisation in chosen:
-        with tenant_context(organisation):
-            _scan_organisation(organisation, today, catch_up_days, result)
+        _scan_organisation(organisation, today, catch_up_days, result, chunk_size or SCAN_CHUNK)
         result.organisations += 1
     logger.info("Reminder scan %s", result.counts())
     return result
 
 
-def _scan_organisation(organisation: Organisation, today: dt.date, catch_up_days: int, result: ScanResult) -> None:
-    """One organisation: the six queries of `due_claims`, one per thousand due reminders for the claim, one
-    for reminders left unsent by a lost task, and one per thousand to send for the outbox."""
-    claims = due_claims(organisation, today, catch_up_days, result)
-    result.due += len(claims)
-    claimed = claim(claims)
-    to_send = [pk for pk, status in claimed if status == Reminder.Status.CLAIMED]
-    result.claimed += len(to_send)
-    result.skipped += len(claimed) - len(to_send)
-    result.already += len(claims) - len(claimed)
-    stuck = list(Reminder.objects.for_organisation(organisation).filter(
-        status=Reminder.Status.CLAIMED, claimed_at__lt=timezone.now() - REQUEUE_AFTER).values_list("pk", flat=True))
-    result.requeued += len(stuck)
-    enqueue_sends(organisation.pk, [*to_send, *stuck], today)
+def _scan_organisation(organisation: Organisation, today: dt.date, catch_up_days: int, result: ScanResult,
+                       chunk_size: int) -> None:
+    """One organisation, chunk by chunk (keyset on the certification's id), each chunk a transaction of its
+    own inside the tenant context: five queries to read it (`due_claims_chunk`), one per thousand due
+    reminders for the claim and one per thousand sends for the outbox; then one for reminders left unsent by
+    a lost task. Each chunk's sends are published once it commits."""
+    with tenant_context(organisation):
+        conditions = scan_conditions(organisation, today, catch_up_days)
+    after: int | None = 0
+    while conditions is not None and after is not None:
+        with tenant_context(organisation):
+            claims, after = due_claims_chunk(organisation, today, conditions, after=after, limit=chunk_size,
+                                             result=result)
+            result.due += len(claims)
+            claimed = claim(claims) if claims else []
+            to_send = [pk for pk, status in claimed if status == Reminder.Status.CLAIMED]
+            result.claimed += len(to_send)
+            result.skipped += len(claimed) - len(to_send)
+            result.already += len(claims) - len(claimed)
+            enqueue_sends(organisation.pk, to_send, today)
+        if after is None:
+            break
+    with tenant_context(organisation):
+        stuck = list(Reminder.objects.for_organisation(organisation).filter(
+            status=Reminder.Status.CLAIMED, claimed_at__lt=timezone.now() - REQUEUE_AFTER).values_list("pk", flat=True))
+        result.requeued += len(stuck)
+        enqueue_sends(organisation.pk, stuck, today)
 
 
-def due_claims(organisation: Organisation, today: dt.date, catch_up_days: int = CATCH_UP_DAYS,
-               result: ScanResult | None = None) -> list[Claim]:
-    """Every reminder of the organisation due `today`, as rows to claim (nothing is written).
+@dataclass(frozen=True)
+class ScanConditions:
+    """What the scan asks of an organisation's certifications: the versions in force per scheme code, the
+    SQL pre-filter (the engine's reminder windows) and the date fields whose month and day it compares."""
 
-    Six queries whatever the number of certifications: scheme codes, versions in force, pre-filtered
-    certifications, their holders' activities, submitted dossiers, opt-outs. Runs inside the
-    organisation's tenant context.
-    """
-    result = result if result is not None else ScanResult(today=today)
-    codes = set(SchemeVersion.objects.for_organisation(organisation).order_by("code")
-                .values_list("code", flat=True).distinct())
-    versions = reports.versions_in_force(organisation, codes, today)
+    versions: dict[str, SchemeVersion]
+    filter: Q
+    yearly: frozenset[str]
+
+
+def scan_conditions(organisation: Organisation, today: dt.date,
+                    catch_up_days: int = CATCH_UP_DAYS) -> ScanConditions | None:
+    """The versions in force and the pre-filter (two queries); None when no reminder can be due today."""
+    versions = SchemeVersion.objects.for_organisation(organisation).in_force(today)
     conditions = Q()
     yearly: set[str] = set()  # the date fields whose month and day the conditions compare
     for code, version in versions.items():
@@ -213,19 +237,48 @@ def due_claims(organisation: Organisation, today: dt.date, catch_up_days: int = 
             if window.month_days is not None:
                 yearly.add(window.field)
     if not conditions:
-        return []
-    certifications = (
-        Certification.objects.for_organisation(organisation).filter(status=Certification.Status.ACTIVE)
+        return None
+    return ScanConditions(versions=versions, filter=conditions, yearly=frozenset(yearly))
+
+
+def due_claims(organisation: Organisation, today: dt.date, catch_up_days: int = CATCH_UP_DAYS,
+               result: ScanResult | None = None) -> list[Claim]:
+    """Every reminder of the organisation due `today`, as rows to claim (nothing is written): the chunks of
+    `due_claims_chunk` together. Runs inside the organisation's tenant context."""
+    conditions = scan_conditions(organisation, today, catch_up_days)
+    claims: list[Claim] = []
+    after: int | None = 0
+    while conditions is not None and after is not None:
+        chunk, after = due_claims_chunk(organisation, today, conditions, after=after, limit=SCAN_CHUNK,
+                                        result=result)
+        claims.extend(chunk)
+    return claims
+
+
+def due_claims_chunk(organisation: Organisation, today: dt.date, conditions: ScanConditions, *, after: int,
+                     limit: int, result: ScanResult | None = None) -> tuple[list[Claim], int | None]:
+    """The reminders due `today` of the next `limit` pre-filtered certifications with an id above `after`,
+    and the id to continue after (None: this was the last chunk).
+
+    Five queries whatever the chunk's size: the certifications (keyset: `id > after ORDER BY id LIMIT`),
+    their holders' activities, submitted dossiers and opt-outs. Runs inside the tenant context.
+    """
+    result = result if result is not None else ScanResult(today=today)
+    versions = conditions.versions
+    candidates = list(
+        Certification.objects.for_organisation(organisation)
+        .filter(status=Certification.Status.ACTIVE, pk__gt=after)
         .annotate(scheme_code=F("scheme_version__code"),
-                  **{f"{name}_md": ExtractMonth(name) * 100 + ExtractDay(name) for name in sorted(yearly)})
-        .filter(conditions))
-    holders = certifications.values("holder_id")
-    candidates = list(certifications.only(
-        "pk", "organisation", "holder", "number", "exam_passed_on", "recertification_date", "cycle_start",
-        "designation", "product_series").order_by("pk"))
+                  **{f"{name}_md": ExtractMonth(name) * 100 + ExtractDay(name) for name in sorted(conditions.yearly)})
+        .filter(conditions.filter)
+        .only("pk", "organisation", "holder", "number", "exam_passed_on", "recertification_date", "cycle_start",
+              "designation", "product_series")
+        .order_by("pk")[:limit])
     if not candidates:
-        return []
+        return [], None
+    following = candidates[-1].pk if len(candidates) == limit else None
     result.candidates += len(candidates)
+    holders = sorted({certification.holder_id for certification in candidates})
     activities = activity_inputs(Activity.objects.for_organisation(organisation).filter(owner_id__in=holders))
     submitted: dict[int, list[tuple[int, str, str, dt.date]]] = defaultdict(list)
     for certification_id, owner_id, series, code, reference in (
@@ -237,6 +290,8 @@ def due_claims(organisation: Organisation, today: dt.date, catch_up_days: int = 
                     .values_list("user_id", "code"))
 
     claims: list[Claim] = []
+    mandatory = {code: {reminder.code for reminder in version.rules.reminders if reminder.mandatory}
+                 for code, version in versions.items()}
     for certification in candidates:
         definition = versions[certification.scheme_code].rules
         try:
@@ -246,14 +301,14 @@ def due_claims(organisation: Organisation, today: dt.date, catch_up_days: int = 
         except rules.ContextError:
             result.errors += 1
             continue
-        mandatory = {reminder.code for reminder in definition.reminders if reminder.mandatory}
         for due in report.reminders:
-            skip = due.code not in mandatory and (certification.holder_id, due.code) in opted_out
+            skip = due.code not in mandatory[certification.scheme_code] and (
+                certification.holder_id, due.code) in opted_out
             claims.append(Claim(organisation.pk, certification.pk, certification.holder_id, due.code,
                                 due.anchor_date, due.send_on,
                                 Reminder.Status.SKIPPED if skip else Reminder.Status.CLAIMED,
                                 "opted-out" if skip else ""))
-    return claims
+    return claims, following
 
 
 def dossier_submitted(certification: Certification, definition: rules.SchemeDefinition,
@@ -311,9 +366,11 @@ def claim(claims: Sequence[Claim], *, batch_size: int = CLAIM_BATCH) -> list[tup
 
 
 def enqueue_sends(organisation_id: int, reminder_ids: Sequence[int], today: dt.date) -> None:
-    """One `reminder_send` per claimed reminder, through the outbox, in the claim's transaction."""
-    outbox_enqueue_many(SEND_TASK, [{"reminder_id": pk, "organisation_id": organisation_id, "as_of": today.isoformat()}
-                                    for pk in reminder_ids], batch_size=CLAIM_BATCH)
+    """The sends of the claimed reminders through the outbox, in the claim's transaction: one
+    `reminder_send_batch` per `SEND_BATCH` reminders, so the broker gets one message per batch."""
+    outbox_enqueue_many(SEND_BATCH_TASK, [
+        {"reminder_ids": list(batch), "organisation_id": organisation_id, "as_of": today.isoformat()}
+        for batch in _batches(reminder_ids, SEND_BATCH)], batch_size=CLAIM_BATCH)
 
 
 @shared_task(name="notifications.reminders.reminder_scan_task")
@@ -342,10 +399,6 @@ def unsubscribe_data(token: str) -> dict[str, Any]:
     return data
 
 
-def absolute(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
-
-
 @shared_task(name=SEND_TASK, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=5)
 def reminder_send(reminder_id: int, organisation_id: int, as_of: str | None = None) -> str:
     """Send one claimed reminder; returns what happened ("sent", "skipped" or "not-claimed").
@@ -355,6 +408,30 @@ def reminder_send(reminder_id: int, organisation_id: int, as_of: str | None = No
     day = dt.date.fromisoformat(as_of) if as_of else timezone.localdate()
     with tenant_context(organisation_id):
         return _send(reminder_id, organisation_id, day)
+
+
+@shared_task(name=SEND_BATCH_TASK, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=5)
+def reminder_send_batch(reminder_ids: list[int], organisation_id: int, as_of: str | None = None) -> dict[str, int]:
+    """`reminder_send` for each of a batch of claimed reminders, each in its own transaction; how many had
+    each outcome.
+
+    The status guard makes the batch safe to run again: a database error retries the whole batch, and the
+    reminders it already sent are "not-claimed" the second time. Any other error is logged and leaves that
+    one reminder claimed (like a lost task: the next scan queues it again after `REQUEUE_AFTER`) without
+    holding up the rest of the batch.
+    """
+    day = dt.date.fromisoformat(as_of) if as_of else timezone.localdate()
+    outcomes: dict[str, int] = defaultdict(int)
+    for reminder_id in reminder_ids:
+        try:
+            with tenant_context(organisation_id):
+                outcomes[_send(reminder_id, organisation_id, day)] += 1
+        except DatabaseError:
+            raise
+        except Exception:
+            logger.exception("Reminder %s of organisation %s was not sent", reminder_id, organisation_id)
+            outcomes["failed"] += 1
+    return dict(outcomes)
 
 
 def _skip(reminder: Reminder, note: str) -> str:
@@ -381,7 +458,8 @@ def _send(reminder_id: int, organisation_id: int, as_of: dt.date) -> str:
     if not Membership.objects.for_organisation(organisation).filter(user=recipient).exists():
         return _skip(reminder, "not-member")
     code = certification.scheme_version.code
-    version = reports.versions_in_force(organisation, [code], as_of).get(code) or certification.scheme_version
+    version = (SchemeVersion.objects.for_organisation(organisation).current(code, on=as_of)
+               or certification.scheme_version)
     definition = version.rules
     rule = next((item for item in definition.reminders if item.code == reminder.code), None)
     if rule is None:
@@ -394,31 +472,31 @@ def _send(reminder_id: int, organisation_id: int, as_of: dt.date) -> str:
                                                 reports.owner_activities(organisation, recipient), as_of)
     except rules.ContextError:
         return _skip(reminder, "no-date")
-    language = recipient.preferred_language or organisation.default_language or settings.LANGUAGE_CODE
-    with translation.override(language):
-        subject, body, html = render_reminder(reminder=reminder, rule=rule, definition=definition,
-                                              version=version, report=report, as_of=as_of)
+    language = recipient_language(recipient, organisation)
     unsubscribe = unsubscribe_url(reminder, rule, definition)
-    email_enqueue(to=recipient.email, subject=subject, body=body, html=html, organisation=organisation,
-                  headers={"List-Unsubscribe": f"<{unsubscribe}>"} if unsubscribe else None)
+    mail = mail_send(to=recipient.email, template="notifications/email/reminder", language=language, html=True,
+                     organisation=organisation, context=lambda: reminder_context(
+                         reminder=reminder, rule=rule, definition=definition, version=version, report=report,
+                         as_of=as_of),
+                     headers={"List-Unsubscribe": f"<{unsubscribe}>"} if unsubscribe else None)
     reminder.status, reminder.email, reminder.language = Reminder.Status.SENT, recipient.email, language
-    reminder.subject, reminder.sent_at = subject[:300], timezone.now()
+    reminder.subject, reminder.sent_at = mail.subject[:300], timezone.now()
     reminder.save(update_fields=["status", "email", "language", "subject", "sent_at"])
     return "sent"
 
 
-def unsubscribe_url(reminder: Reminder, rule: rules.Reminder, definition: rules.SchemeDefinition) -> str | None:
+def unsubscribe_url(reminder: Reminder, rule: SchemeReminder, definition: rules.SchemeDefinition) -> str | None:
     """The one-click unsubscribe link of a non-mandatory reminder (None for a mandatory notice)."""
-    if rule.mandatory:
+    if rule.mandatory or reminder.recipient_id is None:
         return None
     token = unsubscribe_token(organisation_id=reminder.organisation_id, user_id=reminder.recipient_id,
                               code=rule.code, scheme=definition.code)
-    return absolute(reverse("reminder_unsubscribe", kwargs={"org": reminder.organisation.slug, "token": token}))
+    return site_url("reminder_unsubscribe", org=reminder.organisation.slug, token=token)
 
 
-def render_reminder(*, reminder: Reminder, rule: rules.Reminder, definition: rules.SchemeDefinition,
-                    version: SchemeVersion, report: rules.Report, as_of: dt.date) -> tuple[str, str, str]:
-    """(subject, text body, HTML body) in the current language."""
+def reminder_context(*, reminder: Reminder, rule: SchemeReminder, definition: rules.SchemeDefinition,
+                     version: SchemeVersion, report: rules.Report, as_of: dt.date) -> dict[str, Any]:
+    """What the reminder mail says, in the current language."""
     organisation, certification = reminder.organisation, reminder.certification
     unsubscribe = unsubscribe_url(reminder, rule, definition)
     days = (reminder.anchor_date - as_of).days
@@ -434,7 +512,8 @@ def render_reminder(*, reminder: Reminder, rule: rules.Reminder, definition: rul
     else:
         distance = ngettext("That was %(days)s day ago.", "That was %(days)s days ago.", -days) % params
     recipient = reminder.recipient
-    context = {
+    assert recipient is not None  # a reminder without a recipient is skipped before it is rendered
+    return {
         "organisation": organisation,
         "name": recipient.first_name or recipient.get_full_name() or recipient.email,
         "certification": certification,
@@ -444,15 +523,10 @@ def render_reminder(*, reminder: Reminder, rule: rules.Reminder, definition: rul
         "distance": distance,
         "missing": [reports.say(message, definition) for message in report.problems],
         "dossier_not_submitted": rule.condition == "dossier_not_submitted",
-        "dossiers_url": absolute(reverse("dossier_list", kwargs={"org": organisation.slug})),
-        "logo_url": absolute(reverse("organisation_logo", kwargs={"org": organisation.slug}))
-        if organisation.logo else "",
+        "dossiers_url": site_url("dossier_list", org=organisation.slug),
+        "logo_url": site_url("organisation_logo", org=organisation.slug) if organisation.logo else "",
         "unsubscribe_url": unsubscribe,
     }
-    subject = " ".join(render_to_string("notifications/email/reminder_subject.txt", context).split())
-    body = render_to_string("notifications/email/reminder_body.txt", context)
-    html = render_to_string("notifications/email/reminder_body.html", context)
-    return subject, body, html
 
 
 # --- Opting out -----------------------------------------------------------------------------------------------

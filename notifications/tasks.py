@@ -7,8 +7,8 @@ import datetime as dt
 from celery import shared_task
 from django.utils import timezone
 
+from accounts.outbox import publish
 from notifications.models import Heartbeat
-from notifications.outbox import publish
 
 
 def beat_record(name: str, **detail: object) -> None:

@@ -1,4 +1,4 @@
-"""Organisation-scoped pages of background work (mounted under /<org>/ by accounts/urls.py)."""
+"""Organisation-scoped pages of background work (config/urls.py mounts them under /<org>/)."""
 
 from notifications import health, views
 

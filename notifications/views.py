@@ -1,8 +1,8 @@
 """Reminder pages: the administrators' log of what was sent and refused, and the public unsubscribe link.
 
 The unsubscribe page needs no log-in: the link carries a signed token naming the organisation, the person
-and the kind of reminder. It is looked up under the organisation in the address only, so another
-organisation's token is not valid there (404).
+and the kind of reminder (notifications/access.py). `accounts.access.open_token_link` resolves it under the
+organisation in the address only, so another organisation's token is not valid there (404).
 """
 
 from __future__ import annotations
@@ -10,26 +10,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.core import signing
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
-from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
-from accounts.models import Organisation, Role, User
-from accounts.tenancy import NotFound, activate_organisation, member_required
+from accounts.access import open_token_link
+from accounts.models import DeliveryFailure, Organisation, Role
+from accounts.pagination import page_of
+from accounts.requests import OrgRequest
+from accounts.tenancy import member_required
 from notifications import reminders as services
+from notifications.access import UNSUBSCRIBE_LINK, UnsubscribeSubject
 from notifications.forms import ReminderFilterForm, UnsubscribeForm
-from notifications.models import DeliveryFailure, Reminder, ReminderOptOut
+from notifications.models import Reminder, ReminderOptOut
 from portfolios import reports
 from schemes.models import SchemeVersion
-
-PAGE_SIZE = 25
 
 
 def reminder_labels(organisation: Organisation) -> dict[str, str]:
@@ -57,13 +56,13 @@ class LogRow:
 @require_GET
 @member_required(Role.ADMIN)
 @vary_on_headers("HX-Request")
-def reminder_log(request: HttpRequest, org: str) -> HttpResponse:
+def reminder_log(request: OrgRequest, org: str) -> HttpResponse:
     """Every reminder claimed in the organisation: due date, kind, certificate, recipient, status, sent at."""
     labels = reminder_labels(request.organisation)
     form = ReminderFilterForm(request.GET or None, codes=sorted(labels.items(), key=lambda item: item[1]))
     reminders = form.filter(Reminder.objects.for_organisation(request.organisation)
                             .select_related("certification", "recipient").order_by("-send_on", "-id"))
-    page = Paginator(reminders, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, reminders)
     addresses = {reminder.email or getattr(reminder.recipient, "email", "") for reminder in page.object_list}
     refused = set(DeliveryFailure.objects.for_organisation(request.organisation)
                   .filter(email__in=addresses - {""}).values_list("email", flat=True))
@@ -81,37 +80,25 @@ def reminder_log(request: HttpRequest, org: str) -> HttpResponse:
 @require_GET
 @member_required(Role.ADMIN)
 @vary_on_headers("HX-Request")
-def delivery_failures(request: HttpRequest, org: str) -> HttpResponse:
+def delivery_failures(request: OrgRequest, org: str) -> HttpResponse:
     """Addresses the mail server refused for good: messages to them are not retried."""
     failures = DeliveryFailure.objects.for_organisation(request.organisation).order_by("-last_failed_at", "-id")
     query = request.GET.get("q", "").strip()[:200]
     if query:
         failures = failures.filter(Q(email__icontains=query) | Q(subject__icontains=query))
-    page = Paginator(failures, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, failures)
     context = {"page": page, "query": query}
     if request.htmx:
         return render(request, "notifications/delivery_failures.html#failure-table", context)
     return render(request, "notifications/delivery_failures.html", context)
 
 
-def _unsubscribe_subject(organisation: Organisation, token: str) -> dict[str, Any]:
-    """Who and what the link is about; 404 for a link altered, or made for another organisation."""
-    invalid = _("This unsubscribe link is not valid. Copy the whole link from the e-mail into your browser.")
-    try:
-        data = services.unsubscribe_data(token)
-    except signing.BadSignature as error:
-        raise NotFound(invalid) from error
-    if data["o"] != organisation.pk:
-        raise NotFound(invalid)
-    user = User.objects.filter(pk=data["u"]).first()
-    if user is None:
-        raise NotFound(invalid)
-    code, scheme = str(data["c"]), str(data["s"])
-    version = (SchemeVersion.objects.for_organisation(organisation).filter(code=scheme)
-               .order_by("-effective_from", "-version").first())
+def _unsubscribe_context(subject: UnsubscribeSubject) -> dict[str, Any]:
+    """What the page says about the link's person and reminder, in the scheme's latest version."""
+    version, code = subject.version, subject.code
     rule = next((item for item in version.rules.reminders if item.code == code), None) if version else None
-    return {"person": user, "code": code, "label": reports.label(rule.label, code) if rule else code,
-            "mandatory": bool(rule and rule.mandatory), "scheme": version.label if version else scheme,
+    return {"person": subject.person, "code": code, "label": reports.label(rule.label, code) if rule else code,
+            "mandatory": subject.mandatory, "scheme": version.label if version else subject.scheme,
             "has_mandatory": bool(version and any(item.mandatory for item in version.rules.reminders))}
 
 
@@ -123,16 +110,12 @@ def reminder_unsubscribe(request: HttpRequest, org: str, token: str) -> HttpResp
     A link used before says so and offers to receive the reminders again; a mandatory notice cannot be
     unsubscribed from.
     """
-    organisation = Organisation.objects.filter(slug=org).first()
-    if organisation is None:
-        raise NotFound(_("This unsubscribe link is not valid. Copy the whole link from the e-mail into your "
-                         "browser."))
-    activate_organisation(organisation)
-    request.organisation = organisation  # the page carries the organisation's branding
-    context = _unsubscribe_subject(organisation, token)
+    link = open_token_link(request, org, token, UNSUBSCRIBE_LINK)
+    organisation = link.organisation
+    context = _unsubscribe_context(link.obj)
     person, code = context["person"], context["code"]
     opted_out = ReminderOptOut.objects.for_organisation(organisation).filter(user=person, code=code).exists()
-    state = "mandatory" if context["mandatory"] else ("already" if opted_out else "confirm")
+    state = "mandatory" if link.state == "mandatory" else ("already" if opted_out else "confirm")
     status = 200
     if request.method == "POST" and state != "mandatory":
         form = UnsubscribeForm(request.POST)

@@ -1,9 +1,9 @@
-"""Reading and writing the CSV files administrators exchange with the product (see docs/csv-formats.md).
+"""Reading the CSV files administrators exchange with the product (see docs/csv-formats.md).
 
 Reading is strict about the header and forgiving about the things spreadsheets vary on: UTF-8 with or
 without a byte-order mark, `;` or `,` between values (sniffed from the header line), blank lines, spaces
 around values, and decimal commas ("1,5"). Every problem becomes a sentence a person can act on; row
-numbers count the header as row 1, as a spreadsheet shows them.
+numbers count the header as row 1, as a spreadsheet shows them. Writing them: accounts/spreadsheets.py.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
 from django.core.cache import cache
-from django.http import HttpResponse
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -179,30 +178,6 @@ def parse_bool(value: str, column: str) -> bool:
     if word in FALSE_WORDS:
         return False
     raise ValueError(_("%(column)s “%(value)s” must be yes or no.") % {"column": column, "value": value})
-
-
-# --- Writing ----------------------------------------------------------------------------------------
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def cell(value: Any) -> Any:
-    """A value safe to open in a spreadsheet: text that would start a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return "" if value is None else value
-
-
-def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> HttpResponse:
-    """A CSV download (UTF-8 with a byte-order mark so spreadsheets detect the encoding)."""
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([cell(value) for value in row])
-    return response
 
 
 # --- Between the dry run and the import -------------------------------------------------------------

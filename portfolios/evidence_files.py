@@ -26,6 +26,8 @@ import puremagic
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 
+# zipfile's record layouts (sizeEndCentDir, structFileHeader, …) are undocumented, so typeshed leaves them out.
+ZIP_LAYOUT: Any = zipfile
 DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_TOTAL_BYTES = 200 * 1024 * 1024
 HEAD_BYTES = 8192
@@ -120,13 +122,13 @@ def _declared_entry_count(file: IO[bytes]) -> int | None:
     """The entry count the end-of-central-directory record declares (None: no record, or ZIP64)."""
     file.seek(0, 2)
     size = file.tell()
-    tail_size = min(size, zipfile.sizeEndCentDir + 65535)  # the record, plus a comment of at most 64 KiB
+    tail_size = min(size, ZIP_LAYOUT.sizeEndCentDir + 65535)  # the record, plus a comment of at most 64 KiB
     file.seek(size - tail_size)
     tail = file.read(tail_size)
-    position = tail.rfind(zipfile.stringEndArchive)
-    if position < 0 or len(tail) - position < zipfile.sizeEndCentDir:
+    position = tail.rfind(ZIP_LAYOUT.stringEndArchive)
+    if position < 0 or len(tail) - position < ZIP_LAYOUT.sizeEndCentDir:
         return None
-    record = struct.unpack(zipfile.structEndArchive, tail[position:position + zipfile.sizeEndCentDir])
+    record = struct.unpack(ZIP_LAYOUT.structEndArchive, tail[position:position + ZIP_LAYOUT.sizeEndCentDir])
     total = record[4]
     return None if total == 0xFFFF else total
 
@@ -151,11 +153,11 @@ def _check_layout(file: IO[bytes], infos: list[zipfile.ZipInfo], directory_offse
         if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             raise PackageRefused("package_method")
         file.seek(info.header_offset)
-        header = file.read(zipfile.sizeFileHeader)
-        if len(header) != zipfile.sizeFileHeader or not header.startswith(zipfile.stringFileHeader):
+        header = file.read(ZIP_LAYOUT.sizeFileHeader)
+        if len(header) != ZIP_LAYOUT.sizeFileHeader or not header.startswith(ZIP_LAYOUT.stringFileHeader):
             raise PackageRefused("package_inconsistent")
-        fields = struct.unpack(zipfile.structFileHeader, header)
-        start = info.header_offset + zipfile.sizeFileHeader + fields[10] + fields[11]  # name, extra lengths
+        fields = struct.unpack(ZIP_LAYOUT.structFileHeader, header)
+        start = info.header_offset + ZIP_LAYOUT.sizeFileHeader + fields[10] + fields[11]  # name, extra lengths
         following = ordered[index + 1].header_offset if index + 1 < len(ordered) else directory_offset
         if start + info.compress_size > following:
             raise PackageRefused("package_inconsistent")

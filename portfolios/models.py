@@ -1,6 +1,12 @@
-"""What professionals hold and log: certifications and activities (evidence and dossiers build on these)."""
+"""What professionals hold and log: certifications, activities, imports and deletion requests.
+
+Dossiers, their sections, statements, submissions and evidence files build on these in the dossiers app
+(one layer up); `Activity.locked_by` names its submission by string, so nothing here imports that app.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -77,7 +83,7 @@ class Activity(models.Model):
     imported_by = models.ForeignKey("ActivityImport", on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="activities")
     # Set when a submitted dossier includes the activity: from then on it cannot be edited or deleted.
-    locked_by = models.ForeignKey("Submission", on_delete=models.PROTECT, null=True, blank=True,
+    locked_by = models.ForeignKey("dossiers.Submission", on_delete=models.PROTECT, null=True, blank=True,
                                   related_name="locked_activities")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -123,172 +129,11 @@ class CertificationStatusChange(models.Model):
         return f"{self.from_status or '—'} → {self.to_status}"
 
 
-def evidence_path(instance: Evidence, filename: str) -> str:
+def evidence_path(instance: Any, filename: str) -> str:
     """Server-generated storage name: nothing of the uploader's file name reaches the file system."""
     import uuid
 
     return f"evidence/{instance.organisation_id}/{uuid.uuid4().hex}"
-
-
-class Dossier(models.Model):
-    """A recertification dossier (or a yearly CPD submission) being assembled, then submitted."""
-
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        SUBMITTED = "submitted", _("Submitted")
-
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="dossiers")
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dossiers")
-    certification = models.ForeignKey(Certification, on_delete=models.PROTECT, related_name="dossiers")
-    # The version the dossier was started under: later versions never change what it is judged against.
-    scheme_version = models.ForeignKey(SchemeVersion, on_delete=models.PROTECT, related_name="dossiers")
-    kind = models.CharField(_("kind"), max_length=20, default="recertification")
-    reference_date = models.DateField(_("requirements as of"),
-                                      help_text=_("The recertification date or the CPD-year deadline."))
-    product_series = models.CharField(_("product series"), max_length=80, blank=True)
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
-    created_at = models.DateTimeField(auto_now_add=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
-
-    objects = TenantManager()
-
-    class Meta:
-        verbose_name = _("dossier")
-        verbose_name_plural = _("dossiers")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["organisation", "certification", "kind", "reference_date", "product_series"],
-                name="dossier_org_cert_kind_date"),
-        ]
-        indexes = [models.Index(fields=["organisation", "owner", "status"], name="dossier_org_owner_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.certification_id}: {self.kind} {self.reference_date}"
-
-    @property
-    def is_locked(self) -> bool:
-        return self.status != self.Status.DRAFT
-
-
-class DossierSection(models.Model):
-    """The professional's input for one section of the scheme (answers, choices, declarations)."""
-
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="sections")
-    code = models.CharField(max_length=40)
-    data = models.JSONField(default=dict, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = TenantManager()
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["organisation", "dossier", "code"],
-                                               name="dossiersection_org_dossier_code")]
-
-    def __str__(self) -> str:
-        return self.code
-
-
-class Evidence(models.Model):
-    """An uploaded file proving an activity or belonging to a dossier section.
-
-    Stored under a server-generated name outside any public URL (Django's storage API, so S3-compatible
-    storage is a setting), recognised by content, hashed, and served only by a permission-checked view.
-    """
-
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="evidence")
-    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, null=True, blank=True, related_name="evidence")
-    section = models.ForeignKey(DossierSection, on_delete=models.CASCADE, null=True, blank=True,
-                                related_name="evidence")
-    requirement_code = models.CharField(max_length=60, blank=True)
-    file = models.FileField(upload_to=evidence_path, max_length=200)
-    original_name = models.CharField(_("file name"), max_length=255)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveBigIntegerField()
-    sha256 = models.CharField(max_length=64)
-    uploaded_at = models.DateTimeField(auto_now_add=True)
-
-    objects = TenantManager()
-
-    class Meta:
-        verbose_name = _("evidence file")
-        verbose_name_plural = _("evidence files")
-        ordering = ["uploaded_at", "id"]
-        indexes = [
-            models.Index(fields=["organisation", "owner"], name="evidence_org_owner_idx"),
-            models.Index(fields=["organisation", "activity"], name="evidence_org_activity_idx"),
-        ]
-        constraints = [models.CheckConstraint(
-            condition=~(models.Q(activity__isnull=False) & models.Q(section__isnull=False)),
-            name="evidence_one_parent")]
-
-    def __str__(self) -> str:
-        return self.original_name
-
-
-class StatementRequest(models.Model):
-    """A signed statement asked of a third party (facilitator, supervisor, board colleague, employer).
-
-    The signer gets a one-time, expiring link and signs without an account; only the SHA-256 of the
-    link's token is stored. Once signed the statement cannot be changed by the professional.
-    """
-
-    class Status(models.TextChoices):
-        REQUESTED = "requested", _("Requested")
-        SIGNED = "signed", _("Signed")
-        DECLINED = "declined", _("Declined")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
-
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="statements")
-    section_code = models.CharField(max_length=40)
-    requirement_code = models.CharField(max_length=60)
-    signer_name = models.CharField(_("signer's name"), max_length=200)
-    signer_email = models.EmailField(_("signer's e-mail address"))
-    signer_role = models.CharField(_("signer's role"), max_length=120, blank=True)
-    message = models.TextField(_("message to the signer"), blank=True)
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    expires_at = models.DateTimeField()
-    last_sent_at = models.DateTimeField(null=True, blank=True)
-    send_count = models.PositiveIntegerField(default=0)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.REQUESTED)
-    fields = models.JSONField(default=dict, blank=True)
-    signed_name = models.CharField(max_length=200, blank=True)
-    signed_at = models.DateTimeField(null=True, blank=True)
-    decline_reason = models.TextField(blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = TenantManager()
-
-    class Meta:
-        ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["organisation", "dossier"], name="statement_org_dossier_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.requirement_code} ({self.signer_email})"
-
-
-class Submission(models.Model):
-    """The immutable snapshot taken when a dossier is submitted."""
-
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
-    dossier = models.OneToOneField(Dossier, on_delete=models.PROTECT, related_name="submission")
-    scheme_version = models.ForeignKey(SchemeVersion, on_delete=models.PROTECT, related_name="+")
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    submitted_at = models.DateTimeField()
-    snapshot = models.JSONField()
-    snapshot_sha256 = models.CharField(max_length=64)
-    pdf = models.FileField(upload_to="submissions/", blank=True, max_length=200)
-
-    objects = TenantManager()
-
-    class Meta:
-        indexes = [models.Index(fields=["organisation", "submitted_at"], name="submission_org_date_idx")]
-
-    def __str__(self) -> str:
-        return self.snapshot_sha256[:12]
 
 
 class ActivityImport(models.Model):

@@ -16,6 +16,7 @@ from typing import Any
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 
+from accounts.formatting import local_number
 from accounts.models import Organisation, User
 from portfolios.models import Activity, Certification
 from portfolios.rules_inputs import activity_inputs, certification_context
@@ -25,9 +26,7 @@ from schemes.models import SchemeVersion
 
 def number(value: Decimal | int) -> str:
     """A number in the user's locale, without trailing zeros (1,5 in Dutch; 1.5 in English)."""
-    value = Decimal(value)
-    normalized = value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
-    return formats.number_format(normalized, use_l10n=True)
+    return local_number(value)
 
 
 def date(value: dt.date) -> str:
@@ -51,19 +50,41 @@ def label(texts: Any, fallback: str = "") -> str:
     return fallback
 
 
-def versions_in_force(organisation: Organisation, codes: Iterable[str], on: dt.date) -> dict[str, SchemeVersion]:
-    """The version in force on `on` for each scheme code, in one query."""
-    found: dict[str, SchemeVersion] = {}
-    versions = (SchemeVersion.objects.for_organisation(organisation).filter(code__in=set(codes), effective_from__lte=on)
-                .order_by("code", "-effective_from", "-version"))
-    for version in versions:
-        found.setdefault(version.code, version)
-    return found
+def held_certifications(organisation: Organisation, holder: User, on: dt.date | None = None
+                        ) -> list[tuple[Certification, SchemeVersion]]:
+    """The holder's certifications (not withdrawn, by number), each with its scheme's version in force on `on`
+    (default today; the certification's own version when none is in force): two queries. The dashboard, the
+    activity log and the dossier list show the same selection."""
+    certifications = list(Certification.objects.for_organisation(organisation).filter(holder=holder)
+                          .exclude(status=Certification.Status.WITHDRAWN).select_related("scheme_version")
+                          .order_by("number"))
+    if not certifications:
+        return []
+    versions = SchemeVersion.objects.for_organisation(organisation).in_force(
+        on, codes={c.scheme_version.code for c in certifications})
+    return [(c, versions.get(c.scheme_version.code, c.scheme_version)) for c in certifications]
+
+
+CONTEXT_FIELDS = ("exam_passed_on", "recertification_date", "cycle_start", "designation")
+
+
+def context_problem(certification: Certification, error: rules.ContextError) -> str:
+    """Why a certification cannot be evaluated, for people, in the current language: the one wording of the
+    engine's ContextError (whose own text is English, for developers), naming the certificate's field at
+    fault."""
+    values = {"number": certification.number}
+    if error.field in CONTEXT_FIELDS:
+        field = Certification._meta.get_field(error.field)
+        values["field"] = str(getattr(field, "verbose_name", error.field))
+        return gettext("Certificate %(number)s cannot be evaluated yet: “%(field)s” is missing or does not fit "
+                       "its scheme. An administrator of your organisation can complete it.") % values
+    return gettext("Certificate %(number)s cannot be evaluated yet: it lacks what its scheme needs to count "
+                   "points. An administrator of your organisation can complete it.") % values
 
 
 def owner_activities(organisation: Organisation, owner: User | int) -> list[rules.ActivityInput]:
     """All of one professional's activities in the organisation, as engine inputs (one query)."""
-    owner_id = getattr(owner, "pk", owner)
+    owner_id = owner if isinstance(owner, int) else owner.pk
     return activity_inputs(Activity.objects.for_organisation(organisation).filter(owner_id=owner_id)).get(owner_id, [])
 
 
@@ -100,3 +121,25 @@ def dossier_reference_date(certification: Certification, definition: rules.Schem
     """The date a dossier of `kind` started today is judged on (the engine's `reference_date`; raises
     rules.ContextError when the certification does not fit its scheme)."""
     return rules.reference_date(definition, certification_context(certification, today, dossier_kind=kind))
+
+
+def due_date(certification: Certification, definition: rules.SchemeDefinition, report: rules.Report,
+             today: dt.date) -> dt.date:
+    """The one date a professional is told. The engine's `report.deadline` is the last day whose points count:
+    for a window scheme (Noloc, CMI) the day before the recertification date, which is the date the
+    certificate, the dossier and the reminders name, so that one is shown (with `deadline_rule`); for the
+    other models the deadline is itself the due date (the CPD year's anniversary, the cycle year's end)."""
+    if rules.due_on_reference_date(definition):
+        try:
+            return dossier_reference_date(certification, definition, "recertification", today)
+        except rules.ContextError:
+            pass
+    return report.deadline
+
+
+def deadline_rule(report: rules.Report, due: dt.date) -> str:
+    """The rule behind the date, stated once."""
+    if due != report.deadline:
+        return gettext("Points dated up to and including %(last)s count; recertification on %(due)s.") % {
+            "last": date(report.deadline), "due": date(due)}
+    return gettext("Points dated up to and including %(due)s count, and are due by then.") % {"due": date(due)}

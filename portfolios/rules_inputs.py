@@ -7,6 +7,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import QuerySet, TextField
 from django.db.models.functions import Cast
@@ -15,7 +16,7 @@ from portfolios.models import Certification
 from schemes import rules
 
 
-def certification_context(certification: Certification, as_of: dt.date, **extra: object) -> rules.CandidateContext:
+def certification_context(certification: Certification, as_of: dt.date, **extra: Any) -> rules.CandidateContext:
     return rules.CandidateContext(
         as_of=as_of, exam_passed_on=certification.exam_passed_on,
         recertification_date=certification.recertification_date, cycle_start=certification.cycle_start,

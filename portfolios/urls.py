@@ -1,28 +1,13 @@
-"""Organisation-scoped pages of the portfolios app (mounted under /<org>/ by accounts/urls.py).
+"""Organisation-scoped pages of the portfolios app (config/urls.py mounts them under /<org>/).
 
 Each area keeps its patterns next to its views (`urlpatterns` at the bottom of portfolios/views/<area>.py).
 """
 
-from portfolios.views import (
-    activities,
-    certifications,
-    compliance,
-    dashboard,
-    dossiers,
-    evidence,
-    imports,
-    mydata,
-    statements,
-)
+from portfolios.views import activities, certifications, compliance, imports
 
 urlpatterns = [
-    *dashboard.urlpatterns,
     *activities.urlpatterns,
-    *evidence.urlpatterns,
-    *dossiers.urlpatterns,
-    *statements.urlpatterns,
     *certifications.urlpatterns,
     *imports.urlpatterns,
     *compliance.urlpatterns,
-    *mydata.urlpatterns,
 ]

@@ -17,13 +17,15 @@ from typing import Any
 
 from django.utils import formats, translation
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from schemes import rules
 
 LANGUAGES = ("en", "nl", "nb")
 NUMBER_KEYS = {
     "min", "max", "step", "activity_min", "activity_max", "period_min", "cycle_min", "amount",
-    "consecutive_periods", "extends_by_years", "assessors", "years", "from_year", "vat_rate",
+    "consecutive_periods", "extends_by_years", "assessors", "years", "from_year", "vat_rate", "appeal_days",
+    "percent", "points", "days", "due_working_days", "reminder_days_before", "reminder_days_after",
 }
 FORMULA_SKIP = {"kind", "unit", "attribute"}
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -35,8 +37,13 @@ CHOICES = {
     "on": [("submission", _("when a recertification dossier is submitted")),
            ("certification", _("when certification is applied for")), ("annual", _("every year on the reference date")),
            ("order", _("when the professional orders it"))],
+    "disagreement": [("third_assessor", _("a third assessor decides")),
+                     ("lead_assessor", _("the lead assessor decides"))],
 }
-YES_NO_KEYS = {"review_after_payment"}
+YES_NO_KEYS = {"review_after_payment", "register_public", "first_submission", "previous_negative"}
+# Review settings added to the format later: shown with their defaults when a saved version leaves them out.
+REVIEW_DEFAULTS = {"due_working_days": 15, "reminder_days_before": 3, "reminder_days_after": 2,
+                   "disagreement": "third_assessor"}
 YES_NO = [("true", _("yes")), ("false", _("no"))]
 
 GROUP_LABELS = {
@@ -45,6 +52,7 @@ GROUP_LABELS = {
     "sections": _("Dossier sections"), "review": _("Review"), "reminders": _("Reminders"),
     "validity": _("Validity"), "fees": _("Fees"), "prerequisites": _("Prerequisites"),
     "product_series": _("Product series"), "norm_documents": _("Norm documents"), "description": _("Description"),
+    "certificate": _("Certificate"),
 }
 FIELD_LABELS = {
     "min": _("minimum"), "max": _("maximum"), "step": _("rounding step"), "activity_min": _("minimum per activity"),
@@ -52,6 +60,8 @@ FIELD_LABELS = {
     "cycle_min": _("minimum per cycle"), "amount": _("amount"),
     "consecutive_periods": _("consecutive compliant periods"),
     "extends_by_years": _("extends the certificate by (years)"), "assessors": _("independent assessors"),
+    "appeal_days": _("days to appeal a refusal"),
+    "register_public": _("public register lists holders unless they opt out"),
     "years": _("years"), "from_year": _("from year"), "vat_rate": _("VAT rate"), "factor": _("points per unit"),
     "points_per_item": _("points per item"), "per_year": _("points per year"),
     "per_candidate": _("points per candidate"),
@@ -64,6 +74,14 @@ FIELD_LABELS = {
     "quantity_max": _("plausible maximum per activity"),
     "vat_category": _("VAT category"), "billing": _("billing"), "on": _("billed"),
     "review_after_payment": _("review starts only once paid"),
+    "sample": _("sample"), "percent": _("percentage assessed"),
+    "first_submission": _("always assess a first submission"),
+    "previous_negative": _("always assess after a negative outcome"),
+    "many_points": _("always assess many points in a short time"), "points": _("points"),
+    "days": _("within days"), "due_working_days": _("time to assess (working days)"),
+    "reminder_days_before": _("remind the assessor (days before the due date)"),
+    "reminder_days_after": _("remind the assessor (days after the due date)"),
+    "disagreement": _("when assessors still disagree"),
 }
 
 
@@ -77,7 +95,7 @@ class Field:
     errors: list[str] = field(default_factory=list)
     placeholder: str = ""  # what an empty field means (a default)
     hint: str = ""
-    choices: list[tuple[str, str]] = field(default_factory=list)  # kind "choice": (value, label)
+    choices: list[tuple[str, StrOrPromise]] = field(default_factory=list)  # kind "choice": (value, label)
 
     @property
     def html_id(self) -> str:
@@ -110,6 +128,8 @@ def _join(path: str, key: str | int) -> str:
 def editable_groups(definition: dict[str, Any]) -> list[Group]:
     """The editable leaves of a definition, grouped by the item they belong to (a category, a type...)."""
     groups: dict[str, Group] = {}
+    if isinstance(definition.get("review"), dict):
+        definition = {**definition, "review": {**REVIEW_DEFAULTS, **definition["review"]}}
 
     def add(group_title: str, item: Field) -> None:
         groups.setdefault(group_title, Group(group_title, [])).fields.append(item)

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+import secrets
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +20,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Organisation, User
 from accounts.services import audit_record
 from schemes import rules
-from schemes.models import SchemeVersion
+from schemes.models import SchemePreview, SchemeVersion
 
 
 def definition_validate(data: Any) -> rules.SchemeDefinition:
@@ -59,6 +63,7 @@ def scheme_version_save(*, organisation: Organisation, data: dict[str, Any], eff
         effective_from=effective_from, source=source, change_note=note, based_on=based_on, created_by=by)
     audit_record(organisation=organisation, actor=by, action="scheme.version", scheme=definition.code,
                  version=number, source=source, effective_from=effective_from.isoformat())
+    scheme_preview_discard(organisation=organisation, code=definition.code)
     return version
 
 
@@ -91,48 +96,199 @@ class Impact:
         return self.evaluated - len(self.become_compliant) - len(self.become_non_compliant)
 
 
-def scheme_preview(*, organisation: Organisation, code: str, proposed: rules.SchemeDefinition,
-                   as_of: dt.date | None = None) -> Impact:
-    """Evaluate every active certification of the scheme under its current version and under `proposed`.
+PREVIEW_CHUNK = 2000  # certifications per chunk: a chunk's activities stay a few tens of megabytes at most
 
-    A fixed number of queries whatever the number of professionals: the version in force, the
-    certifications, and all their holders' activities. Each definition is parsed once, not per row.
+
+@dataclass
+class Chunk:
+    """One chunk's share of a preview; `last_pk` is where the next chunk starts (keyset)."""
+
+    size: int = 0
+    last_pk: int = 0
+    evaluated: int = 0
+    compliant_before: int = 0
+    compliant_after: int = 0
+    not_evaluable: int = 0
+    become_compliant: list[str] = field(default_factory=list)
+    become_non_compliant: list[str] = field(default_factory=list)
+
+
+# Who a scheme applies to lives in the apps above (portfolios: the active certifications and their holders'
+# activities). The app that knows registers it from its AppConfig.ready, so this module imports none of them.
+@dataclass(frozen=True)
+class PreviewPopulation:
+    """`count(organisation, code)`: how many the preview will evaluate; `chunk(organisation, code, as_of,
+    after_pk, size)`: the next `size` of them by primary key, as (pk, certificate number, candidate context,
+    activities) — a fixed number of queries per chunk."""
+
+    count: Callable[[Organisation | int, str], int]
+    chunk: Callable[[Organisation | int, str, dt.date, int, int],
+                    list[tuple[int, str, rules.CandidateContext, list[rules.ActivityInput]]]]
+
+
+_preview_population: list[PreviewPopulation] = []
+
+
+def register_preview_population(population: PreviewPopulation) -> None:
+    _preview_population[:] = [population]
+
+
+def _preview_count(organisation: Organisation | int, code: str) -> int:
+    return _preview_population[0].count(organisation, code) if _preview_population else 0
+
+
+def preview_current(organisation: Organisation, code: str, as_of: dt.date) -> SchemeVersion | None:
+    """What a proposal is compared with: the version in force, else (none in force yet) the latest saved."""
+    versions = SchemeVersion.objects.for_organisation(organisation)
+    return versions.current(code, on=as_of) or versions.filter(code=code).order_by("-version").first()
+
+
+def preview_chunk(*, organisation: Organisation | int, code: str, before: rules.SchemeDefinition,
+                  proposed: rules.SchemeDefinition, as_of: dt.date, after_pk: int = 0,
+                  size: int = PREVIEW_CHUNK) -> Chunk:
+    """Evaluate the next `size` active certifications (primary key above `after_pk`) under both definitions.
+
+    Two queries whatever the chunk holds: the certifications, and their holders' activities.
     """
-    from portfolios.models import Activity, Certification
-    from portfolios.rules_inputs import activity_inputs, certification_context
-
-    as_of = as_of or timezone.localdate()
-    current = SchemeVersion.objects.for_organisation(organisation).current(code, on=as_of)
-    if current is None:  # nothing in force yet: compare against the latest saved version
-        current = SchemeVersion.objects.for_organisation(organisation).filter(code=code).order_by("-version").first()
-    active = (Certification.objects.for_organisation(organisation)
-              .filter(scheme_version__code=code, status=Certification.Status.ACTIVE))
-    certifications = list(active.only("id", "holder_id", "number", "exam_passed_on", "recertification_date",
-                                      "cycle_start", "designation"))
-    by_owner = activity_inputs(Activity.objects.for_organisation(organisation)
-                               .filter(owner_id__in=active.values("holder_id")))
-    impact = Impact()
-    if current is None:
-        return impact
-    before_rules = current.rules
-    for certification in certifications:
-        context = certification_context(certification, as_of)
-        activities = by_owner.get(certification.holder_id, [])
+    rows = _preview_population[0].chunk(organisation, code, as_of, after_pk, size) if _preview_population else []
+    chunk = Chunk(size=len(rows), last_pk=rows[-1][0] if rows else after_pk)
+    for _pk, number, context, activities in rows:
         try:
             # Compliance is all the preview needs: skip the explanations, sections and per-activity detail.
-            before = rules.evaluate(before_rules, context, _known(before_rules, activities), detail=False).compliant
-            after = rules.evaluate(proposed, context, _known(proposed, activities), detail=False).compliant
+            was = rules.evaluate(before, context, _known(before, activities), detail=False).compliant
+            becomes = rules.evaluate(proposed, context, _known(proposed, activities), detail=False).compliant
         except rules.ContextError:
-            impact.not_evaluable += 1
+            chunk.not_evaluable += 1
             continue
-        impact.evaluated += 1
-        impact.compliant_before += before
-        impact.compliant_after += after
-        if after and not before:
-            impact.become_compliant.append(certification.number)
-        elif before and not after:
-            impact.become_non_compliant.append(certification.number)
-    return impact
+        chunk.evaluated += 1
+        chunk.compliant_before += was
+        chunk.compliant_after += becomes
+        if becomes and not was:
+            chunk.become_compliant.append(number)
+        elif was and not becomes:
+            chunk.become_non_compliant.append(number)
+    return chunk
+
+
+def scheme_preview(*, organisation: Organisation, code: str, proposed: rules.SchemeDefinition,
+                   as_of: dt.date | None = None, size: int | None = None) -> Impact:
+    """The whole preview at once, in this process (the same chunks the background task runs; for commands and
+    benchmarks — pages start `scheme_preview_start`)."""
+    as_of = as_of or timezone.localdate()
+    impact = Impact()
+    current = preview_current(organisation, code, as_of)
+    if current is None:
+        return impact
+    after = 0
+    while True:
+        chunk = preview_chunk(organisation=organisation, code=code, before=current.rules, proposed=proposed,
+                              as_of=as_of, after_pk=after, size=size or PREVIEW_CHUNK)
+        if not chunk.size:
+            return impact
+        after = chunk.last_pk
+        impact.evaluated += chunk.evaluated
+        impact.compliant_before += chunk.compliant_before
+        impact.compliant_after += chunk.compliant_after
+        impact.not_evaluable += chunk.not_evaluable
+        impact.become_compliant += chunk.become_compliant
+        impact.become_non_compliant += chunk.become_non_compliant
+
+
+@transaction.atomic
+def scheme_preview_start(*, organisation: Organisation, code: str, proposed: rules.SchemeDefinition, by: User,
+                         as_of: dt.date | None = None) -> SchemePreview:
+    """Queue the preview of `proposed` (the task runs it in chunks) and return it at once.
+
+    It replaces the scheme's previous preview, unless that one is of the same proposal against the same version
+    on the same day and did not fail: then it is returned as it is (finished or still running).
+    """
+    from accounts.outbox import outbox_enqueue
+
+    as_of = as_of or timezone.localdate()
+    data = rules.dump_definition(proposed)
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+    current = preview_current(organisation, code, as_of)
+    previews = SchemePreview.objects.for_organisation(organisation)
+    previous = previews.select_for_update().filter(code=code).first()
+    if (previous is not None and previous.proposed_sha256 == digest and previous.as_of == as_of
+            and previous.current_id == (current.pk if current else None)
+            and previous.status != SchemePreview.Status.FAILED):
+        return previous
+    if previous is not None:
+        previous.delete()
+    preview = SchemePreview.objects.create(
+        organisation=organisation, code=code, token=secrets.token_hex(16), proposed=data, proposed_sha256=digest,
+        current=current, as_of=as_of, created_by=by)
+    outbox_enqueue("schemes.tasks.scheme_preview_run", organisation_id=organisation.pk, preview_id=preview.pk,
+                   token=preview.token)
+    return preview
+
+
+def scheme_preview_discard(*, organisation: Organisation, code: str) -> None:
+    """The scheme changed (a version was saved): its preview no longer describes anything."""
+    SchemePreview.objects.for_organisation(organisation).filter(code=code).delete()
+
+
+def scheme_preview_step(*, organisation: Organisation | int, preview_id: int, token: str) -> bool:
+    """Evaluate the preview's next chunk and record it (one transaction); False when there is nothing left to do
+    (finished, or replaced by a newer preview)."""
+    with transaction.atomic():
+        preview = (SchemePreview.objects.for_organisation(organisation).select_for_update(of=("self",))
+                   .filter(pk=preview_id, token=token).select_related("current").first())
+        if preview is None or preview.finished:
+            return False
+        if preview.current is None:
+            return _preview_finish(preview)
+        if preview.status == SchemePreview.Status.QUEUED:  # counted here, not in the request that queued it
+            preview.total = _preview_count(organisation, preview.code)
+        chunk = preview_chunk(organisation=organisation, code=preview.code, before=preview.current.rules,
+                              proposed=_proposed(preview), as_of=preview.as_of, after_pk=preview.last_pk,
+                              size=PREVIEW_CHUNK)
+        if not chunk.size:
+            return _preview_finish(preview)
+        preview.status = SchemePreview.Status.RUNNING
+        preview.last_pk = chunk.last_pk
+        preview.done += chunk.size
+        preview.total = max(preview.total, preview.done)
+        preview.evaluated += chunk.evaluated
+        preview.compliant_before += chunk.compliant_before
+        preview.compliant_after += chunk.compliant_after
+        preview.not_evaluable += chunk.not_evaluable
+        preview.become_compliant_count += len(chunk.become_compliant)
+        preview.become_non_compliant_count += len(chunk.become_non_compliant)
+        preview.become_compliant = (preview.become_compliant + chunk.become_compliant)[:SchemePreview.SAMPLE]
+        preview.become_non_compliant = (preview.become_non_compliant
+                                        + chunk.become_non_compliant)[:SchemePreview.SAMPLE]
+        preview.save()
+        return True
+
+
+def scheme_preview_failed(*, organisation: Organisation | int, preview_id: int, token: str) -> None:
+    SchemePreview.objects.for_organisation(organisation).filter(pk=preview_id, token=token).update(
+        status=SchemePreview.Status.FAILED, finished_at=timezone.now())
+
+
+def _preview_finish(preview: SchemePreview) -> bool:
+    preview.status = SchemePreview.Status.DONE
+    preview.finished_at = timezone.now()
+    preview.total = preview.done
+    preview.save()
+    return False
+
+
+def _proposed(preview: SchemePreview) -> rules.SchemeDefinition:
+    """The proposal parsed once per process and preview (a preview's proposal never changes)."""
+    key = (preview.pk, preview.token)
+    found = _PROPOSALS.get(key)
+    if found is None:
+        found = rules.load_definition(preview.proposed)
+        if len(_PROPOSALS) >= 16:
+            _PROPOSALS.pop(next(iter(_PROPOSALS)))
+        _PROPOSALS[key] = found
+    return found
+
+
+_PROPOSALS: dict[tuple[int, str], rules.SchemeDefinition] = {}
 
 
 def _known(definition: rules.SchemeDefinition, activities: list[rules.ActivityInput]) -> list[rules.ActivityInput]:

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,13 +13,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.models import Role
+from accounts.requests import OrgRequest
 from accounts.tenancy import NotFound, member_required
 from schemes import editor, rules, services
 from schemes.forms import AdoptForm, DefinitionJSONForm, ImportForm, VersionMetaForm
-from schemes.models import SchemeVersion
+from schemes.models import SchemePreview, SchemeVersion
 
 
-def _versions(request: HttpRequest, code: str) -> list[SchemeVersion]:
+def _versions(request: OrgRequest, code: str) -> list[SchemeVersion]:
     versions = list(SchemeVersion.objects.for_organisation(request.organisation).filter(code=code)
                     .select_related("created_by").order_by("-version"))
     if not versions:
@@ -27,13 +28,13 @@ def _versions(request: HttpRequest, code: str) -> list[SchemeVersion]:
     return versions
 
 
-def _latest(request: HttpRequest, code: str) -> SchemeVersion:
+def _latest(request: OrgRequest, code: str) -> SchemeVersion:
     return _versions(request, code)[0]
 
 
 @require_GET
 @member_required(Role.ADMIN)
-def scheme_list(request: HttpRequest, org: str) -> HttpResponse:
+def scheme_list(request: OrgRequest, org: str) -> HttpResponse:
     versions = SchemeVersion.objects.for_organisation(request.organisation).order_by("code", "-version")
     today = timezone.localdate()
     schemes: dict[str, dict[str, Any]] = {}
@@ -47,13 +48,13 @@ def scheme_list(request: HttpRequest, org: str) -> HttpResponse:
     return render(request, "schemes/scheme_list.html", {
         "schemes": list(schemes.values()),
         "shipped": [{"code": code, "label": editor.local_text(data.get("label"), code),
-                     "form": AdoptForm(initial={"code": code})} for code, data in shipped],
+                     "form": AdoptForm(initial={"code": code}, auto_id=f"adopt-%s-{code}")} for code, data in shipped],
     })
 
 
 @require_POST
 @member_required(Role.ADMIN)
-def scheme_adopt(request: HttpRequest, org: str) -> HttpResponse:
+def scheme_adopt(request: OrgRequest, org: str) -> HttpResponse:
     form = AdoptForm(request.POST)
     if form.is_valid():
         try:
@@ -71,7 +72,7 @@ def scheme_adopt(request: HttpRequest, org: str) -> HttpResponse:
 
 @require_GET
 @member_required(Role.ADMIN)
-def scheme_detail(request: HttpRequest, org: str, code: str) -> HttpResponse:
+def scheme_detail(request: OrgRequest, org: str, code: str) -> HttpResponse:
     versions = _versions(request, code)
     current = SchemeVersion.objects.for_organisation(request.organisation).current(code)
     latest = versions[0]
@@ -88,7 +89,7 @@ def _notes(version: SchemeVersion) -> list[dict[str, str]]:
 @require_http_methods(["GET", "POST"])
 @member_required(Role.ADMIN)
 @vary_on_headers("HX-Request")
-def scheme_edit(request: HttpRequest, org: str, code: str) -> HttpResponse:
+def scheme_edit(request: OrgRequest, org: str, code: str) -> HttpResponse:
     """The form editor: every editable value of the latest version, grouped; preview, then save."""
     latest = _latest(request, code)
     meta = VersionMetaForm(request.POST or None)
@@ -100,11 +101,15 @@ def scheme_edit(request: HttpRequest, org: str, code: str) -> HttpResponse:
         editor.keep_typed(groups, request.POST)
         meta_ok = meta.is_valid()
         definition = None
-        if not errors:
-            try:
-                definition = services.definition_validate(proposed)
-            except ValidationError as error:
-                errors = error.message_dict
+        # Validated even when some values could not be read (those keep their old value), so every error is
+        # reported at once, not the conversion errors first and the rule errors after the next try.
+        try:
+            validated = services.definition_validate(proposed)
+        except ValidationError as error:
+            for path, messages in error.message_dict.items():
+                errors.setdefault(path, []).extend(m for m in messages if m not in errors.get(path, []))
+        else:
+            definition = None if errors else validated
         loose = editor.attach_errors(groups, errors)
         if definition is not None and meta_ok:
             changes = rules.diff_definitions(latest.definition, rules.dump_definition(definition) | {
@@ -112,19 +117,28 @@ def scheme_edit(request: HttpRequest, org: str, code: str) -> HttpResponse:
             if request.POST.get("action") == "save":
                 return _save(request, org, latest, rules.dump_definition(definition), meta,
                              SchemeVersion.Source.EDITED)
-            impact = services.scheme_preview(organisation=request.organisation, code=code, proposed=definition)
+            impact = services.scheme_preview_start(organisation=request.organisation, code=code,
+                                                   proposed=definition, by=request.user)
     context = {"latest": latest, "meta": meta, "groups": groups, "loose_errors": loose, "impact": impact,
                "changes": changes, "posted": request.method == "POST"}
+    failed = bool(loose or _has_errors(groups) or meta.errors)
     if request.htmx and request.method == "POST" and request.POST.get("action") == "preview":
-        return render(request, "schemes/scheme_edit.html#preview", context)
-    return render(request, "schemes/scheme_edit.html", context, status=422 if (loose or _has_errors(groups)) else 200)
+        if not failed:
+            return render(request, "schemes/scheme_edit.html#preview", context)
+        # Errors: the whole form comes back, so every field in error is marked on preview as on save.
+        response = render(request, "schemes/scheme_edit.html", context)
+        response["HX-Retarget"] = "#scheme-form"
+        response["HX-Reselect"] = "#scheme-form"
+        response["HX-Reswap"] = "outerHTML"
+        return response
+    return render(request, "schemes/scheme_edit.html", context, status=422 if failed else 200)
 
 
 def _has_errors(groups: list[editor.Group]) -> bool:
     return any(item.errors for group in groups for item in group.fields)
 
 
-def _save(request: HttpRequest, org: str, based_on: SchemeVersion | None, data: dict[str, Any],
+def _save(request: OrgRequest, org: str, based_on: SchemeVersion | None, data: dict[str, Any],
           meta: VersionMetaForm, source: str) -> HttpResponse:
     try:
         version = services.scheme_version_save(
@@ -141,7 +155,7 @@ def _save(request: HttpRequest, org: str, based_on: SchemeVersion | None, data: 
 
 @require_http_methods(["GET", "POST"])
 @member_required(Role.ADMIN)
-def scheme_edit_json(request: HttpRequest, org: str, code: str) -> HttpResponse:
+def scheme_edit_json(request: OrgRequest, org: str, code: str) -> HttpResponse:
     """The advanced editor: the whole definition as JSON (to add categories, types, sections...)."""
     latest = _latest(request, code)
     initial = {"definition": json.dumps(latest.definition, indent=2, ensure_ascii=False)}
@@ -161,7 +175,8 @@ def scheme_edit_json(request: HttpRequest, org: str, code: str) -> HttpResponse:
                 if request.POST.get("action") == "save":
                     return _save(request, org, latest, data, form, SchemeVersion.Source.EDITED)
                 changes = rules.diff_definitions(latest.definition, data | {"version": latest.definition["version"]})
-                impact = services.scheme_preview(organisation=request.organisation, code=code, proposed=definition)
+                impact = services.scheme_preview_start(organisation=request.organisation, code=code,
+                                                       proposed=definition, by=request.user)
     return render(request, "schemes/scheme_json.html",
                   {"latest": latest, "form": form, "path_errors": path_errors, "impact": impact,
                    "changes": changes}, status=422 if path_errors else 200)
@@ -169,7 +184,7 @@ def scheme_edit_json(request: HttpRequest, org: str, code: str) -> HttpResponse:
 
 @require_GET
 @member_required(Role.ADMIN)
-def scheme_export(request: HttpRequest, org: str, code: str, version: int) -> HttpResponse:
+def scheme_export(request: OrgRequest, org: str, code: str, version: int) -> HttpResponse:
     found = SchemeVersion.objects.for_organisation(request.organisation).filter(code=code, version=version).first()
     if found is None:
         raise NotFound(_("Your organisation has no such version of this scheme."))
@@ -181,7 +196,7 @@ def scheme_export(request: HttpRequest, org: str, code: str, version: int) -> Ht
 
 @require_http_methods(["GET", "POST"])
 @member_required(Role.ADMIN)
-def scheme_import(request: HttpRequest, org: str) -> HttpResponse:
+def scheme_import(request: OrgRequest, org: str) -> HttpResponse:
     """Upload a definition file, see it validated with a diff and the preview, then confirm to save."""
     upload = ImportForm(request.POST or None, request.FILES or None) if "file" in request.FILES else ImportForm()
     confirm = DefinitionJSONForm(request.POST or None) if request.POST.get("action") == "save" else None
@@ -212,11 +227,24 @@ def scheme_import(request: HttpRequest, org: str) -> HttpResponse:
                 "definition": definition, "existing": existing,
                 "changes": rules.diff_definitions(existing.definition, canonical | {
                     "version": existing.definition.get("version")}) if existing else None,
-                "impact": services.scheme_preview(organisation=request.organisation, code=definition.code,
-                                                  proposed=definition) if existing else None,
+                "impact": services.scheme_preview_start(organisation=request.organisation, code=definition.code,
+                                                        proposed=definition, by=request.user) if existing else None,
                 "confirm": DefinitionJSONForm(initial={
                     "definition": json.dumps(canonical, ensure_ascii=False)}),
                 "label": editor.local_text(canonical.get("label"), definition.code),
             })
     context["path_errors"] = path_errors
     return render(request, "schemes/scheme_import.html", context, status=422 if path_errors else 200)
+
+
+@require_GET
+@member_required(Role.ADMIN)
+@vary_on_headers("HX-Request")
+def scheme_preview(request: OrgRequest, org: str, code: str, pk: int) -> HttpResponse:
+    """A preview's progress and, once finished, its results: the panel htmx polls (the whole page without it)."""
+    impact = SchemePreview.objects.for_organisation(request.organisation).filter(code=code, pk=pk).first()
+    if impact is None:
+        raise NotFound(_("This preview has been replaced by a newer one or the scheme has been saved since."))
+    if request.htmx:
+        return render(request, "schemes/_preview_job.html", {"impact": impact})
+    return render(request, "schemes/scheme_preview.html", {"impact": impact, "code": code})

@@ -38,8 +38,9 @@ def prepare_postgres() -> None:
         print(f"(could not use PG_ADMIN_URL to prepare the role: {str(error).strip()}; trying DATABASE_URL)")
     try:
         with psycopg.connect(os.environ["DATABASE_URL"], connect_timeout=5) as conn:
-            superuser, bypass = conn.execute(
-                "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user").fetchone()
+            row = conn.execute("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user").fetchone()
+            assert row is not None  # the current role is always in pg_roles
+            superuser, bypass = row
     except psycopg.OperationalError as error:
         fail(f"PostgreSQL is not reachable at DATABASE_URL={os.environ['DATABASE_URL']}: {error}\n"
              "Start PostgreSQL, or point DATABASE_URL (and PG_ADMIN_URL) at one; see scripts/test.")

@@ -34,6 +34,7 @@ import traceback
 from collections.abc import Callable
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,11 +144,11 @@ class ProxyCookiePolicy(http.cookiejar.DefaultCookiePolicy):
     """The client stands where production's TLS proxy stands, so the session and CSRF cookies (Secure, as
     production sets them) travel over this one loopback HTTP hop, as they would behind the proxy."""
 
-    def return_ok_secure(self, cookie: http.cookiejar.Cookie, request: object) -> bool:
+    def return_ok_secure(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
         return True
 
 
-def proxy_session() -> object:
+def proxy_session() -> Any:
     """A requests session that sends its cookies by ProxyCookiePolicy and says X-Forwarded-Proto: https, as
     production's proxy does (the app then treats each request as HTTPS: Secure cookies, CSRF Origin check)."""
     import requests
@@ -174,7 +175,7 @@ class Journey:
         self.offset = time.time() - float(os.environ.get("SMOKE_STARTED", str(time.time())).replace(",", "."))
         self.started = time.monotonic() - self.offset
 
-    def client(self) -> object:
+    def client(self) -> Any:
         return proxy_session()
 
     def step(self, title: str, action: Callable[[], str]) -> None:
@@ -184,15 +185,15 @@ class Journey:
         print(f"[{now - self.started:5.1f} s] {title}: {detail} ({now - began:.1f} s)", flush=True)
 
     # HTTP helpers --------------------------------------------------------------------------------------
-    def get(self, session: object, path: str, *, expect: int = 200, **kwargs: object) -> object:
+    def get(self, session: Any, path: str, *, expect: int = 200, **kwargs: Any) -> Any:
         response = session.get(self.base + path, timeout=30, **kwargs)
         if response.status_code != expect:
             raise SmokeFailure(f"GET {path} answered {response.status_code}, expected {expect}: "
                                f"{response.text[:300]!r}")
         return response
 
-    def post(self, session: object, path: str, data: dict, *, form_page: str | None = None, expect: int = 302,
-             **kwargs: object) -> object:
+    def post(self, session: Any, path: str, data: dict, *, form_page: str | None = None, expect: int = 302,
+             **kwargs: Any) -> Any:
         """POST like a browser: the CSRF token from the form's page (`form_page`, default `path`), Origin."""
         page = self.get(session, form_page or path)
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
@@ -213,8 +214,7 @@ class Journey:
         box = mailbox.Maildir(self.maildir, factory=None, create=False)
         found = []
         for key in sorted(box.keys()):
-            with box.get_file(key) as handle:
-                found.append(email.message_from_binary_file(handle, policy=email.policy.default))
+            found.append(email.message_from_bytes(box.get_bytes(key), policy=email.policy.default))
         return found
 
     def wait_for_mail(self, to: str, what: str, match: Callable[[EmailMessage], bool], timeout: float
@@ -232,7 +232,7 @@ class Journey:
     # The steps -----------------------------------------------------------------------------------------
     def run(self) -> None:
         pro = self.client()
-        state: dict[str, object] = {}
+        state: dict[str, Any] = {}
         self.step("web answers /healthz with the database and broker up", lambda: self.healthy())
         self.step(f"signed in as {PROFESSIONAL} (allauth form)", lambda: self.sign_in(pro))
         self.step("logged an activity", lambda: self.log_activity(pro, state))
@@ -259,7 +259,7 @@ class Journey:
                 raise SmokeFailure(f"/healthz did not report a healthy database and broker within 30 s: {health}")
             time.sleep(0.3)
 
-    def sign_in(self, session: object) -> str:
+    def sign_in(self, session: Any) -> str:
         response = self.post(session, "/accounts/login/", {"login": PROFESSIONAL, "password": PASSWORD})
         landing = session.get(self.base + response.headers["Location"], timeout=30)
         if urlparse(landing.url).path != f"/{ORG}/" or landing.status_code != 200:
@@ -267,7 +267,7 @@ class Journey:
                                f"{landing.url}")
         return f"landed on {urlparse(landing.url).path}"
 
-    def log_activity(self, session: object, state: dict) -> str:
+    def log_activity(self, session: Any, state: dict) -> str:
         day = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=3)  # well inside the current CPD year
         response = self.post(session, f"/{ORG}/activities/new/", {
             "type_code": "best-practice-at-work", "quantity": "12", "date": day.isoformat(),
@@ -279,7 +279,7 @@ class Journey:
         state["activity"] = int(found[1])
         return f"activity {found[1]}, 12 hours of best practice at work"
 
-    def upload(self, session: object, state: dict) -> str:
+    def upload(self, session: Any, state: dict) -> str:
         page = f"/{ORG}/activities/{state['activity']}/"
         self.post(session, f"/{ORG}/evidence/upload/", {"activity": str(state["activity"]), "next": page},
                   form_page=page, files={"file": ("smoke-evidence.pdf", EVIDENCE_PDF, "application/pdf")})
@@ -292,7 +292,7 @@ class Journey:
             raise SmokeFailure("the downloaded evidence differs from what was uploaded")
         return f"evidence {found[2]}, {len(EVIDENCE_PDF)} bytes, identical on download"
 
-    def submit(self, session: object, state: dict) -> str:
+    def submit(self, session: Any, state: dict) -> str:
         listing = self.get(session, f"/{ORG}/dossiers/").text
         start = re.search(rf'action="(/{ORG}/dossiers/start/\d+/)"', listing)
         kind = re.search(r'name="kind" value="([\w-]+)"', listing)
@@ -308,7 +308,7 @@ class Journey:
         self.post(session, submit, {})
         return f"dossier {found[1]} ({kind[1]})"
 
-    def wait_for_pdf(self, session: object, state: dict, timeout: float = 45) -> str:
+    def wait_for_pdf(self, session: Any, state: dict, timeout: float = 45) -> str:
         path = f"/{ORG}/dossiers/{state['dossier']}/pdf/"
         deadline = time.monotonic() + timeout
         while True:

@@ -10,7 +10,7 @@ import pytest
 
 from accounts.tenancy import maintenance
 from billing.models import BillingProfile, Invoice
-from portfolios.models import Dossier, Submission
+from dossiers.models import Dossier, Submission
 from tests import factories
 from tests.test_dossiers import save_section, signed_statement, start
 

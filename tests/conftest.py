@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -24,7 +25,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(autouse=True)
-def _test_code_is_maintenance(request: pytest.FixtureRequest) -> None:
+def _test_code_is_maintenance(request: pytest.FixtureRequest) -> Iterator[None]:
     uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(
         request.fixturenames)
     token = tenancy._maintenance.set(True)
@@ -40,7 +41,7 @@ def _test_code_is_maintenance(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache(request: pytest.FixtureRequest, settings: object) -> None:
+def _fresh_cache(request: pytest.FixtureRequest, settings: Any) -> None:
     """Rate limits live in the (real, Redis) cache: start every test with none used up.
 
     Each pytest-xdist worker gets its own key prefix and deletes only its own keys: a FLUSHDB (what
@@ -68,7 +69,7 @@ def _fresh_cache(request: pytest.FixtureRequest, settings: object) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fast_settings(settings: object) -> None:
+def _fast_settings(settings: Any) -> None:
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.STORAGES = {**settings.STORAGES, "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
@@ -104,6 +105,14 @@ def charlie(org_b: factories.Organisation) -> factories.User:
     return factories.member(org_b, "charlie@example.com", "professional", "admin", first_name="Charlie")
 
 
+@pytest.fixture
+def advice_source() -> Iterator[object]:
+    """The certificates app's throwaway advice source (the review app's stand-in), for one test."""
+    from tests.certificates_helpers import registered_advice_source
+
+    yield from registered_advice_source()
+
+
 # --- A real browser: Playwright driving Debian's Chromium (never a downloaded browser) ---------------------
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -112,7 +121,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 
 
 @pytest.fixture(scope="session")
-def chromium() -> Iterator[object]:
+def chromium() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     if not os.path.exists(CHROMIUM):
@@ -124,7 +133,7 @@ def chromium() -> Iterator[object]:
 
 
 @pytest.fixture
-def new_page(chromium: object, live_server: object, settings: object) -> Iterator[object]:
+def new_page(chromium: Any, live_server: Any, settings: Any) -> Iterator[Callable[..., Any]]:
     """Factory: each call opens a page in a fresh context (its own cookies), like a second person.
 
     Links in e-mails point at the live server, and assertions wait as long as actions do.
@@ -135,7 +144,7 @@ def new_page(chromium: object, live_server: object, settings: object) -> Iterato
     expect.set_options(timeout=15_000)
     contexts = []
 
-    def make(**context_options: object) -> object:
+    def make(**context_options: Any) -> Any:
         context = chromium.new_context(base_url=live_server.url, **context_options)
         context.set_default_timeout(15_000)
         contexts.append(context)

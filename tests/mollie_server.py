@@ -158,9 +158,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_error(404)
                 return
             page = (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Test checkout</title></head>"
-                    f"<body><h1>Test checkout</h1><p>{payment['description']}: {payment['amount']['currency']} "
+                    f"<body><main><h1>Test checkout</h1><p>{payment['description']}: {payment['amount']['currency']} "
                     f"{payment['amount']['value']}</p><form method='post'><button name='choice' value='paid'>Pay"
-                    f"</button> <button name='choice' value='canceled'>Cancel</button></form></body></html>")
+                    f"</button> <button name='choice' value='canceled'>Cancel</button></form></main></body></html>")
             body = page.encode()
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")

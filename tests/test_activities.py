@@ -16,8 +16,9 @@ from django.utils import timezone, translation
 
 from accounts.models import AuditEvent
 from accounts.tenancy import maintenance
+from dossiers.models import Dossier, Submission
 from portfolios import reports
-from portfolios.models import Activity, Dossier, Submission
+from portfolios.models import Activity
 from portfolios.services import activities as services
 from tests import factories
 
@@ -346,7 +347,7 @@ def test_preview_shows_rule_problems(client, org_a, alice, peoplecert, noloc):
     client.force_login(alice)
     body = preview(client, org_a, type_code="mentoring", quantity="16", date="2026-06-01")
     assert "16 points is above the per-activity maximum of 15" in body
-    assert "Does not count until the problems below are corrected." in body
+    assert "Does not count until the problems shown above are corrected." in body
     article = preview(client, org_a, type_code="article", quantity="1", attr_words="1400")
     assert "Number of words is 1400, below the minimum of 1500" in article
     assert "Choose an activity type" in preview(client, org_a, type_code="")

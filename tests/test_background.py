@@ -15,10 +15,10 @@ from django.core import mail
 from django.db import connection
 from django.urls import reverse
 
-from accounts.models import Invitation
+from accounts.models import DeliveryFailure, Invitation, OutboxMessage
 from accounts.tenancy import maintenance
 from config.celery import app
-from notifications.models import DeliveryFailure, Heartbeat, OutboxMessage
+from notifications.models import Heartbeat
 from notifications.tasks import heartbeat, outbox_relay
 
 DEAD_BROKER = "redis://127.0.0.1:1/0"

@@ -16,7 +16,7 @@ from accounts.tenancy import maintenance
 from billing import money, services
 from billing.forms import BillingProfileForm
 from billing.models import BillingDetails, Charge, Invoice, InvoiceLine, Payment, VatRate
-from portfolios import signals
+from dossiers import signals
 from tests.billing_helpers import (
     PROFILE,
     billing_profile,
@@ -81,7 +81,10 @@ def test_cmi_fees_carry_categories_billing_settings_and_the_vat_note():
     from schemes import rules
 
     cmi = rules.shipped_definition("cmi-register-loopbaanprofessional")
-    settings = {fee.code: (fee.vat_category, fee.billing.on, fee.billing.review_after_payment) for fee in cmi.fees}
+    settings = {}
+    for fee in cmi.fees:
+        assert fee.billing is not None
+        settings[fee.code] = (fee.vat_category, fee.billing.on, fee.billing.review_after_payment)
     assert settings == {
         "certification": ("standard", "certification", False),
         "recertification": ("standard", "submission", True),
@@ -172,7 +175,7 @@ def test_without_a_complete_profile_charges_wait_and_are_invoiced_once_it_is(cli
 def test_an_initial_dossier_bills_the_certification_fee(cmi, alice):
     from django.utils import timezone
 
-    from portfolios.models import Dossier, Submission
+    from dossiers.models import Dossier, Submission
 
     certification = cmi_certification(cmi, alice)
     with maintenance():
@@ -333,7 +336,7 @@ def test_the_profile_form_explains_each_bad_value(field, value, message):
 
     form = BillingProfileForm({**PROFILE, field: value})
     assert not form.is_valid()
-    assert message in " ".join(form.errors[field])
+    assert message in " ".join(str(error) for error in form.errors[field])
 
 
 def test_the_profile_form_messages_are_translated(settings):
@@ -344,11 +347,11 @@ def test_the_profile_form_messages_are_translated(settings):
     with translation.override("nl"):
         form = BillingProfileForm({**PROFILE, "kvk_number": "12"})
         assert not form.is_valid()
-        assert "acht cijfers" in " ".join(form.errors["kvk_number"])
+        assert "acht cijfers" in " ".join(str(error) for error in form.errors["kvk_number"])
     with translation.override("nb"):
         form = BillingProfileForm({**PROFILE, "kvk_number": "12"})
         assert not form.is_valid()
-        assert "åtte sifre" in " ".join(form.errors["kvk_number"])
+        assert "åtte sifre" in " ".join(str(error) for error in form.errors["kvk_number"])
 
 
 def test_a_valid_profile_is_complete():

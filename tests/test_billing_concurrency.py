@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.db import connection, connections, transaction
 
+from accounts.models import Organisation
 from accounts.tenancy import maintenance
 from billing.models import Charge, Invoice
 from tests import factories
@@ -25,7 +26,7 @@ ROLL_BACK_EVERY = 3
 
 def _quiet_outbox() -> None:
     """The child writes outbox rows as usual but publishes nothing (no PDFs rendered in the race)."""
-    from notifications import outbox
+    from accounts import outbox
 
     outbox.publish = lambda *args, **kwargs: 0
 
@@ -53,7 +54,7 @@ def _issue(organisation_id: int, charge_ids: list[int], barrier: Any, results: A
     for position, charge_id in enumerate(charge_ids):
         try:
             with tenant_context(organisation_id):
-                profile = services.billing_profile(organisation_id)
+                profile = services.billing_profile(Organisation(pk=organisation_id))
                 charge = Charge.objects.for_organisation(organisation_id).select_related("customer").get(pk=charge_id)
                 with transaction.atomic():
                     invoice = services.invoice_issue(profile=profile, charges=[charge])
@@ -138,8 +139,8 @@ def test_the_annual_contribution_is_billed_once_under_two_concurrent_runs(org_a,
         assert invoices.count() == len(people)
         assert {str(total) for total in invoices.values_list("total", flat=True)} == {"160.93"}
     # A later run in the same year bills nobody again; the next year bills everyone once more.
+    from accounts import outbox
     from billing.tasks import annual_billing_scan
-    from notifications import outbox
 
     monkeypatch.setattr(outbox, "publish", lambda *args, **kwargs: 0)
     assert annual_billing_scan(today=dt.date(2026, 3, 1)).claimed == 0

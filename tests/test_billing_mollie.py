@@ -12,7 +12,7 @@ from django.urls import reverse
 from accounts.models import AuditEvent
 from accounts.tenancy import maintenance
 from billing.models import Invoice, OnlinePayment, Payment
-from portfolios import signals
+from dossiers import signals
 from tests.billing_helpers import billing_profile, invoices_of, submitted_cmi, vat_table  # noqa: F401 - fixture
 from tests.mollie_server import MollieServer
 

@@ -26,6 +26,7 @@ from tests.billing_helpers import (
     submitted_cmi,
     vat_table,  # noqa: F401 - fixture
 )
+from tests.test_background import real_broker, wait_for, worker  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("vat_table")]
 D = Decimal
@@ -244,7 +245,15 @@ def test_the_list_filters_and_keeps_its_queries_constant(client, cmi, ada, alice
                                         tax_point=timezone.localdate())
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(url("invoice_list", cmi))
-    assert "Page 1 of 2" in response.content.decode()
+    assert 'rel="next"' in response.content.decode()
+    assert 'rel="prev"' not in response.content.decode()
+    assert "31 documents" in response.content.decode()
+    second = response.context["page"].next_cursor
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        older = client.get(url("invoice_list", cmi), {"cursor": second})
+    assert len(older.context["page"].object_list) == 6
+    assert 'rel="prev"' in older.content.decode()
+    assert 'rel="next"' not in older.content.decode()
 
 
 def test_the_bookkeeping_export_has_a_row_per_rate_and_guards_formulas(client, cmi, ada, alice):
@@ -398,3 +407,57 @@ def test_seed_demo_gives_cmi_a_profile_and_open_paid_overdue_and_credited_invoic
         range(1, 1 + sum(1 for invoice in invoices if invoice.year == today.year)))
     assert client.login(email="admin@cmi.demo", password="demo-password-2026")
     assert client.get(reverse("billing_overview", kwargs={"org": "cmi"})).status_code == 200
+
+
+# --- Rendering never inside a request -----------------------------------------------------------------------
+
+@pytest.mark.django_db(transaction=True)
+def test_with_tasks_on_the_broker_pdfs_are_rendered_by_the_worker_never_in_a_request(
+        client, cmi, alice, ada, worker, monkeypatch, tmp_path, settings):  # noqa: F811 - fixture
+    """As in production (tasks go to Redis, a worker runs them): submitting a dossier, its invoice and asking
+    for the invoice's PDF answer without rendering anything; the worker renders the dossier's and the
+    invoice's PDFs, on its own threads."""
+    import threading
+
+    from billing import tasks as billing_tasks
+    from dossiers import tasks as portfolio_tasks
+    from dossiers.models import Submission
+
+    assert settings.CELERY_TASK_ALWAYS_EAGER is False
+    rendered: list[tuple[str, int]] = []
+
+    def spy(name, render):
+        def wrapper(*args, **kwargs):
+            rendered.append((name, threading.get_ident()))
+            return render(*args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(portfolio_tasks, "render_pdf", spy("dossier", portfolio_tasks.render_pdf))
+    monkeypatch.setattr(billing_tasks, "render_invoice", spy("invoice", billing_tasks.render_invoice))
+    request_thread = threading.get_ident()
+    submission = submitted_cmi(client, cmi, alice)
+    [invoice] = invoices_of(cmi)
+    client.force_login(ada)
+    client.get(url("invoice_pdf", cmi, pk=invoice.pk))  # 202 while the worker renders, 200 once it has
+    with maintenance():
+        assert wait_for(lambda: Submission.objects.get(pk=submission.pk).pdf and invoices_of(cmi)[0].pdf, 60)
+    assert {name for name, _thread in rendered} == {"dossier", "invoice"}
+    assert request_thread not in {thread for _name, thread in rendered}
+    response = client.get(url("invoice_pdf", cmi, pk=invoice.pk))
+    assert response.status_code == 200
+    assert invoice.number in pdf_text(b"".join(response.streaming_content), tmp_path)
+
+
+def test_production_settings_send_tasks_to_the_broker():
+    """DEBUG off with a broker (what docker-compose.yml and scripts/smoke run): no task runs in-process."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = "from django.conf import settings; print(settings.CELERY_TASK_ALWAYS_EAGER)"
+    env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_DEBUG": "false",
+           "DJANGO_SECRET_KEY": "s" * 60, "EMAIL_URL": "smtp://mail.recert.example:25",
+           "REDIS_URL": "redis://cache.example:6379/0"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent, env=env,
+                            capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"

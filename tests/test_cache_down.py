@@ -15,20 +15,21 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
 from allauth.mfa.totp.internal import auth as totp_auth
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
 from accounts import cache as fallback_cache
+from accounts.models import OutboxMessage
 from accounts.tenancy import maintenance
-from notifications.models import OutboxMessage
-from portfolios.models import Activity, Evidence
+from dossiers.models import Evidence
+from portfolios.models import Activity
 from tests import factories
 from tests.test_background import DEAD_BROKER, real_broker, use_broker  # noqa: F401 - real_broker is a fixture
 
@@ -58,7 +59,7 @@ def dead_cache(request, settings, real_broker) -> Iterator[str]:  # noqa: F811 -
     fallback_cache.forget_outages()
 
 
-def prompt(call: Callable[[], HttpResponse], what: str) -> HttpResponse:
+def prompt(call: Callable[[], Any], what: str) -> Any:
     started = time.monotonic()
     response = call()
     elapsed = time.monotonic() - started

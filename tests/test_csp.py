@@ -21,7 +21,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from accounts.tenancy import maintenance
-from portfolios.models import Evidence
+from dossiers.models import Evidence
 from tests import factories
 
 pytestmark = pytest.mark.django_db

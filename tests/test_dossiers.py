@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent, hash_token
 from accounts.tenancy import maintenance
-from portfolios.models import Dossier, DossierSection, Evidence, StatementRequest
-from portfolios.services import dossiers as services
+from dossiers.models import Dossier, DossierSection, Evidence, StatementRequest
+from dossiers.services import dossiers as services
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -333,7 +333,7 @@ def test_text_answers_autosave_through_htmx(client, org_a, alice):
     assert "Saved at " in body
     assert 'id="autosave-status"' in body
     assert "<html" not in body
-    assert 'id="section-missing" hx-swap-oob="true"' in body  # the checklist under it is refreshed too
+    assert 'id="section-missing" data-hx-swap-oob="true"' in body  # the checklist under it is refreshed too
     saved = row(dossier, "A4").data["requirements"]["development-plan"]["answers"]
     assert saved["present"] == "Half a thought"
     # Without JavaScript a plain POST saves and comes back to the editor, with the text kept.
@@ -458,19 +458,19 @@ def test_ccmg_gets_a_cycle_points_item(client, org_a, alice):
 def test_dossier_list_filters_and_paginates(client, org_a, alice):
     certification = noloc(org_a, alice)
     with maintenance():
-        for day in range(25):
+        for day in range(30):  # more than a page (settings.PAGE_SIZE)
             Dossier.objects.create(organisation=org_a, owner=alice, certification=certification,
                                    scheme_version=certification.scheme_version,
                                    reference_date=dt.date(2030, 1, 1) + dt.timedelta(days=day),
                                    status="submitted" if day == 0 else "draft")
     client.force_login(alice)
     page = client.get(url("dossier_list", org_a)).content.decode()
-    assert "25 dossiers" in page
+    assert "30 dossiers" in page
     assert "Page 1 of 2" in page
     page = client.get(url("dossier_list", org_a), {"status": "submitted"}).content.decode()
     assert "1 dossier" in page
     partial = client.get(url("dossier_list", org_a), {"status": "draft"}, HTTP_HX_REQUEST="true").content.decode()
-    assert "24 dossiers" in partial
+    assert "29 dossiers" in partial
     assert "<html" not in partial
 
 

@@ -14,14 +14,16 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 
+from accounts.access import register_rule, unregister_rule
 from accounts.models import AuditEvent
 from accounts.tenancy import maintenance
+from dossiers.models import Dossier, DossierSection, Evidence
+from dossiers.services import evidence as services
 from portfolios import evidence_files
-from portfolios.models import Dossier, DossierSection, Evidence, Submission
-from portfolios.services import evidence as services
 from tests import factories
+from tests.test_activities import lock
 
 pytestmark = pytest.mark.django_db
 
@@ -206,7 +208,7 @@ def test_an_oversize_file_is_refused_before_it_is_stored(client, org_a, alice, a
     assert not Evidence.objects.filter(organisation=org_a).exists()
     # The service refuses it too, for callers that bring their own file.
     with pytest.raises(ValidationError) as refused:
-        services.evidence_attach(owner=alice, organisation=org_a, activity=activity,
+        services.evidence_attach(by=alice, organisation=org_a, activity=activity,
                                  upload=SimpleUploadedFile("big.pdf", big))
     assert refused.value.code == "too_large"
     assert stored(media) == []
@@ -296,15 +298,15 @@ def test_visibility_rules_extend_who_may_download(client, org_a, alice, bob, act
     upload(client, org_a, activity, "mine.pdf", PDF)
     evidence = Evidence.objects.get(organisation=org_a, activity=activity)
 
-    def assessor_sees_alice(user, organisation):
-        return Q(owner=alice) if user == bob else None
+    def assessor_sees_alice(access):
+        return Q(owner=alice) if access.user == bob and not access.write else None
 
-    services.evidence_visibility_rule(assessor_sees_alice)
+    register_rule("evidence", assessor_sees_alice)
     try:
         client.force_login(bob)
         assert client.get(url("evidence_download", org_a, pk=evidence.pk)).status_code == 200
     finally:
-        services._visibility_rules.remove(assessor_sees_alice)
+        unregister_rule("evidence", assessor_sees_alice)
     assert client.get(url("evidence_download", org_a, pk=evidence.pk)).status_code == 404
 
 
@@ -368,19 +370,6 @@ def test_deleting_an_activity_removes_its_files(client, org_a, alice, activity, 
     assert stored(media) == []
 
 
-def lock(activity, org, owner):
-    with maintenance():
-        certification = factories.certification(org, owner, number=f"LOCK-{activity.pk}")
-        dossier = Dossier.objects.create(organisation=org, owner=owner, certification=certification,
-                                         scheme_version=certification.scheme_version,
-                                         reference_date=dt.date(2027, 6, 1), status=Dossier.Status.SUBMITTED)
-        submission = Submission.objects.create(organisation=org, dossier=dossier, scheme_version=dossier.scheme_version,
-                                               submitted_by=owner, submitted_at=timezone.now(), snapshot={},
-                                               snapshot_sha256="0" * 64)
-        activity.locked_by = submission
-        activity.save(update_fields=["locked_by"])
-
-
 def test_locked_activity_evidence_cannot_change(client, org_a, alice, activity, media):
     client.force_login(alice)
     upload(client, org_a, activity, "kept.pdf", PDF)
@@ -439,7 +428,7 @@ def test_a_section_of_someone_else_or_a_submitted_dossier_takes_no_files(client,
         Dossier.objects.filter(organisation=org_a, pk=section.dossier_id).update(status=Dossier.Status.SUBMITTED)
     section.refresh_from_db()
     with pytest.raises(ValidationError) as refused:
-        services.evidence_attach(owner=alice, organisation=org_a, section=DossierSection.objects.select_related(
+        services.evidence_attach(by=alice, organisation=org_a, section=DossierSection.objects.select_related(
             "dossier").get(organisation=org_a, pk=section.pk), requirement_code="cv",
             upload=SimpleUploadedFile("cv.pdf", PDF))
     assert refused.value.code == "locked"

@@ -20,9 +20,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from dossiers.models import Evidence
+from dossiers.services import evidence as services
 from portfolios import evidence_files
-from portfolios.models import Evidence
-from portfolios.services import evidence as services
 from tests import test_evidence
 from tests.test_evidence import (
     CONTENT_TYPES,
@@ -100,7 +100,7 @@ def lying_bomb(zip_bomb, tmp_path_factory) -> Path:
 
 
 def attach(alice, org_a, activity, name: str, content: bytes) -> Evidence:
-    return services.evidence_attach(owner=alice, organisation=org_a, activity=activity,
+    return services.evidence_attach(by=alice, organisation=org_a, activity=activity,
                                     upload=SimpleUploadedFile(name, content))
 
 

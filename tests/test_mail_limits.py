@@ -20,16 +20,24 @@ from django.utils import timezone, translation
 from accounts.mail_limits import moment
 from accounts.models import AuditEvent, Invitation, MailSend
 from accounts.tenancy import maintenance, tenant_context
-from portfolios.models import StatementRequest
-from portfolios.services import statements as statement_services
-from portfolios.services.dossiers import dossier_start
+from dossiers.models import StatementRequest
+from dossiers.services import statements as statement_services
+from dossiers.services.dossiers import dossier_start
 from tests import factories
 from tests.test_dossiers import _media, noloc, start, url  # noqa: F401
 from tests.test_statements import ask, fresh, request_url
+from tests.text import first_match
 
 pytestmark = pytest.mark.django_db
 
 A31 = {"section_code": "A3.1", "requirement_code": "reflection-meeting"}
+
+
+def sent_at(statement: StatementRequest) -> dt.datetime:
+    """When the statement request was last sent (it has been, in these tests)."""
+    last = fresh(statement).last_sent_at
+    assert last is not None
+    return last
 
 
 @pytest.fixture
@@ -56,7 +64,7 @@ def refusals(org, action="statement.send_refused") -> list[AuditEvent]:
 def resend_button(page: str, pk: int, name: str = "statement_resend") -> str:
     """The resend button's opening tag for one item."""
     form = page.split(f"/{'statements' if name == 'statement_resend' else 'invitations'}/{pk}/resend/", 1)[1]
-    return re.search(r"<button[^>]*>", form).group(0)
+    return first_match(r"<button[^>]*>", form)
 
 
 # --- Statements -------------------------------------------------------------------------------------------
@@ -68,7 +76,7 @@ def test_five_resends_in_a_row_send_only_what_the_limits_allow(client, org_a, do
     for _ in range(5):
         with django_capture_on_commit_callbacks(execute=True):
             page = client.post(resend, follow=True).content.decode()
-        again_at = moment(fresh(statement).last_sent_at + dt.timedelta(minutes=60))
+        again_at = moment(sent_at(statement) + dt.timedelta(minutes=60))
         assert (f"You can send this request again from {again_at} (at most one send every 60 minutes)."
                 in page)
     assert len(mailoutbox) == 1  # none of the five went out
@@ -101,7 +109,7 @@ def test_the_pages_show_what_can_still_be_sent(client, org_a, dossier, mailoutbo
     statement, _link = ask(client, org_a, dossier, mailoutbox, django_capture_on_commit_callbacks)
     section = url("dossier_section", org_a, pk=dossier.pk, code="A3.1")
     page = client.get(section).content.decode()
-    again_at = moment(fresh(statement).last_sent_at + dt.timedelta(minutes=60))
+    again_at = moment(sent_at(statement) + dt.timedelta(minutes=60))
     assert (f"You can send this request again from {again_at} (at most one send every 60 minutes). "
             "4 of 5 sends left.") in page
     button = resend_button(page, statement.pk)
@@ -233,7 +241,7 @@ def test_the_request_mail_is_plain_text_bounded_and_says_who_asked(client, org_a
     assert ("This e-mail was sent on behalf of Alice Person (alice@example.com), who typed in your address, by the "
             "recertification service of Acme Certification.") in body
     # The signing page shows the words escaped.
-    link = "/" + re.search(r"https?://\S+/sign/\S+/", body).group(0).split("://", 1)[1].split("/", 1)[1]
+    link = "/" + first_match(r"https?://\S+/sign/\S+/", body).split("://", 1)[1].split("/", 1)[1]
     page = Client().get(link).content.decode()
     assert "&lt;b&gt;Urgent&lt;/b&gt;" in page
     assert "<b>Urgent</b>" not in page

@@ -15,16 +15,8 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent, Membership, User
 from accounts.tenancy import maintenance
-from portfolios.models import (
-    Activity,
-    CertificationStatusChange,
-    DeletionRequest,
-    Dossier,
-    DossierSection,
-    Evidence,
-    StatementRequest,
-    Submission,
-)
+from dossiers.models import Dossier, DossierSection, Evidence, StatementRequest, Submission
+from portfolios.models import Activity, CertificationStatusChange, DeletionRequest
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -295,7 +287,7 @@ def test_the_person_is_told_in_their_language(client, org_a, ada, alice, monkeyp
                                               django_capture_on_commit_callbacks):
     from django.utils import translation
 
-    from portfolios.services import mydata
+    from accounts import mail as mail_helpers
 
     alice.preferred_language = "nl"
     alice.save()
@@ -303,13 +295,13 @@ def test_the_person_is_told_in_their_language(client, org_a, ada, alice, monkeyp
     client.post(url("mydata_delete_request", org_a), {})
     request = DeletionRequest.objects.get(organisation=org_a)
     languages = []
-    original = mydata.render_to_string
+    original = mail_helpers.render_to_string
 
     def render(template, context):
         languages.append(translation.get_language())
         return original(template, context)
 
-    monkeypatch.setattr(mydata, "render_to_string", render)
+    monkeypatch.setattr(mail_helpers, "render_to_string", render)
     client.force_login(ada)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(url("deletion_request_action", org_a, pk=request.pk), {"decision": "refuse", "note": "Nee."})

@@ -14,11 +14,13 @@ import pytest
 from django.db.models import F
 
 from accounts.tenancy import maintenance, tenant_context
+from dossiers.models import Dossier
 from notifications import reminders
 from notifications.models import Reminder
 from portfolios import reports
-from portfolios.models import Certification, Dossier
+from portfolios.models import Certification
 from schemes import rules
+from schemes.models import SchemeVersion
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -236,7 +238,7 @@ def engine_due(organisation, today: dt.date) -> set[tuple[int, str, dt.date, dt.
     with tenant_context(organisation):
         certifications = list(Certification.objects.for_organisation(organisation)
                               .filter(status=Certification.Status.ACTIVE).annotate(code=F("scheme_version__code")))
-        versions = reports.versions_in_force(organisation, {c.code for c in certifications}, today)
+        versions = SchemeVersion.objects.for_organisation(organisation).in_force(today)
         for certification in certifications:
             definition = versions[certification.code].rules
             report = reports.evaluate_certification(certification, definition, [], as_of=today)

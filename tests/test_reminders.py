@@ -4,6 +4,7 @@ the administrators' log and refused addresses, and query counts that do not grow
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import threading
@@ -17,12 +18,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AuditEvent
+from accounts.models import AuditEvent, DeliveryFailure, OutboxMessage
 from accounts.tenancy import maintenance
 from notifications import reminders
-from notifications.models import DeliveryFailure, Heartbeat, OutboxMessage, Reminder, ReminderOptOut
+from notifications.models import Heartbeat, Reminder, ReminderOptOut
 from tests import factories
 from tests.test_background import real_broker, wait_for, worker  # noqa: F401 - fixtures
+from tests.text import first_match
 
 D = dt.date
 RECERTIFICATION = D(2027, 6, 1)
@@ -56,7 +58,7 @@ def local(link: str) -> str:
 
 
 def unsubscribe_link(message) -> str:
-    return local(re.search(r"https?://\S+/reminders/unsubscribe/\S+/", message.body).group(0))
+    return local(first_match(r"https?://\S+/reminders/unsubscribe/\S+/", message.body))
 
 
 def html_of(message) -> str:
@@ -166,8 +168,9 @@ def test_the_scan_enqueues_sends_through_the_outbox_only(org_a, alice, django_ca
         result = reminders.reminder_scan(today=THREE_MONTHS_BEFORE)
     assert result.claimed == 2
     with maintenance():
-        messages = list(OutboxMessage.objects.filter(task=reminders.SEND_TASK, published_at__isnull=True))
-    assert sorted(m.kwargs["reminder_id"] for m in messages) == sorted(r.pk for r in rows())
+        messages = list(OutboxMessage.objects.filter(task=reminders.SEND_BATCH_TASK, published_at__isnull=True))
+    assert len(messages) == 1  # one send task for the batch
+    assert sorted(pk for m in messages for pk in m.kwargs["reminder_ids"]) == sorted(r.pk for r in rows())
     assert {m.kwargs["organisation_id"] for m in messages} == {org_a.pk}
     assert len(callbacks) == 1  # one publish after commit, for the whole batch
 
@@ -179,7 +182,7 @@ def test_a_reminder_whose_task_was_lost_is_queued_again_by_the_next_scan(org_a, 
     with django_capture_on_commit_callbacks(execute=False):  # never published, and then lost for good
         reminders.reminder_scan(today=THREE_MONTHS_BEFORE)
     with maintenance():
-        OutboxMessage.objects.filter(task=reminders.SEND_TASK).delete()
+        OutboxMessage.objects.filter(task=reminders.SEND_BATCH_TASK).delete()
     assert scan(django_capture_on_commit_callbacks).requeued == 0  # not yet: it may still be on its way
     with maintenance():
         Reminder.objects.filter(organisation=org_a).update(claimed_at=timezone.now() - dt.timedelta(hours=2))
@@ -246,7 +249,8 @@ def test_two_scans_at_once_claim_and_send_each_reminder_exactly_once(org_a, org_
     assert len(mail.outbox) == 35
     assert len({message.to[0] for message in mail.outbox}) == 35
     with maintenance():
-        assert OutboxMessage.objects.filter(task=reminders.SEND_TASK).count() == 35
+        sends = OutboxMessage.objects.filter(task=reminders.SEND_BATCH_TASK)
+        assert sorted(pk for m in sends for pk in m.kwargs["reminder_ids"]) == sorted(r.pk for r in rows())
 
 
 @pytest.mark.django_db(transaction=True)
@@ -509,3 +513,53 @@ def test_non_mandatory_reminders_carry_a_list_unsubscribe_header(db, django_capt
         email_enqueue(to="x@example.com", subject="s", body="b",
                       headers={"List-Unsubscribe": "<https://recert.example/acme/reminders/unsubscribe/t/>"})
     assert mail.outbox[-1].extra_headers["List-Unsubscribe"] == "<https://recert.example/acme/reminders/unsubscribe/t/>"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_chunks_and_send_batches_on_a_real_worker_send_each_reminder_once(worker, org_a, monkeypatch):  # noqa: F811
+    """Small chunks and small send batches on the real Redis and worker: every due reminder is claimed once
+    and sent once, an opt-out is claimed as skipped and not sent, a reminder claimed earlier is honoured
+    (never sent again), and the scan right after claims nothing."""
+    monkeypatch.setattr(reminders, "SEND_BATCH", 3)
+    _many_due(org_a, 11)
+    with maintenance():
+        certifications = list(org_a.certifications.order_by("pk").select_related("holder"))
+        ReminderOptOut.objects.create(organisation=org_a, user=certifications[4].holder, code="submit-portfolio")
+        earlier = reminders.due_claims(org_a, THREE_MONTHS_BEFORE)
+    with maintenance():
+        first_claim = next(c for c in earlier if c.certification_id == certifications[7].pk)
+        reminders.claim([dataclasses.replace(first_claim, status=Reminder.Status.SENT)])  # sent by an earlier scan
+    result = reminders.reminder_scan(today=THREE_MONTHS_BEFORE, chunk_size=4)
+    assert (result.due, result.claimed, result.skipped, result.already) == (11, 9, 1, 1)
+    assert wait_for(lambda: len(mail.outbox) >= 9, seconds=30)
+    time.sleep(1.0)  # anything sent twice would arrive by now
+    recipients = sorted(message.to[0] for message in mail.outbox)
+    expected = sorted(c.holder.email for index, c in enumerate(certifications) if index not in (4, 7))
+    assert recipients == expected
+    with maintenance():
+        batches = list(OutboxMessage.objects.filter(task=reminders.SEND_BATCH_TASK))
+        assert all(m.published_at is not None for m in batches)
+        sent = [pk for m in batches for pk in m.kwargs["reminder_ids"]]
+        assert len(sent) == len(set(sent)) == 9
+        assert max(len(m.kwargs["reminder_ids"]) for m in batches) <= 3
+    assert sorted((r.certification_id, r.status) for r in rows()) == sorted(
+        (c.pk, "skipped" if index == 4 else "sent") for index, c in enumerate(certifications))
+    again = reminders.reminder_scan(today=THREE_MONTHS_BEFORE, chunk_size=4)
+    assert (again.due, again.claimed, again.already) == (11, 0, 11)
+    time.sleep(0.5)
+    assert len(mail.outbox) == 9
+
+
+@pytest.mark.django_db
+def test_a_send_batch_run_twice_sends_each_reminder_once(org_a, alice, mailoutbox,
+                                                          django_capture_on_commit_callbacks):
+    noloc(org_a, alice)
+    noloc(org_a, factories.member(org_a, "bea@example.com", "professional"))
+    with django_capture_on_commit_callbacks(execute=False):
+        reminders.reminder_scan(today=THREE_MONTHS_BEFORE)
+    ids = [r.pk for r in rows()]
+    with django_capture_on_commit_callbacks(execute=True):  # the e-mails leave through the outbox too
+        first = reminders.reminder_send_batch(ids, org_a.pk, THREE_MONTHS_BEFORE.isoformat())
+        again = reminders.reminder_send_batch(ids, org_a.pk, THREE_MONTHS_BEFORE.isoformat())
+    assert (first, again) == ({"sent": 2}, {"not-claimed": 2})
+    assert len(mailoutbox) == 2

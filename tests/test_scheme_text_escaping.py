@@ -24,11 +24,12 @@ from django.utils import translation
 from django.utils.html import escape
 
 from accounts.tenancy import maintenance
+from dossiers.models import Dossier, StatementRequest, Submission
+from dossiers.services import dossiers as dossier_services
+from dossiers.tasks import pdf_context
 from notifications import reminders
 from notifications.models import Reminder
-from portfolios.models import Activity, Dossier, StatementRequest, Submission
-from portfolios.services import dossiers as dossier_services
-from portfolios.tasks import pdf_context
+from portfolios.models import Activity
 from schemes import editor, rules
 from schemes.models import SchemeVersion
 from schemes.rules import fields as kinds
@@ -37,6 +38,7 @@ from schemes.services import definition_validate, scheme_version_save
 from tests import factories
 from tests.test_csp import INLINE
 from tests.test_dossiers import PDF_BYTES, _media, complete_noloc, pe_points  # noqa: F401 - fixture
+from tests.text import first_match
 
 pytestmark = pytest.mark.django_db
 
@@ -330,7 +332,7 @@ def test_every_page_shows_poisoned_scheme_text_escaped(client, org_a, ada, alice
     assert response.status_code == 302, response.content.decode()
     assert len(mailoutbox) == 1
     pages.mail("statement request e-mail", mailoutbox[0])
-    link = re.search(r"https?://\S+/sign/\S+/", mailoutbox[0].body).group(0)
+    link = first_match(r"https?://\S+/sign/\S+/", mailoutbox[0].body)
     sign_path = "/" + link.split("://", 1)[1].split("/", 1)[1]
     with maintenance():
         statement = StatementRequest.objects.filter(organisation=org_a, dossier=noloc).latest("pk")
@@ -377,7 +379,7 @@ def test_every_page_shows_poisoned_scheme_text_escaped(client, org_a, ada, alice
     with maintenance():
         submission = Submission.objects.get(organisation=org_a, dossier=noloc)
     with translation.override("en"):
-        pdf_html = render_to_string("portfolios/pdf/dossier.html", {**pdf_context(submission.snapshot),
+        pdf_html = render_to_string("dossiers/pdf/dossier.html", {**pdf_context(submission.snapshot),
                                                                     "stylesheet": "pdf.css"})
     pages.html("dossier PDF (HTML)", pdf_html, shows=section_paths(noloc_definition, "A3.1"))
     assert submission.pdf, "the PDF was rendered from that HTML"

@@ -11,7 +11,7 @@ from django.urls import reverse
 from accounts.models import AuditEvent
 from portfolios.models import Activity, Certification
 from schemes import rules
-from schemes.models import SchemeVersion
+from schemes.models import SchemePreview, SchemeVersion
 from schemes.services import scheme_adopt
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +61,8 @@ def _form_data(definition: dict, **overrides: str) -> dict:
     return data
 
 
-def test_edit_preview_and_save_a_new_version(client, org_a, ada, alice, noloc_a):
+def test_edit_preview_and_save_a_new_version(client, org_a, ada, alice, noloc_a,
+                                             django_capture_on_commit_callbacks):
     # Alice has 31 + 30 + 14 societal points: with the cat-6 cap of 10 she counts 71, with a cap of 20 75.
     Certification.objects.create(organisation=org_a, holder=alice, scheme_version=noloc_a, number="NL-1",
                                  recertification_date=dt.date(2027, 6, 1))
@@ -78,11 +79,21 @@ def test_edit_preview_and_save_a_new_version(client, org_a, ada, alice, noloc_a)
 
     form = _form_data(noloc_a.definition, **{f"categories[{index}].max": "20", "effective_from": "2027-01-01",
                                              "change_note": "Board decision", "action": "preview"})
-    preview = client.post(url("scheme_edit", org_a, code=NOLOC), form)
+    with django_capture_on_commit_callbacks(execute=True):  # the task is queued when the request commits
+        preview = client.post(url("scheme_edit", org_a, code=NOLOC), form)
     body = preview.content.decode()
     assert preview.status_code == 200
     assert "categories[societal].max" in body  # the diff names the change
-    assert "1 would become compliant" in body
+    job = SchemePreview.objects.get(organisation=org_a, code=NOLOC)
+    poll = url("scheme_preview", org_a, code=NOLOC, pk=job.pk)
+    assert f'hx-get="{poll}"' in body
+    assert 'role="progressbar"' in body
+    # The task ran (in-process here: CELERY_TASK_ALWAYS_EAGER) after the commit; the poll shows its results.
+    done = client.get(poll, headers={"HX-Request": "true"}).content.decode()
+    assert "1 would become compliant" in done
+    assert "hx-trigger" not in done  # finished: the polling stops
+    assert "1 would become compliant" in client.get(poll).content.decode()  # the whole page without htmx
+    assert "1 would become compliant" in client.post(url("scheme_edit", org_a, code=NOLOC), form).content.decode()
     assert SchemeVersion.objects.filter(organisation=org_a, code=NOLOC).count() == 1  # preview saves nothing
 
     htmx = client.post(url("scheme_edit", org_a, code=NOLOC), form, headers={"HX-Request": "true"})
@@ -101,6 +112,7 @@ def test_edit_preview_and_save_a_new_version(client, org_a, ada, alice, noloc_a)
     assert SchemeVersion.objects.for_organisation(org_a).current(NOLOC, on=dt.date(2026, 12, 31)) == noloc_a
     assert SchemeVersion.objects.for_organisation(org_a).current(NOLOC, on=dt.date(2027, 1, 1)) == v2
     assert AuditEvent.objects.filter(organisation=org_a, action="scheme.version").count() == 2
+    assert not SchemePreview.objects.filter(organisation=org_a, code=NOLOC).exists()  # kept until the next edit
 
 
 @pytest.mark.parametrize(("value", "message"), [("-5", "negative"), ("ten", "Enter a number")])

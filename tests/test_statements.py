@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent
 from accounts.tenancy import maintenance
-from portfolios.models import StatementRequest
+from dossiers.models import StatementRequest
 from tests import factories
 from tests.test_dossiers import _media, noloc, section_state, signed_statement, start, url  # noqa: F401
+from tests.text import first_match
 
 pytestmark = pytest.mark.django_db
 A31 = {"section": "A3.1", "requirement": "reflection-meeting"}
@@ -33,7 +34,7 @@ def ask(client, org, dossier, mailoutbox, captured, email="fay@example.com", **p
             "message": "Our session of 1 March, please."})
     assert response.status_code == 302, response.content.decode()
     assert len(mailoutbox) == before + 1
-    link = re.search(r"https?://\S+/sign/\S+/", mailoutbox[-1].body).group(0)
+    link = first_match(r"https?://\S+/sign/\S+/", mailoutbox[-1].body)
     with maintenance():
         statement = StatementRequest.objects.filter(organisation=org, dossier=dossier).latest("pk")
     return statement, local(link)
@@ -74,6 +75,10 @@ def test_signing_end_to_end_through_the_emailed_link(client, org_a, alice, dossi
     signer = client.__class__()  # a second browser: no account, no session
     page = signer.get(link)
     assert page.status_code == 200
+    # The page speaks the e-mail's language (issue 13 item 10) until the signer picks another.
+    assert "Verklaring van een bijgewoonde reflectiebijeenkomst" in page.content.decode()
+    signer.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the switcher's choice
+    page = signer.get(link)
     body = page.content.decode()
     assert "Alice Person" in body
     assert "Statement of a reflection meeting attended" in body
@@ -159,7 +164,7 @@ def test_resend_replaces_the_link(client, org_a, dossier, mailoutbox, django_cap
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url("statement_resend", org_a, pk=statement.pk), follow=True)
     assert "previous link no longer works" in response.content.decode()
-    new_link = local(re.search(r"https?://\S+/sign/\S+/", mailoutbox[-1].body).group(0))
+    new_link = local(first_match(r"https?://\S+/sign/\S+/", mailoutbox[-1].body))
     assert new_link != old_link
     renewed = fresh(statement)
     assert renewed.send_count == 2
@@ -243,10 +248,10 @@ def test_signing_page_works_on_a_phone(new_page, org_a, alice, tmp_path):
     import os
     import shutil
 
-    from portfolios.services import statements as statement_services
+    from dossiers.services import statements as statement_services
 
     certification = noloc(org_a, alice, dt.date(2025, 12, 1))
-    from portfolios.services.dossiers import dossier_start
+    from dossiers.services.dossiers import dossier_start
 
     with maintenance():
         dossier, _created = dossier_start(certification=certification, by=alice)

@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent
 from accounts.tenancy import maintenance
-from portfolios.models import Activity, Dossier, StatementRequest, Submission
-from portfolios.services import submission as submission_services
-from portfolios.tasks import StaticFilesOnlyFetcher, render_submission_pdf
+from dossiers.models import Dossier, StatementRequest, Submission
+from dossiers.services import submission as submission_services
+from dossiers.tasks import StaticFilesOnlyFetcher, render_submission_pdf
+from portfolios.models import Activity
 from tests import factories
 from tests.test_dossiers import (  # noqa: F401
     _media,
@@ -39,6 +40,12 @@ def reload(dossier) -> Dossier:
 def submission_of(dossier) -> Submission | None:
     with maintenance():
         return Submission.objects.filter(dossier_id=dossier.pk).first()
+
+
+def submitted(dossier) -> Submission:
+    submission = submission_of(dossier)
+    assert submission is not None, "the dossier has no submission"
+    return submission
 
 
 @pytest.fixture
@@ -94,7 +101,7 @@ def test_submission_freezes_a_snapshot_locks_and_renders_the_pdf(client, org_a, 
     dossier = reload(dossier)
     assert dossier.status == "submitted"
     assert dossier.submitted_at is not None
-    submission = submission_of(dossier)
+    submission = submitted(dossier)
     snapshot = submission.snapshot
     # The stored hash is the SHA-256 of the canonical JSON, as read back from the database.
     assert submission.snapshot_sha256 == hashlib.sha256(submission_services.canonical_json(snapshot)).hexdigest()
@@ -176,7 +183,7 @@ def test_snapshot_and_pdf_in_the_submitters_language(client, org_a, alice, ready
     alice.save()
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post(url("dossier_submit", org_a, pk=dossier.pk)).status_code == 302
-    submission = submission_of(dossier)
+    submission = submitted(dossier)
     snapshot = submission.snapshot
     assert snapshot["report_localised"]["language"] == "nl"
     assert snapshot["sections"][3]["label"] == "A3.2 Reflectieverslag van een betekenisvolle situatie"
@@ -190,6 +197,7 @@ def test_changed_evidence_is_refused_and_nothing_changes(client, org_a, alice, r
     dossier, activities = ready
     with maintenance():
         evidence = add_evidence(dossier, "A1", "cv", name="diploma.pdf")
+        assert evidence.file.name
         with default_storage.open(evidence.file.name, "wb") as handle:
             handle.write(b"%PDF-1.4 tampered")
     response = client.post(url("dossier_submit", org_a, pk=dossier.pk))
@@ -234,6 +242,7 @@ def test_everything_is_read_only_after_submission(client, org_a, alice, ready, d
     dossier, activities = ready
     with maintenance():
         open_request = StatementRequest.objects.filter(organisation=org_a, dossier=dossier).first()
+    assert open_request is not None
     with django_capture_on_commit_callbacks(execute=True):
         client.post(url("dossier_submit", org_a, pk=dossier.pk))
     section = url("dossier_section", org_a, pk=dossier.pk, code="A4")
@@ -275,7 +284,7 @@ def test_pdf_is_not_found_until_it_exists(client, org_a, alice, ready):
     response = client.get(url("dossier_pdf", org_a, pk=dossier.pk))
     assert response.status_code == 404
     assert "still being prepared" in response.content.decode()
-    submission = submission_of(dossier)
+    submission = submitted(dossier)
     render_submission_pdf(submission.pk, org_a.pk)
     render_submission_pdf(submission.pk, org_a.pk)  # a repeat does nothing
     assert client.get(url("dossier_pdf", org_a, pk=dossier.pk)).status_code == 200
@@ -315,7 +324,7 @@ def test_peoplecert_yearly_submission_locks_this_years_activities(client, org_a,
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url("dossier_submit", org_a, pk=dossier.pk))
     assert response.status_code == 302, response.content.decode()
-    submission = submission_of(dossier)
+    submission = submitted(dossier)
     assert sorted(a["id"] for a in submission.snapshot["activities"]) == sorted(a.pk for a in this_year)
     with maintenance():
         assert Activity.objects.get(pk=last_year.pk).locked_by_id is None

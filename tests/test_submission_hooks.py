@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from portfolios import signals
-from portfolios.models import Submission
+from dossiers import signals
+from dossiers.models import Submission
 from tests.test_submission import ready  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.django_db
 
 
 def test_signal_is_sent_once_inside_the_transaction_with_the_snapshot(ready, alice):  # noqa: F811
-    from portfolios.services.submission import dossier_submit
+    from dossiers.services.submission import dossier_submit
     from tests.test_submission import reload
 
     dossier, _activities = ready

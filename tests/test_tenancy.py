@@ -1,5 +1,7 @@
 """Both tenant walls: the ORM guard and PostgreSQL row-level security."""
 
+from collections.abc import Iterator
+
 import pytest
 from django.db import DatabaseError, connection, transaction
 
@@ -11,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def strict() -> None:
+def strict() -> Iterator[None]:
     """Leave maintenance mode for the rest of the test (both walls closed)."""
     token = tenancy._maintenance.set(False)
     if connection.vendor == "postgresql":

@@ -17,10 +17,10 @@ def _css_class(widget: forms.Widget) -> str:
 @register.filter
 def bootstrap(field: forms.BoundField) -> SafeString:
     widget = field.field.widget
-    attrs = {"class": f"{widget.attrs.get('class', '')} {_css_class(widget)}".strip()}
+    attrs: dict[str, str | bool] = {"class": f"{widget.attrs.get('class', '')} {_css_class(widget)}".strip()}
     described = [f"{field.auto_id}_help"] if field.help_text else []
     if field.errors:
-        attrs["class"] += " is-invalid"
+        attrs["class"] = f"{attrs['class']} is-invalid"
         described.append(f"{field.auto_id}_error")
     if described:
         attrs["aria-describedby"] = " ".join(described)

@@ -3,7 +3,8 @@
 from decimal import Decimal
 
 from django import template
-from django.utils import formats
+
+from accounts.formatting import local_number
 
 register = template.Library()
 
@@ -14,7 +15,7 @@ SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$", "NOK": "kr"}
 def money(value: Decimal | str | None, currency: str = "EUR") -> str:
     if value is None or value == "":
         return ""
-    amount = formats.number_format(Decimal(value), 2, use_l10n=True, force_grouping=True)
+    amount = local_number(value, 2, grouping=True)
     return f"{SYMBOLS.get(currency, currency)}\u00a0{amount}"
 
 
@@ -22,13 +23,9 @@ def money(value: Decimal | str | None, currency: str = "EUR") -> str:
 def rate(value: Decimal | str | None) -> str:
     if value is None or value == "":
         return ""
-    number = Decimal(value).normalize()
-    number = number.quantize(Decimal(1)) if number == number.to_integral() else number
-    return f"{formats.number_format(number, use_l10n=True)}%"
+    return f"{local_number(value)}%"
 
 
 @register.filter
 def quantity(value: Decimal | str) -> str:
-    number = Decimal(value).normalize()
-    number = number.quantize(Decimal(1)) if number == number.to_integral() else number
-    return formats.number_format(number, use_l10n=True)
+    return local_number(value)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -60,7 +60,8 @@ class ActivityForm(forms.Form):
                  type_code: str | None = None, **kwargs: Any) -> None:
         super().__init__(data, **kwargs)
         self.catalogue = catalogue
-        self.fields["type_code"].choices = [("", _("Choose an activity type…")), *catalogue.choices]
+        cast(forms.ChoiceField, self.fields["type_code"]).choices = [("", _("Choose an activity type…")),
+                                                                     *catalogue.choices]
         if type_code is None:
             type_code = self.data.get("type_code") if self.is_bound else self.initial.get("type_code")
         self.type_info: TypeInfo | None = catalogue.get(type_code)
@@ -72,7 +73,7 @@ class ActivityForm(forms.Form):
     def _add_type_fields(self, info: TypeInfo) -> None:
         self.fields["quantity"] = forms.DecimalField(
             label=info.unit_label, max_digits=9, decimal_places=2, localize=True,
-            help_text=_("A whole number.") if info.whole else None,
+            help_text=_("A whole number.") if info.whole else "",
             widget=forms.TextInput(attrs={"inputmode": "numeric" if info.whole else "decimal"}))
         for attribute in info.attributes:
             name = ATTRIBUTE_PREFIX + attribute.code
@@ -133,15 +134,6 @@ class ActivityForm(forms.Form):
                              quantity=quantity if isinstance(quantity, Decimal) else None,
                              attributes=self._attributes(cleaned))
 
-    def add_service_errors(self, errors: Mapping[str, list[str]]) -> None:
-        """Put the service's worded errors on their fields (on the form when the field is not shown)."""
-        for name, texts in errors.items():
-            target = name if name in self.fields else None
-            for text in texts:
-                if target is not None and text in self.errors.get(target, []):
-                    continue
-                self.add_error(target, text)
-
 
 SORTS = [
     ("-date", _("Newest first")),
@@ -167,9 +159,9 @@ class ActivityFilterForm(forms.Form):
                  certifications: list[tuple[str, str]], periods: list[tuple[str, list[tuple[str, str]]]],
                  **kwargs: Any) -> None:
         super().__init__(data, **kwargs)
-        self.fields["category"].choices = [("", _("All categories")), *categories]
-        self.fields["certification"].choices = [("", _("All certifications")), *certifications]
-        self.fields["period"].choices = [("", _("Any date")), *periods]
+        cast(forms.ChoiceField, self.fields["category"]).choices = [("", _("All categories")), *categories]
+        cast(forms.ChoiceField, self.fields["certification"]).choices = [("", _("All certifications")), *certifications]
+        cast(forms.ChoiceField, self.fields["period"]).choices = [("", _("Any date")), *periods]
 
     def value(self, name: str) -> Any:
         """The field's cleaned value, or its empty value when what was sent is not valid (filters are lenient)."""

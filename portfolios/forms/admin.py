@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -25,7 +25,7 @@ class SchemeChoiceForm(forms.Form):
 
     def __init__(self, *args: Any, schemes: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["scheme"].choices = schemes
+        cast(forms.ChoiceField, self.fields["scheme"]).choices = schemes
 
 
 class CertificationForm(forms.Form):
@@ -55,10 +55,10 @@ class CertificationForm(forms.Form):
                 del self.fields[name]
         self.fields[scheme.anchor].required = True
         if "designation" in self.fields:
-            self.fields["designation"].choices = [("", "—"), *scheme.designations]
+            cast(forms.ChoiceField, self.fields["designation"]).choices = [("", "—"), *scheme.designations]
             self.fields["designation"].required = True
         if "product_series" in self.fields:
-            self.fields["product_series"].choices = [("", "—"), *scheme.series]
+            cast(forms.ChoiceField, self.fields["product_series"]).choices = [("", "—"), *scheme.series]
             self.fields["product_series"].required = scheme.series_required
 
     def values(self) -> dict[str, Any]:
@@ -81,7 +81,7 @@ class CertificationFilterForm(forms.Form):
 
     def __init__(self, *args: Any, schemes: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["scheme"].choices = [("", _("All schemes")), *schemes]
+        cast(forms.ChoiceField, self.fields["scheme"]).choices = [("", _("All schemes")), *schemes]
 
 
 class CsvUploadForm(forms.Form):
@@ -120,7 +120,7 @@ class ComplianceFilterForm(forms.Form):
 
     def __init__(self, *args: Any, schemes: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["scheme"].choices = [("", _("All schemes")), *schemes]
+        cast(forms.ChoiceField, self.fields["scheme"]).choices = [("", _("All schemes")), *schemes]
 
 
 class DeletionRequestForm(forms.Form):
@@ -138,7 +138,8 @@ class DeletionActionForm(forms.Form):
                            help_text=_("Sent to them by e-mail. Required when you refuse."))
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("decision") == self.REFUSE and not (cleaned.get("note") or "").strip():
             self.add_error("note", _("Say why the request is refused; the person is told."))
         return cleaned

@@ -23,10 +23,11 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import Organisation, User
 from accounts.services import audit_record
+from accounts.storage import stored_files_delete_on_commit
 from portfolios import reports
 from portfolios.models import Activity, Certification
-from portfolios.services.evidence import stored_files_delete_on_commit
 from schemes import rules
+from schemes.rules import ActivityResult, Message, Report, SchemeDefinition
 
 # action code → (label for filters, sentence with %(name)s parameters from the event's data).
 # For accounts/audit.py ACTIONS (the lead merges them there).
@@ -67,18 +68,8 @@ def certifications_with_rules(*, organisation: Organisation, owner: User,
 
     The same selection as the dashboard, so the list's totals and the dashboard's cards agree.
     """
-    on = on or timezone.localdate()
-    certifications = list(Certification.objects.for_organisation(organisation).filter(holder=owner)
-                          .exclude(status=Certification.Status.WITHDRAWN).select_related("scheme_version")
-                          .order_by("number"))
-    if not certifications:
-        return []
-    versions = reports.versions_in_force(organisation, {c.scheme_version.code for c in certifications}, on)
-    found = []
-    for certification in certifications:
-        version = versions.get(certification.scheme_version.code, certification.scheme_version)
-        found.append(CertificationRules(certification, version.rules, version.label))
-    return found
+    return [CertificationRules(certification, version.rules, version.label)
+            for certification, version in reports.held_certifications(organisation, owner, on)]
 
 
 # --- the catalogue of activity types across the professional's schemes ---------------------------------
@@ -198,16 +189,16 @@ class TypeCatalogue:
 class CertificationProgress:
     """One certification's report over the professional's whole log (or why it cannot be evaluated)."""
 
-    rules: CertificationRules
-    report: rules.Report | None
+    rules: CertificationRules  # (shadows the module `rules` inside this class: the engine's types are named below)
+    report: Report | None
     problem: str = ""
-    results: dict[Hashable, rules.ActivityResult] = field(default_factory=dict)
+    results: dict[Hashable, ActivityResult] = field(default_factory=dict)
 
     @property
-    def definition(self) -> rules.SchemeDefinition:
+    def definition(self) -> SchemeDefinition:
         return self.rules.definition
 
-    def say(self, message: rules.Message) -> str:
+    def say(self, message: Message) -> str:
         return reports.say(message, self.rules.definition)
 
 
@@ -220,10 +211,8 @@ def certification_progress(*, certifications: Sequence[CertificationRules],
     for item in certifications:
         try:
             report = reports.evaluate_certification(item.certification, item.definition, activities, as_of)
-        except rules.ContextError:
-            found.append(CertificationProgress(item, None, _(
-                "%(certification)s cannot be evaluated yet: the certificate lacks the date its scheme counts "
-                "from. Ask your administrator to complete it.") % {"certification": item.label}))
+        except rules.ContextError as error:
+            found.append(CertificationProgress(item, None, reports.context_problem(item.certification, error)))
             continue
         found.append(CertificationProgress(item, report, results={r.ref: r for r in report.activities}))
     return found
@@ -485,14 +474,13 @@ def activity_preview(*, organisation: Organisation, owner: User, draft: Activity
         try:
             before = reports.evaluate_certification(item.certification, item.definition, saved, as_of)
             after = reports.evaluate_certification(item.certification, item.definition, [*others, candidate], as_of)
-        except rules.ContextError:
-            lines.append(PreviewLine(item.label, "rejected", _(
-                "This certificate cannot be evaluated yet: it lacks the date its scheme counts from.")))
+        except rules.ContextError as error:
+            lines.append(PreviewLine(item.label, "rejected", reports.context_problem(item.certification, error)))
             continue
         result = next(r for r in after.activities if r.ref == CANDIDATE)
         reasons = [reports.say(reason, item.definition) for reason in result.reasons]
         if result.points is None or any(reason.code == "activity-rejected" for reason in result.reasons):
-            state, summary = "rejected", _("Does not count until the problems below are corrected.")
+            state, summary = "rejected", _("Does not count until the problems shown above are corrected.")
         else:
             state, summary = points_summary(result.points, result.counted, reasons)
         lines.append(PreviewLine(item.label, state, summary, _scope_change(item.definition, before, after, result)))

@@ -23,7 +23,7 @@ from accounts.models import Membership, Organisation, User
 from accounts.services import audit_record
 from portfolios import csvio, reports
 from portfolios.models import Activity, Certification, CertificationStatusChange
-from portfolios.rules_inputs import activity_inputs
+from portfolios.rules_inputs import activity_inputs, certification_context
 from schemes import rules
 from schemes.models import SchemeVersion
 
@@ -54,16 +54,6 @@ CSV_FIELD = {"certificate_number": "number"}
 
 
 # --- Schemes ----------------------------------------------------------------------------------------
-
-def schemes_in_force(organisation: Organisation, on: dt.date | None = None) -> dict[str, SchemeVersion]:
-    """code → the version in force on `on` (default today) of every scheme the organisation has adopted."""
-    on = on or timezone.localdate()
-    found: dict[str, SchemeVersion] = {}
-    for version in (SchemeVersion.objects.for_organisation(organisation).filter(effective_from__lte=on)
-                    .order_by("code", "-effective_from", "-version")):
-        found.setdefault(version.code, version)
-    return found
-
 
 def scheme_labels(organisation: Organisation) -> dict[str, str]:
     """code → the scheme's name in the current language (from its latest version), in one small query."""
@@ -215,7 +205,7 @@ def _is_professional(organisation: Organisation, user: User) -> bool:
 def certification_create(*, organisation: Organisation, by: User, holder: User, scheme_code: str,
                          values: Mapping[str, Any], note: str = "") -> Certification:
     """Create a certification under the version of `scheme_code` in force today, with its first status."""
-    version = schemes_in_force(organisation).get(scheme_code)
+    version = SchemeVersion.objects.for_organisation(organisation).current(scheme_code)
     if version is None:
         raise ValidationError({"scheme": [_("This organisation has no version of that scheme in force today.")]})
     if not _is_professional(organisation, holder):
@@ -353,7 +343,7 @@ def certifications_csv_check(*, organisation: Organisation, table: csvio.CsvTabl
     members = {m.user.email.lower(): m for m in Membership.objects.for_organisation(organisation)
                .select_related("user")}
     taken = {n.lower() for n in Certification.objects.for_organisation(organisation).values_list("number", flat=True)}
-    schemes = schemes_in_force(organisation)
+    schemes = SchemeVersion.objects.for_organisation(organisation).in_force()
     in_file: dict[str, int] = {}
     results: list[RowResult] = []
     creations: list[tuple[User, SchemeVersion, dict[str, Any]]] = []
@@ -456,6 +446,8 @@ class ComplianceRow:
     deadline: dt.date | None = None
     days_left: int | None = None
     missing: str = ""
+    points_compliant: bool = False
+    stage: str = ""  # where the certification stands beyond its points (dossier, submission, review)
 
     @property
     def holder(self) -> User:
@@ -468,14 +460,31 @@ class ComplianceRow:
 
 def compliance_rows(*, organisation: Organisation, scheme: str = "", query: str = "",
                     as_of: dt.date | None = None) -> list[ComplianceRow]:
-    """Every active certification with the engine's verdict under the version in force, in four queries:
-    certifications (with holders), versions in force, all holders' activities, nothing per row."""
+    """Every active certification with the engine's verdict under the version in force, and its lifecycle
+    (portfolios/lifecycle.py: the dossier judged on the certification's date, its submission, and what the
+    apps above add), in five queries: certifications (with holders), versions in force, all holders'
+    activities, their dossiers, nothing per row.
+
+    A row complies when nothing is left for the holder to do: the points are enough and the dossier (where
+    the scheme has one) is submitted. `missing` says why not, the points' gaps first."""
+    from django.apps import apps
+
+    from portfolios import lifecycle
+
+    Dossier = apps.get_model("dossiers", "Dossier")  # by name: the dossiers app sits above portfolios
+
     as_of = as_of or timezone.localdate()
     certifications = list(_active_certifications(organisation, scheme, query)
                           .select_related("holder", "scheme_version").defer("scheme_version__definition"))
-    versions = reports.versions_in_force(organisation, {c.scheme_version.code for c in certifications}, as_of)
+    versions = SchemeVersion.objects.for_organisation(organisation).in_force(
+        as_of, codes={c.scheme_version.code for c in certifications})
     by_owner = activity_inputs(Activity.objects.for_organisation(organisation)
                                .filter(owner_id__in={c.holder_id for c in certifications}))
+    dossiers: dict[tuple[int, dt.date], Any] = {}
+    for dossier in (Dossier.objects.for_organisation(organisation).filter(
+            certification__in=certifications, kind="recertification").only(
+            "pk", "certification_id", "reference_date", "status", "submitted_at").order_by("created_at", "pk")):
+        dossiers[(dossier.certification_id, dossier.reference_date)] = dossier
     rows = []
     for certification in certifications:
         version = versions.get(certification.scheme_version.code)
@@ -488,15 +497,24 @@ def compliance_rows(*, organisation: Organisation, scheme: str = "", query: str 
         try:
             report = reports.evaluate_certification(certification, definition,
                                                     by_owner.get(certification.holder_id, []), as_of=as_of)
-        except rules.ContextError:
+        except rules.ContextError as error:
             rows.append(ComplianceRow(certification=certification, scheme=label, evaluated=False,
-                                      missing=_context_problem(certification, definition)))
+                                      missing=_context_problem(certification, definition, error)))
             continue
+        due = reports.due_date(certification, definition, report, as_of)
+        reference = reports.dossier_reference_date(certification, definition, "recertification", as_of)
+        stages = lifecycle.lifecycle(lifecycle.LifecycleContext(
+            organisation=organisation, user=certification.holder, certification=certification,
+            definition=definition, report=report, today=as_of, dossier=dossiers.get((certification.pk, reference)),
+            deadline=due))
+        beyond = [stage for stage in stages.stages if stage.code != "points"]
+        missing = [stage.next_step or stage.text for stage in stages.stages if stage.status in (
+            lifecycle.CURRENT, lifecycle.TODO)]
         rows.append(ComplianceRow(
-            certification=certification, scheme=label, evaluated=True, compliant=report.compliant,
-            total_counted=report.total_counted, required_total=report.required_total, deadline=report.deadline,
-            days_left=(report.deadline - as_of).days,
-            missing=reports.say(report.problems[0], definition) if report.problems else ""))
+            certification=certification, scheme=label, evaluated=True, compliant=stages.complete,
+            points_compliant=report.compliant, total_counted=report.total_counted,
+            required_total=report.required_total, deadline=due, days_left=(due - as_of).days,
+            missing=" ".join(missing), stage=" ".join(f"{stage.label}: {stage.text}" for stage in beyond)))
     return rows
 
 
@@ -510,13 +528,15 @@ def _active_certifications(organisation: Organisation, scheme: str, query: str) 
     return qs.order_by("holder__last_name", "holder__first_name", "number")
 
 
-def _context_problem(certification: Certification, definition: rules.SchemeDefinition) -> str:
+def _context_problem(certification: Certification, definition: rules.SchemeDefinition,
+                     error: rules.ContextError) -> str:
+    """What to correct, as the certification form words it; else the engine's context error, worded."""
     values = {name: getattr(certification, name) for name in EDITABLE_FIELDS}
     problems = certification_problems(definition=definition, values=values, number_taken=lambda _number: False)
     for name in (rules.anchor_field(definition), "designation"):
         if name in problems:
             return problems[name][0]
-    return _("This certification lacks what its scheme needs to count points; check its dates and designation.")
+    return reports.context_problem(certification, error)
 
 
 def compliance_filter(rows: list[ComplianceRow], *, not_compliant: bool = False,
@@ -535,3 +555,28 @@ def compliance_filter(rows: list[ComplianceRow], *, not_compliant: bool = False,
     dated = sorted((r for r in rows if r.deadline is not None), key=lambda r: (r.deadline, r.certification.number),
                    reverse=reverse)
     return dated + [r for r in rows if r.deadline is None]
+
+
+def _preview_active(organisation: Organisation | int, code: str) -> Any:
+    return (Certification.objects.for_organisation(organisation)
+            .filter(scheme_version__code=code, status=Certification.Status.ACTIVE))
+
+
+def preview_population_count(organisation: Organisation | int, code: str) -> int:
+    """How many certifications the scheme editor's impact preview evaluates (schemes.services)."""
+    return int(_preview_active(organisation, code).count())
+
+
+def preview_population_chunk(organisation: Organisation | int, code: str, as_of: dt.date, after_pk: int, size: int
+                             ) -> list[tuple[int, str, rules.CandidateContext, list[rules.ActivityInput]]]:
+    """The next `size` active certifications of the scheme (primary key above `after_pk`), each with its
+    context on `as_of` and its holder's activities: two queries whatever the chunk holds."""
+    certifications = list(_preview_active(organisation, code).filter(pk__gt=after_pk).order_by("pk")
+                          .only("id", "holder_id", "number", "exam_passed_on", "recertification_date",
+                                "cycle_start", "designation")[:size])
+    if not certifications:
+        return []
+    by_owner = activity_inputs(Activity.objects.for_organisation(organisation)
+                               .filter(owner_id__in={c.holder_id for c in certifications}))
+    return [(certification.pk, certification.number, certification_context(certification, as_of),
+             by_owner.get(certification.holder_id, [])) for certification in certifications]

@@ -31,6 +31,7 @@ from portfolios.models import Activity, ActivityImport, Certification
 from portfolios.services.activities import date_problems, scheme_problems
 from portfolios.services.certifications import RowResult, row_errors
 from schemes import rules
+from schemes.models import SchemeVersion
 
 AUDIT_ACTIONS = {
     "activities.import": (gettext_lazy("Activities imported"),
@@ -77,7 +78,8 @@ def import_context(organisation: Organisation, on: dt.date | None = None) -> Imp
         if certification.scheme_version.code not in codes_by_holder[certification.holder_id]:
             codes_by_holder[certification.holder_id].append(certification.scheme_version.code)
     on = on or timezone.localdate()
-    versions = reports.versions_in_force(organisation, {c.scheme_version.code for c in certifications}, on)
+    versions = SchemeVersion.objects.for_organisation(organisation).in_force(
+        on, codes={c.scheme_version.code for c in certifications})
     definitions = {code: version.rules for code, version in versions.items()}
     held: dict[int, list[tuple[Certification, rules.SchemeDefinition]]] = defaultdict(list)
     for certification in certifications:

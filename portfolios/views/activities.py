@@ -7,44 +7,40 @@ every number on these pages comes from the engine's reports (portfolios.reports)
 
 from __future__ import annotations
 
-import csv
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from accounts.formatting import plain_number
+from accounts.forms import form_add_errors
 from accounts.models import Role
+from accounts.pagination import page_of
+from accounts.requests import OrgRequest
+from accounts.spreadsheets import csv_response
 from accounts.tenancy import NotFound, member_required
-from portfolios import evidence_files, reports
+from portfolios import access, evidence_files, reports
 from portfolios.forms.activities import ATTRIBUTE_PREFIX, ActivityFilterForm, ActivityForm
 from portfolios.models import Activity
 from portfolios.services import activities as services
 from portfolios.services.activities import CertificationProgress, TypeCatalogue
 from schemes import rules
 
-PAGE_SIZE = 25
-
 
 def _locked_message() -> str:
     return _("This activity is part of a submitted dossier, so it can no longer be changed or deleted. "
              "You can duplicate it to log a similar activity.")
-
-
-def _own_activity(request: HttpRequest, pk: int) -> Activity:
-    return get_object_or_404(Activity, organisation=request.organisation, owner=request.user, pk=pk)
 
 
 # --- the list -----------------------------------------------------------------------------------------------
@@ -69,7 +65,7 @@ class Row:
 
     @property
     def evidence_missing(self) -> bool:
-        return self.evidence_required and not self.activity.evidence_count
+        return self.evidence_required and not getattr(self.activity, "evidence_count", 0)  # annotated by the list
 
     @property
     def all_count(self) -> bool:
@@ -121,7 +117,7 @@ def _periods(progress: list[CertificationProgress]) -> dict[str, tuple[Certifica
     return found
 
 
-def _listing(request: HttpRequest) -> Listing:
+def _listing(request: OrgRequest) -> Listing:
     """Filters applied, in the order chosen: the activity ids and what the engine says about them.
 
     A fixed number of queries: certifications, versions in force, all activities (the engine's input),
@@ -217,11 +213,11 @@ def _row(activity: Activity, listing: Listing) -> Row:
 @require_GET
 @member_required(Role.PROFESSIONAL)
 @vary_on_headers("HX-Request")
-def activity_list(request: HttpRequest, org: str) -> HttpResponse:
+def activity_list(request: OrgRequest, org: str) -> HttpResponse:
     """The log with filters (category, certification, period, evidence missing, search), sorting and pages;
     each row shows the engine's points and how many count, and the totals match the dashboard."""
     listing = _listing(request)
-    page = Paginator(listing.pks, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, listing.pks)
     found = {a.pk: a for a in Activity.objects.for_organisation(request.organisation)
              .filter(owner=request.user, pk__in=list(page.object_list))
              .annotate(evidence_count=Count("evidence"))}
@@ -236,16 +232,9 @@ def activity_list(request: HttpRequest, org: str) -> HttpResponse:
     return render(request, "portfolios/activities/list.html", context)
 
 
-class _Echo:
-    """A file-like object whose write returns the line, for csv.writer in a streaming response."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 @require_GET
 @member_required(Role.PROFESSIONAL)
-def activity_export(request: HttpRequest, org: str) -> StreamingHttpResponse:
+def activity_export(request: OrgRequest, org: str) -> HttpResponse | StreamingHttpResponse:
     """The filtered log as CSV with stable codes (UTF-8 with a byte-order mark, so Excel reads it right).
 
     The rows are read inside the request's transaction (the database wall needs it) and then streamed.
@@ -259,45 +248,16 @@ def activity_export(request: HttpRequest, org: str) -> StreamingHttpResponse:
     for pk in listing.pks:
         activity = found[pk]
         result = next((item.results[pk] for item in listing.shown if pk in item.results), None)
-        points = "" if result is None or result.points is None else _plain(result.points)
-        counted = "" if result is None else _plain(result.counted)
-        lines.append([activity.date.isoformat(), activity.type_code, _plain(activity.quantity), activity.title,
+        points = "" if result is None or result.points is None else plain_number(result.points)
+        counted = "" if result is None else plain_number(result.counted)
+        lines.append([activity.date.isoformat(), activity.type_code, plain_number(activity.quantity), activity.title,
                       activity.provider, points, counted,
                       json.dumps(activity.attributes, ensure_ascii=False, sort_keys=True) if activity.attributes
                       else ""])
-    writer = csv.writer(_Echo())
-
-    def stream() -> Iterator[str]:
-        yield "\ufeff"
-        for line in lines:
-            yield writer.writerow([_safe_cell(value) for value in line])
-
-    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="activities-{request.organisation.slug}-{stamp}.csv"'
-    return response
+    return csv_response(f"activities-{request.organisation.slug}-{stamp}.csv", lines[0], lines[1:], streaming=True)
 
 
-def _plain(value: Decimal) -> str:
-    """A decimal in plain notation without trailing zeros (2.50 → 2.5, 3.00 → 3): stable, not localised."""
-    if value == value.to_integral_value():
-        return str(value.quantize(Decimal(1)))
-    return format(value.normalize(), "f")
-
-
-def _safe_cell(value: str) -> str:
-    """Keep spreadsheet programs from running a cell as a formula (CSV injection)."""
-    if value and value[0] in "=+-@\t\r" and not _is_number(value):
-        return "'" + value
-    return value
-
-
-def _is_number(value: str) -> bool:
-    try:
-        Decimal(value)
-    except ArithmeticError:
-        return False
-    return True
 
 
 # --- the form ------------------------------------------------------------------------------------------------
@@ -305,8 +265,7 @@ def _is_number(value: str) -> bool:
 def _initial(activity: Activity, **override: Any) -> dict[str, Any]:
     quantity = activity.quantity
     initial = {"type_code": activity.type_code, "date": activity.date,
-               "quantity": quantity.quantize(Decimal(1)) if quantity == quantity.to_integral_value()
-               else quantity.normalize(),
+               "quantity": Decimal(plain_number(quantity)),
                "title": activity.title, "provider": activity.provider, "description": activity.description,
                "reflection": activity.reflection}
     for code, value in (activity.attributes or {}).items():
@@ -331,7 +290,7 @@ def _draft(form: ActivityForm) -> services.ActivityDraft:
                                   attributes=attributes)
 
 
-def _form_page(request: HttpRequest, org: str, *, mode: str, activity: Activity | None = None,
+def _form_page(request: OrgRequest, org: str, *, mode: str, activity: Activity | None = None,
                initial: dict[str, Any] | None = None) -> HttpResponse:
     """The add / edit / duplicate form. POST with action=refresh re-renders the type's fields (htmx: only
     that part) keeping what was typed; a plain POST validates and saves through the service."""
@@ -356,8 +315,7 @@ def _form_page(request: HttpRequest, org: str, *, mode: str, activity: Activity 
                     saved = services.activity_create(organisation=organisation, owner=request.user, data=data,
                                                      catalogue=catalogue)
             except ValidationError as error:
-                form.add_service_errors(error.message_dict if hasattr(error, "error_dict")
-                                        else {NON_FIELD_ERRORS: error.messages})
+                form_add_errors(form, error)
             else:
                 if editing is not None:
                     messages.success(request, _("“%(title)s” has been saved.") % {"title": saved.title})
@@ -367,7 +325,7 @@ def _form_page(request: HttpRequest, org: str, *, mode: str, activity: Activity 
                 return redirect(reverse("activity_edit", kwargs={"org": org, "pk": saved.pk}) + "#evidence")
         else:
             # Say everything at once: the scheme's rules too, for the fields that are valid so far.
-            form.add_service_errors({name: texts for name, texts in services.draft_problems(
+            form_add_errors(form, {name: texts for name, texts in services.draft_problems(
                 catalogue=catalogue, draft=form.draft()).items() if name not in form.errors})
         status = 422
         draft = form.draft()
@@ -385,7 +343,7 @@ def _form_page(request: HttpRequest, org: str, *, mode: str, activity: Activity 
     return render(request, "portfolios/activities/form.html", context, status=status)
 
 
-def _evidence_context(request: HttpRequest, activity: Activity) -> dict[str, Any]:
+def _evidence_context(request: OrgRequest, activity: Activity) -> dict[str, Any]:
     return {
         "evidence_files": list(activity.evidence.filter(organisation=request.organisation)),
         "evidence_locked": activity.is_locked,
@@ -401,8 +359,8 @@ def _evidence_context(request: HttpRequest, activity: Activity) -> dict[str, Any
 @require_http_methods(["GET", "POST"])
 @member_required(Role.PROFESSIONAL)
 @vary_on_headers("HX-Request")
-def activity_create(request: HttpRequest, org: str) -> HttpResponse:
-    initial = {"date": timezone.localdate()}
+def activity_create(request: OrgRequest, org: str) -> HttpResponse:
+    initial: dict[str, object] = {"date": timezone.localdate()}
     if request.GET.get("type"):
         initial["type_code"] = request.GET["type"]
     return _form_page(request, org, mode="create", initial=initial)
@@ -411,9 +369,9 @@ def activity_create(request: HttpRequest, org: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @member_required(Role.PROFESSIONAL)
 @vary_on_headers("HX-Request")
-def activity_edit(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+def activity_edit(request: OrgRequest, org: str, pk: int) -> HttpResponse:
     """Edit an activity; a locked one (part of a submitted dossier) is shown read-only and refuses changes."""
-    activity = _own_activity(request, pk)
+    activity = access.activity_for(request, pk, write=request.method == "POST")
     if activity.is_locked:
         if request.method == "POST":
             raise PermissionDenied(_locked_message())
@@ -433,23 +391,23 @@ def activity_edit(request: HttpRequest, org: str, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @member_required(Role.PROFESSIONAL)
 @vary_on_headers("HX-Request")
-def activity_duplicate(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+def activity_duplicate(request: OrgRequest, org: str, pk: int) -> HttpResponse:
     """The form prefilled from an activity (dated today); saving creates a new activity."""
-    source = _own_activity(request, pk)
+    source = access.activity_for(request, pk)
     return _form_page(request, org, mode="duplicate", activity=source,
                       initial=_initial(source, date=timezone.localdate()))
 
 
 @require_POST
 @member_required(Role.PROFESSIONAL)
-def activity_preview(request: HttpRequest, org: str) -> HttpResponse:
+def activity_preview(request: OrgRequest, org: str) -> HttpResponse:
     """The live preview (htmx, on every change in the form): what the activity would count, and why not."""
     certifications = services.certifications_with_rules(organisation=request.organisation, owner=request.user)
     catalogue = TypeCatalogue(certifications)
     replaces = None
     if request.POST.get("replaces"):
         try:
-            replaces = _own_activity(request, int(request.POST["replaces"]))
+            replaces = access.activity_for(request, int(request.POST["replaces"]))
         except ValueError as error:
             raise NotFound(_("This activity does not exist (any more).")) from error
     form = ActivityForm(request.POST, catalogue=catalogue)
@@ -460,8 +418,8 @@ def activity_preview(request: HttpRequest, org: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @member_required(Role.PROFESSIONAL)
-def activity_delete(request: HttpRequest, org: str, pk: int) -> HttpResponse:
-    activity = _own_activity(request, pk)
+def activity_delete(request: OrgRequest, org: str, pk: int) -> HttpResponse:
+    activity = access.activity_for(request, pk, write=True)
     if activity.is_locked:
         raise PermissionDenied(_locked_message())
     evidence_count = activity.evidence.filter(organisation=request.organisation).count()

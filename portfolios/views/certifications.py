@@ -6,22 +6,23 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import F, Prefetch, Q
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from accounts.forms import form_add_errors
 from accounts.models import Role
+from accounts.pagination import page_of
+from accounts.requests import OrgRequest
 from accounts.tenancy import member_required
-from portfolios import reports
+from portfolios import access, reports
 from portfolios.forms.admin import (
     CertificationFilterForm,
     CertificationForm,
@@ -31,28 +32,19 @@ from portfolios.forms.admin import (
 from portfolios.models import Certification, CertificationStatusChange
 from portfolios.services import certifications as services
 from portfolios.views.csvflow import CsvImport, csv_import
+from schemes.models import SchemeVersion
 
-PAGE_SIZE = 25
 STASH_KIND = "certifications"
 
 
-def add_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on its fields where they exist, else on the form."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
-def _scheme_choices(request: HttpRequest) -> list[tuple[str, str]]:
+def _scheme_choices(request: OrgRequest) -> list[tuple[str, str]]:
     return sorted(services.scheme_labels(request.organisation).items(), key=lambda item: item[1].lower())
 
 
 @require_GET
 @member_required(Role.ADMIN)
 @vary_on_headers("HX-Request")
-def certification_list(request: HttpRequest, org: str) -> HttpResponse:
+def certification_list(request: OrgRequest, org: str) -> HttpResponse:
     labels = services.scheme_labels(request.organisation)
     form = CertificationFilterForm(request.GET or None, schemes=sorted(labels.items(), key=lambda i: i[1].lower()))
     qs = (Certification.objects.for_organisation(request.organisation).select_related("holder")
@@ -70,7 +62,7 @@ def certification_list(request: HttpRequest, org: str) -> HttpResponse:
     if days := filters.get("expiring"):
         today = timezone.localdate()
         qs = qs.filter(expires_on__gte=today, expires_on__lte=today + dt.timedelta(days=days))
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, qs)
     for certification in page.object_list:
         certification.scheme_label = labels.get(certification.scheme_code, certification.scheme_code)
     context = {"page": page, "form": form}
@@ -82,9 +74,9 @@ def certification_list(request: HttpRequest, org: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @member_required(Role.ADMIN)
 @vary_on_headers("HX-Request")
-def certification_create(request: HttpRequest, org: str) -> HttpResponse:
+def certification_create(request: OrgRequest, org: str) -> HttpResponse:
     """Choose the scheme first; the form then asks only for what that scheme uses."""
-    versions = services.schemes_in_force(request.organisation)
+    versions = SchemeVersion.objects.for_organisation(request.organisation).in_force()
     schemes = sorted(((code, reports.label(v.definition.get("label"), code)) for code, v in versions.items()),
                      key=lambda item: item[1].lower())
     code = request.POST.get("scheme") or request.GET.get("scheme") or (schemes[0][0] if len(schemes) == 1 else "")
@@ -104,7 +96,7 @@ def certification_create(request: HttpRequest, org: str) -> HttpResponse:
                 organisation=request.organisation, by=request.user, holder=holder, scheme_code=code,
                 values=form.values())
         except ValidationError as error:
-            add_errors(form, error)
+            form_add_errors(form, error)
         else:
             messages.success(request, _("Certification %(number)s has been created for %(person)s.")
                              % {"number": certification.number, "person": holder})
@@ -114,23 +106,19 @@ def certification_create(request: HttpRequest, org: str) -> HttpResponse:
     return render(request, "portfolios/certifications/form.html", context, status=422 if form.errors else 200)
 
 
-def _certification(request: HttpRequest, pk: int) -> Certification:
-    return get_object_or_404(Certification.objects.select_related("holder", "scheme_version"),
-                             organisation=request.organisation, pk=pk)
-
-
 def _labelled(changes: list[CertificationStatusChange]) -> list[CertificationStatusChange]:
     for change in changes:
-        change.from_label = Certification.Status(change.from_status).label if change.from_status else ""
+        label = Certification.Status(change.from_status).label if change.from_status else ""
+        change.from_label = label  # type: ignore[attr-defined]  # for the template
     return changes
 
 
-def _history(request: HttpRequest, certification: Certification) -> list[CertificationStatusChange]:
+def _history(request: OrgRequest, certification: Certification) -> list[CertificationStatusChange]:
     return _labelled(list(CertificationStatusChange.objects.for_organisation(request.organisation)
                           .filter(certification=certification).select_related("changed_by")))
 
 
-def _detail(request: HttpRequest, certification: Certification, status_form: CertificationStatusForm,
+def _detail(request: OrgRequest, certification: Certification, status_form: CertificationStatusForm,
             status: int = 200) -> HttpResponse:
     return render(request, "portfolios/certifications/detail.html", {
         "certification": certification, "history": _history(request, certification), "status_form": status_form,
@@ -139,22 +127,22 @@ def _detail(request: HttpRequest, certification: Certification, status_form: Cer
 
 @require_GET
 @member_required(Role.ADMIN)
-def certification_detail(request: HttpRequest, org: str, pk: int) -> HttpResponse:
-    certification = _certification(request, pk)
+def certification_detail(request: OrgRequest, org: str, pk: int) -> HttpResponse:
+    certification = access.certification_for(request, pk, manage=True)
     return _detail(request, certification, CertificationStatusForm(initial={"status": certification.status}))
 
 
 @require_POST
 @member_required(Role.ADMIN)
-def certification_status(request: HttpRequest, org: str, pk: int) -> HttpResponse:
-    certification = _certification(request, pk)
+def certification_status(request: OrgRequest, org: str, pk: int) -> HttpResponse:
+    certification = access.certification_for(request, pk, manage=True, write=True)
     form = CertificationStatusForm(request.POST)
     if form.is_valid():
         try:
             services.certification_set_status(certification=certification, status=form.cleaned_data["status"],
                                               by=request.user, note=form.cleaned_data["note"])
         except ValidationError as error:
-            add_errors(form, error)
+            form_add_errors(form, error)
         else:
             messages.success(request, _("The status of %(number)s is now %(status)s.")
                              % {"number": certification.number,
@@ -165,8 +153,8 @@ def certification_status(request: HttpRequest, org: str, pk: int) -> HttpRespons
 
 @require_http_methods(["GET", "POST"])
 @member_required(Role.ADMIN)
-def certification_edit(request: HttpRequest, org: str, pk: int) -> HttpResponse:
-    certification = _certification(request, pk)
+def certification_edit(request: OrgRequest, org: str, pk: int) -> HttpResponse:
+    certification = access.certification_for(request, pk, manage=True, write=request.method == "POST")
     fields = services.scheme_fields(certification.scheme_version.rules)
     initial = {name: getattr(certification, name) for name in services.EDITABLE_FIELDS}
     form = CertificationForm(request.POST if request.method == "POST" else None, scheme=fields, with_holder=False,
@@ -175,7 +163,7 @@ def certification_edit(request: HttpRequest, org: str, pk: int) -> HttpResponse:
         try:
             services.certification_update(certification=certification, by=request.user, values=form.values())
         except ValidationError as error:
-            add_errors(form, error)
+            form_add_errors(form, error)
         else:
             messages.success(request, _("Certification %(number)s has been saved.") % {"number": certification.number})
             return redirect("certification_detail", org=org, pk=certification.pk)
@@ -186,7 +174,7 @@ def certification_edit(request: HttpRequest, org: str, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @member_required(Role.ADMIN)
-def certification_import(request: HttpRequest, org: str) -> HttpResponse:
+def certification_import(request: OrgRequest, org: str) -> HttpResponse:
     """Upload → dry run (every row's result) → import all rows or none."""
     context: dict[str, Any] = {"header": ",".join(services.CSV_HEADER), "schemes": _scheme_choices(request)}
     organisation = request.organisation
@@ -207,7 +195,7 @@ def certification_import(request: HttpRequest, org: str) -> HttpResponse:
 
 @require_GET
 @member_required(Role.PROFESSIONAL)
-def my_certifications(request: HttpRequest, org: str) -> HttpResponse:
+def my_certifications(request: OrgRequest, org: str) -> HttpResponse:
     """A professional's own certifications in this organisation, each with its status history."""
     labels = services.scheme_labels(request.organisation)
     certifications = list(

@@ -4,26 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from accounts.formatting import plain_number
 from accounts.models import Role
+from accounts.pagination import page_of
+from accounts.requests import OrgRequest
+from accounts.spreadsheets import csv_response
 from accounts.tenancy import member_required
-from portfolios import csvio
 from portfolios.forms.admin import ComplianceFilterForm
 from portfolios.services import certifications as services
 
-PAGE_SIZE = 25
 EXPORT_COLUMNS = ("certificate_number", "email", "name", "scheme", "compliant", "total_counted", "required_total",
                   "deadline", "days_left", "missing")
 
 
-def _rows(request: HttpRequest) -> tuple[ComplianceFilterForm, list[services.ComplianceRow]]:
+def _rows(request: OrgRequest) -> tuple[ComplianceFilterForm, list[services.ComplianceRow]]:
     """The filtered, sorted rows: fixed queries (certifications, versions in force, activities, labels)."""
     labels = services.scheme_labels(request.organisation)
     form = ComplianceFilterForm(request.GET or None,
@@ -40,9 +41,9 @@ def _rows(request: HttpRequest) -> tuple[ComplianceFilterForm, list[services.Com
 @require_GET
 @member_required(Role.ADMIN)
 @vary_on_headers("HX-Request")
-def compliance(request: HttpRequest, org: str) -> HttpResponse:
+def compliance(request: OrgRequest, org: str) -> HttpResponse:
     form, rows = _rows(request)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, rows)
     context = {"form": form, "page": page, "today": timezone.localdate(),
                "not_compliant_count": sum(1 for row in rows if not row.compliant),
                "export_query": request.GET.urlencode()}
@@ -53,7 +54,7 @@ def compliance(request: HttpRequest, org: str) -> HttpResponse:
 
 @require_GET
 @member_required(Role.ADMIN)
-def compliance_export(request: HttpRequest, org: str) -> HttpResponse:
+def compliance_export(request: OrgRequest, org: str) -> HttpResponse | StreamingHttpResponse:
     """The overview (same filters and order) as CSV with stable columns: scheme codes, numbers with a decimal
     point, ISO dates, yes/no; the missing sentence in the administrator's language."""
     _form, rows = _rows(request)
@@ -61,7 +62,7 @@ def compliance_export(request: HttpRequest, org: str) -> HttpResponse:
     def number(value: Any) -> str:
         if value is None:
             return ""
-        return str(value.quantize(1) if value == value.to_integral_value() else value.normalize())
+        return plain_number(value)
 
     lines = ([row.certification.number, row.holder.email, row.holder.get_full_name(),
               row.certification.scheme_version.code,
@@ -69,7 +70,7 @@ def compliance_export(request: HttpRequest, org: str) -> HttpResponse:
               number(row.required_total), row.deadline.isoformat() if row.deadline else "",
               "" if row.days_left is None else row.days_left, row.missing] for row in rows)
     filename = f"compliance-{request.organisation.slug}-{timezone.localdate().isoformat()}.csv"
-    return csvio.csv_response(filename, EXPORT_COLUMNS, lines)
+    return csv_response(filename, EXPORT_COLUMNS, lines)
 
 
 urlpatterns = [

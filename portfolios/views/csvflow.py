@@ -11,10 +11,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from accounts.requests import OrgRequest
 from portfolios import csvio
 from portfolios.forms.admin import ApplyForm, CsvUploadForm
 
@@ -29,7 +30,7 @@ class CsvImport:
     done: Callable[[Any, str], HttpResponse]  # (result, file name) → the response after a successful import
 
 
-def csv_import(request: HttpRequest, spec: CsvImport, context: dict[str, Any]) -> HttpResponse:
+def csv_import(request: OrgRequest, spec: CsvImport, context: dict[str, Any]) -> HttpResponse:
     if request.method == "POST" and "token" in request.POST:
         return _apply(request, spec, context)
     upload = CsvUploadForm(request.POST, request.FILES) if request.method == "POST" else CsvUploadForm()
@@ -52,7 +53,7 @@ def csv_import(request: HttpRequest, spec: CsvImport, context: dict[str, Any]) -
     return render(request, spec.template, context, status=status)
 
 
-def _apply(request: HttpRequest, spec: CsvImport, context: dict[str, Any]) -> HttpResponse:
+def _apply(request: OrgRequest, spec: CsvImport, context: dict[str, Any]) -> HttpResponse:
     context["upload"] = CsvUploadForm()
     form = ApplyForm(request.POST)
     found = csvio.unstash(kind=spec.kind, organisation_id=request.organisation.pk, user_id=request.user.pk,

@@ -5,21 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import Role
+from accounts.pagination import page_of
+from accounts.requests import OrgRequest
 from accounts.tenancy import member_required
 from portfolios import csvio
 from portfolios.models import Activity, ActivityImport
 from portfolios.services import imports as services
 from portfolios.views.csvflow import CsvImport, csv_import
+from schemes.models import SchemeVersion
 
-PAGE_SIZE = 25
 STASH_KIND = "activities"
 
 
@@ -28,21 +29,35 @@ def _context(import_context: services.ImportContext) -> dict[str, Any]:
             "max_rows": csvio.MAX_ROWS, "max_megabytes": csvio.MAX_BYTES // (1024 * 1024)}
 
 
+def example_type(organisation: Any) -> str:
+    """An activity type code from the organisation's own schemes (for the help text); "" when none of its
+    schemes has activity types (a dossier-only scheme such as CMI's), so there is nothing to import."""
+    for _code, version in sorted(SchemeVersion.objects.for_organisation(organisation).in_force().items()):
+        types = version.rules.activity_types
+        if types:
+            return next(iter(types))
+    return ""
+
+
 @require_GET
 @member_required(Role.ADMIN)
-def activity_imports(request: HttpRequest, org: str) -> HttpResponse:
+def activity_imports(request: OrgRequest, org: str) -> HttpResponse:
     """The history of imports, newest first."""
     qs = ActivityImport.objects.for_organisation(request.organisation).select_related("uploaded_by").order_by(
         "-created_at", "-pk")
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "portfolios/imports/list.html", {"page": page})
+    page = page_of(request, qs)
+    return render(request, "portfolios/imports/list.html", {"page": page,
+                                                            "offered": bool(example_type(request.organisation))})
 
 
 @require_http_methods(["GET", "POST"])
 @member_required(Role.ADMIN)
-def activity_import(request: HttpRequest, org: str) -> HttpResponse:
+def activity_import(request: OrgRequest, org: str) -> HttpResponse:
     """Upload → dry run (row, person, type, points, ok or the reason) → import all rows or none."""
     organisation = request.organisation
+    example = example_type(organisation)
+    if not example:
+        return render(request, "portfolios/imports/form.html", {"nothing_to_import": True})
     import_context = services.import_context(organisation)
 
     def done(record: ActivityImport, name: str) -> HttpResponse:
@@ -58,18 +73,18 @@ def activity_import(request: HttpRequest, org: str) -> HttpResponse:
                                                           context=import_context),
         apply=lambda table, name: services.activities_csv_import(organisation=organisation, by=request.user,
                                                                 table=table, file_name=name),
-        done=done), _context(import_context))
+        done=done), {**_context(import_context), "example_type": example})
 
 
 @require_GET
 @member_required(Role.ADMIN)
-def activity_import_detail(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+def activity_import_detail(request: OrgRequest, org: str, pk: int) -> HttpResponse:
     """One import: its file, counts and the activities it created."""
     record = get_object_or_404(ActivityImport.objects.select_related("uploaded_by"),
                                organisation=request.organisation, pk=pk)
     qs = (Activity.objects.for_organisation(request.organisation).filter(imported_by=record)
           .select_related("owner").order_by("owner__last_name", "owner__first_name", "date", "pk"))
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, qs)
     return render(request, "portfolios/imports/detail.html", {"record": record, "page": page})
 
 

@@ -1,10 +1,11 @@
 """Sign up, verify by e-mail, sign in, turn on TOTP, sign in again with a code, switch language."""
 
-import re
 
 import pytest
 from allauth.mfa.totp.internal import auth as totp_auth
 from playwright.sync_api import expect
+
+from tests.text import first_match
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,7 +27,7 @@ def test_signup_verify_mfa_and_languages(new_page, mailoutbox):
 
     # The verification mail, opened by the same person later, in another browser.
     assert len(mailoutbox) == 1
-    link = re.search(r"https?://\S+/accounts/confirm-email/\S+", mailoutbox[0].body).group(0)
+    link = first_match(r"https?://\S+/accounts/confirm-email/\S+", mailoutbox[0].body)
     mail_page = new_page()
     mail_page.goto(link)
     mail_page.get_by_role("button", name="Confirm").click()

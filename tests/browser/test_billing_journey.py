@@ -10,13 +10,15 @@ from playwright.sync_api import expect
 
 from accounts.tenancy import maintenance
 from billing.models import Invoice, Payment
-from portfolios import signals
-from portfolios.models import Dossier, Submission
-from portfolios.services import statements as statement_services
+from dossiers import signals
+from dossiers.models import Dossier, Submission
+from dossiers.services import statements as statement_services
+from review.models import ReviewCase
 from tests import factories
 from tests.billing_helpers import billing_profile, vat_table  # noqa: F401 - fixture
 from tests.browser.test_professional_journeys import sign_in
 from tests.mollie_server import MollieServer
+from tests.text import first_match
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("vat_table")]
 PHONE = {"viewport": {"width": 390, "height": 844}}
@@ -78,10 +80,12 @@ def test_cmi_recertification_invoice_paid_online_then_credited(new_page, mollie,
             invoice = Invoice.objects.get(organisation=cmi, kind="invoice")
             submission = Submission.objects.get(dossier=dossier)
             assert signals.submission_holds(submission) == ["The recertification invoice is not paid yet."]
+            assert ReviewCase.objects.for_organisation(submission.organisation).get(
+                submission=submission).state == ReviewCase.State.HELD  # the review waits for the payment
         mail = next(message for message in mailoutbox if invoice.number in message.subject)
         assert mail.to == ["alice@example.com"]
         assert "756.25" in mail.body
-        link = re.search(r"https?://\S+/cmi/billing/invoices/\d+/", mail.body).group(0)
+        link = first_match(r"https?://\S+/cmi/billing/invoices/\d+/", mail.body)
 
         # Pay online: Mollie's (local) checkout, which calls the webhook and sends the payer back.
         page.goto(link)
@@ -99,6 +103,8 @@ def test_cmi_recertification_invoice_paid_online_then_credited(new_page, mollie,
             assert invoice.status == "paid"
             assert Payment.objects.get(invoice=invoice).amount == Decimal("756.25")
             assert signals.submission_holds(submission) == []
+            assert ReviewCase.objects.for_organisation(submission.organisation).get(
+                submission=submission).state != ReviewCase.State.HELD  # paid: the review case is open
         assert released == [submission.pk]
         page.goto("/cmi/billing/invoices/")
         expect(page.locator("main table")).to_contain_text("Paid")

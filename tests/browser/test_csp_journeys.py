@@ -13,10 +13,11 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.tenancy import maintenance
-from portfolios.models import DossierSection, Evidence
+from dossiers.models import DossierSection, Evidence
 from schemes.services import scheme_adopt
 from tests import factories
 from tests.browser.test_professional_journeys import PDF, media, sign_in  # noqa: F401 - fixture
+from tests.text import first_match
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -121,7 +122,7 @@ def test_professional_journeys_under_the_policy(new_page, csp_watch, media, mail
     page.get_by_label("Signer's e-mail address").fill("fred@example.com")
     page.get_by_role("button", name="Send the request").click()
     expect(page.get_by_text("fred@example.com")).to_be_visible()
-    link = re.search(r"https?://\S+/noloc/sign/\S+/", mailoutbox[-1].body).group(0)
+    link = first_match(r"https?://\S+/noloc/sign/\S+/", mailoutbox[-1].body)
     signer = new_page()
     signer.goto(link)
     expect(signer.get_by_role("heading", name="Sign a statement")).to_be_visible()

@@ -8,9 +8,11 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.tenancy import maintenance
-from portfolios.models import Activity, Dossier, StatementRequest
-from portfolios.services import statements as statement_services
+from dossiers.models import Dossier, StatementRequest
+from dossiers.services import statements as statement_services
+from portfolios.models import Activity
 from tests import factories
+from tests.text import first_match
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -35,7 +37,7 @@ def sign_in(page, email):
 def counted_on_dashboard(page, slug):
     page.goto(f"/{slug}/")
     text = page.locator(".certification-card").first.inner_text()
-    return int(re.search(r"(\d+) (?:PE|CPD) points counted", text).group(1))
+    return int(first_match(r"(\d+) (?:PE|CPD) points counted", text, 1))
 
 
 def signed_meeting(dossier, number):
@@ -125,7 +127,7 @@ def test_noloc_recertification_start_to_finish(new_page, media, mailoutbox, tmp_
 
     # The signer opens the e-mailed link in another browser, without an account.
     assert len(mailoutbox) == 1
-    link = re.search(r"https?://\S+/noloc/sign/\S+/", mailoutbox[0].body).group(0)
+    link = first_match(r"https?://\S+/noloc/sign/\S+/", mailoutbox[0].body)
     signer = new_page()
     signer.goto(link)
     expect(signer.get_by_role("heading", name="Sign a statement")).to_be_visible()

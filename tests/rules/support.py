@@ -14,7 +14,7 @@ def day(text: str) -> date:
 
 
 def act(
-    type_code: str, when: str, quantity: str | int = 1, ref: Any = None, **attributes: Any
+    type_code: str, when: str, quantity: str | int | Decimal = 1, ref: Any = None, **attributes: Any
 ) -> ActivityInput:
     return ActivityInput(
         type=type_code, date=day(when), quantity=Decimal(quantity), attributes=attributes, ref=ref
@@ -23,7 +23,7 @@ def act(
 
 def context(as_of: str, **dates: Any) -> CandidateContext:
     """``context("2026-05-01", exam_passed_on="2024-04-30")``: the ISO strings become dates."""
-    values = {
+    values: dict[str, Any] = {
         name: day(value) if name in ("exam_passed_on", "recertification_date", "cycle_start") else value
         for name, value in dates.items()
     }

@@ -6,14 +6,19 @@ Portfolios mix valid and rejected activities, dates before, inside and after the
 
 from __future__ import annotations
 
+import dataclasses
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from schemes.rules import ActivityInput, CandidateContext, Report, evaluate, shipped_definition
+from schemes.rules import ActivityInput, ActivityResult, CandidateContext, Report, evaluate, shipped_definition
+from schemes.rules.engine.evaluation import evaluate_reference
+from schemes.rules.engine.report import activity_result
 
 from .support import day
 
@@ -26,6 +31,12 @@ SCHEMES = {
 
 # Per test rather than a global profile, so other test modules keep their own hypothesis settings.
 RULES = settings(deadline=None, max_examples=150)
+
+
+def points(result: Any) -> Decimal:
+    """An eligible activity's points (eligible results always have them)."""
+    assert result.points is not None
+    return Decimal(result.points)
 
 
 @st.composite
@@ -53,7 +64,7 @@ def portfolio(draw, extra: bool = False):
     definition = shipped_definition(code)
     as_of = first + timedelta(days=draw(st.integers(0, span)))
     designation = draw(st.sampled_from(["CCSUP", "CCOP", "CCStP", "CCIDP"])) if code == "ccmg-cpd" else None
-    context = CandidateContext(as_of=as_of, designation=designation, **dates)
+    context = CandidateContext(as_of=as_of, designation=designation, **dates)  # type: ignore[arg-type]  # dates only
     count = draw(st.integers(0, 30))
     activities = [draw(activity(code, ref)) for ref in range(count)]
     if extra:
@@ -169,11 +180,11 @@ def test_category_counted_is_the_capped_sum(case):
                 and scope.start <= result.date <= scope.end
             ]
             expected = sum(
-                (result.points for result in in_scope if result.type not in capped_types), Decimal(0)
+                (points(result) for result in in_scope if result.type not in capped_types), Decimal(0)
             )
             for cap in definition.index.categories[category.code].sub_caps:
                 group = sum(
-                    (result.points for result in in_scope if result.type in cap.activity_types), Decimal(0)
+                    (points(result) for result in in_scope if result.type in cap.activity_types), Decimal(0)
                 )
                 expected += (
                     min(group, cap.max) if category.per == ("period" if scope.number else "cycle") else group
@@ -196,3 +207,49 @@ def test_leaving_out_the_detail_changes_no_number(case):
     assert lean.consecutive_compliant_periods == full.consecutive_compliant_periods
     assert not lean.activities
     assert not lean.explanations
+
+
+@st.composite
+def odd_activity(draw, code: str, ref: int) -> ActivityInput:
+    """An activity the engine's fast path must hand to ``score``: an odd quantity (a float, NaN, below 0,
+    a Decimal with trailing zeros), a date-time or a very early date, a type unknown or not a text, a ref
+    that is not a number — or a plain one."""
+    base = draw(activity(code, ref))
+    quantity = draw(st.sampled_from([base.quantity, float(base.quantity), Decimal("NaN"),
+                                     base.quantity.quantize(Decimal("0.01")), Decimal(-1)]))
+    when = draw(st.sampled_from([base.date, datetime.combine(base.date, datetime.min.time()), day("1969-12-31"),
+                                 day("2001-01-01")]))
+    kind = draw(st.sampled_from([base.type, base.type, "no-such-type", 7]))
+    ref_value = draw(st.sampled_from([ref, f"row-{ref}", (ref, "x")]))
+    return ActivityInput(type=kind, date=when, quantity=quantity, attributes=base.attributes, ref=ref_value)
+
+
+@st.composite
+def odd_portfolio(draw):
+    definition, context, plain = draw(portfolio())
+    odd = [draw(odd_activity(definition.code, len(plain) + ref)) for ref in range(draw(st.integers(0, 10)))]
+    return definition, context, draw(st.permutations(plain + odd))
+
+
+@RULES
+@given(odd_portfolio())
+def test_the_fast_path_gives_the_reference_report(case):
+    """`evaluate` (compiled per definition, scoring simple activities inline, allocating through flat
+    lists) returns exactly what the reference path (`score` for every activity, the straightforward
+    allocation) returns: equal, and alike down to each Decimal's exponent."""
+    fast, reference = evaluate(*case), evaluate_reference(*case)
+    assert fast == reference
+    assert repr(fast) == repr(reference)
+    assert fast.to_dict() == reference.to_dict()
+    assert evaluate(*case, detail=False) == evaluate_reference(*case, detail=False)
+
+
+def test_the_fast_activity_result_is_the_dataclass():
+    fields: dict[str, Any] = {"index": 3, "ref": "r", "type": "course", "date": day("2025-01-02"),
+                              "points": Decimal("1.50"), "counted": Decimal(1), "period": None, "reasons": ()}
+    made = activity_result(*fields.values())
+    assert made == ActivityResult(**fields)
+    assert hash(made) == hash(ActivityResult(**fields))
+    assert repr(made) == repr(ActivityResult(**fields))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.counted = Decimal(2)  # type: ignore[misc]

@@ -3,7 +3,7 @@
 import datetime as dt
 
 from accounts.tenancy import maintenance
-from portfolios.models import Evidence
+from dossiers.models import Evidence
 from tests import factories
 
 PUBLIC: set[str] = set()

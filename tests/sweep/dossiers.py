@@ -9,7 +9,7 @@ import secrets
 
 from accounts.models import hash_token
 from accounts.tenancy import maintenance
-from portfolios.models import Dossier, DossierSection, StatementRequest
+from dossiers.models import Dossier, DossierSection, StatementRequest
 from tests import factories
 
 PUBLIC = {"statement_sign"}

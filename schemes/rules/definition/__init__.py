@@ -7,7 +7,21 @@ notes), ``validation`` (checks across parts) and ``scheme`` (the whole, loading 
 side imports these names from ``schemes.rules``, never from here.
 """
 
-from .administration import CertifyingBody, Fee, FeeBilling, Note, Offset, ProductSeries, Reminder, Review, Validity
+from .administration import (
+    CertificatePolicy,
+    CertifyingBody,
+    Fee,
+    FeeBilling,
+    ManyPoints,
+    Note,
+    Offset,
+    PaidLanguage,
+    ProductSeries,
+    Reminder,
+    Review,
+    ReviewSample,
+    Validity,
+)
 from .common import DOSSIER_KINDS, Option
 from .cycle import ANCHORS_BY_MODEL, SCOPES_BY_MODEL, Cycle, Renewal
 from .points import (
@@ -51,6 +65,8 @@ from .sections import (
 from .validation import FORMAT_VERSION
 
 __all__ = [
+    "CertificatePolicy",
+    "PaidLanguage",
     "ANCHORS_BY_MODEL",
     "ATTRIBUTE_TYPES",
     "DOSSIER_KINDS",
@@ -76,6 +92,7 @@ __all__ = [
     "Fee",
     "FeeBilling",
     "Formula",
+    "ManyPoints",
     "Note",
     "Offset",
     "Option",
@@ -93,6 +110,7 @@ __all__ = [
     "Renewal",
     "Requirement",
     "Review",
+    "ReviewSample",
     "SchemeDefinition",
     "Section",
     "StatementField",

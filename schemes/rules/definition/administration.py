@@ -16,14 +16,52 @@ class CertifyingBody:
 
 
 @frame
+class ManyPoints:
+    """"Unusually many points in a short time": at least ``points`` from activities dated in the ``days``
+    before the submission."""
+
+    points: Decimal = spec(Dec(positive=True))
+    days: int = spec(Int(1))
+
+
+@frame
+class ReviewSample:
+    """A risk-based sample: ``percent`` of submissions (a deterministic, seeded draw) go to an assessor, and
+    every submission a rule selects; the rest are accepted on the rules alone (and recorded as such)."""
+
+    percent: int = spec(Int(0))
+    first_submission: bool = spec(Bool(), default=True)
+    previous_negative: bool = spec(Bool(), default=True)
+    many_points: ManyPoints | None = spec(Nullable(Obj(ManyPoints)), default=None)
+
+    def problems(self) -> list[tuple[str, str]]:
+        return [("percent", "A percentage is at most 100.")] if self.percent > 100 else []
+
+
+DISAGREEMENT_RULES = ("third_assessor", "lead_assessor")
+
+
+@frame
 class Review:
-    """How a submitted dossier is reviewed: N independent assessors, oral interview, advice → decision."""
+    """How a submitted dossier is reviewed: N independent assessors, oral interview, advice → decision.
+
+    ``sample`` (absent: every submission is assessed) selects which submissions go to an assessor.
+    ``due_working_days``: the default time an assessor has, in working days (Monday to Friday).
+    ``reminder_days_before`` / ``reminder_days_after``: reminders to an assessor before and after the due
+    date. ``disagreement``: who decides when independent assessors still disagree after discussing it —
+    a third assessor, or the lead (first allocated) assessor.
+    """
 
     assessors: int = spec(Int(1))
     assessors_advise: bool = spec(Bool())
     oral_interview_for: tuple[str, ...] = spec(ListOf(Enum(*DOSSIER_KINDS)), default=())
     mentor: bool = spec(Bool(), default=False)
     certifying_body: CertifyingBody | None = spec(Nullable(Obj(CertifyingBody)), default=None)
+    sample: ReviewSample | None = spec(Nullable(Obj(ReviewSample)), default=None, written_when_set=True)
+    due_working_days: int = spec(Int(1), default=15, written_when_set=True)
+    reminder_days_before: int = spec(Int(0), default=3, written_when_set=True)
+    reminder_days_after: int = spec(Int(0), default=2, written_when_set=True)
+    disagreement: str = spec(Enum(*DISAGREEMENT_RULES), default="third_assessor", written_when_set=True)
 
 
 @frame
@@ -137,6 +175,43 @@ class ProductSeries:
 
     per_series: bool = spec(Bool())
     series: tuple[Option, ...] = spec(ListOf(Obj(Option)), default=())
+
+
+CERTIFICATE_LANGUAGES = ("en", "nl", "nb")
+
+
+@frame
+class PaidLanguage:
+    """A certificate language that is a paid extra: the holder orders ``fee`` (a fee billed on order) first."""
+
+    language: str = spec(Enum(*CERTIFICATE_LANGUAGES))
+    fee: str = spec(key())
+
+
+@frame
+class CertificatePolicy:
+    """The certificate as a document and a public fact (read by the certificates app).
+
+    ``languages``: the languages the certificate is issued in at no charge; ``paid_languages``: further
+    languages available once their fee is ordered and paid (CMI's English-language certificate);
+    ``appeal_days``: how long after a refusal the candidate may appeal; ``register_public``: the public
+    register lists holders unless they opt out (otherwise only those who opt in).
+    """
+
+    languages: tuple[str, ...] = spec(ListOf(Enum(*CERTIFICATE_LANGUAGES)), default=("en",))
+    paid_languages: tuple[PaidLanguage, ...] = spec(ListOf(Obj(PaidLanguage)), default=())
+    appeal_days: int = spec(Int(1), default=30)
+    register_public: bool = spec(Bool(), default=False)
+
+    def problems(self) -> list[tuple[str, str]]:
+        problems: list[tuple[str, str]] = []
+        if not self.languages:
+            problems.append(("languages", "A certificate needs at least one language it is issued in."))
+        for index, paid in enumerate(self.paid_languages):
+            if paid.language in self.languages:
+                problems.append((f"paid_languages[{index}].language",
+                                 f"The certificate is already issued in {paid.language} at no charge."))
+        return problems
 
 
 @frame

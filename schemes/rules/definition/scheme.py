@@ -31,7 +31,7 @@ from ..fields import (
     key,
     spec,
 )
-from .administration import Fee, Note, ProductSeries, Reminder, Review, Validity
+from .administration import CertificatePolicy, Fee, Note, ProductSeries, Reminder, Review, Validity
 from .common import Option
 from .cycle import Cycle
 from .points import ActivityType, Category, Designation, PointRules, QuantityUnit, SubCap, Totals
@@ -85,6 +85,8 @@ class SchemeDefinition:
     reminders: tuple[Reminder, ...] = spec(ListOf(Obj(Reminder)), default=())
     validity: Validity | None = spec(Nullable(Obj(Validity)), default=None)
     fees: tuple[Fee, ...] = spec(ListOf(Obj(Fee)), default=())
+    certificate: CertificatePolicy | None = spec(Nullable(Obj(CertificatePolicy)), default=None,
+                                                 written_when_set=True)
     norm_documents: tuple[Option, ...] = spec(ListOf(Obj(Option)), default=())
     notes: tuple[Note, ...] = spec(ListOf(Obj(Note)), default=())
     index: DefinitionIndex = field(init=False, compare=False, repr=False)

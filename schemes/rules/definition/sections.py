@@ -190,7 +190,7 @@ Requirement = (
     | ChoiceRequirement
     | PointsSummaryRequirement
 )
-REQUIREMENT_KINDS: tuple[type, ...] = (
+REQUIREMENT_KINDS: tuple[type[Requirement], ...] = (
     DocumentRequirement,
     StatementRequirement,
     QuestionsRequirement,

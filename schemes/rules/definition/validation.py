@@ -97,6 +97,7 @@ def cross_check(parts: dict[str, Any], raw: dict[str, Any], errors: Errors) -> N
     errors.extend(_designation_problems(found))
     errors.extend(_reminder_problems(found))
     errors.extend(_note_problems(found))
+    errors.extend(_certificate_problems(found))
 
 
 def _duplicate_codes(parts: dict[str, Any]) -> Errors:
@@ -228,6 +229,23 @@ def _note_problems(found: _Parts) -> Errors:
         for index, note in valid(found.parts.get("notes"))
         if not _resolves(found.raw, note.path)
     ]
+
+
+def _certificate_problems(found: _Parts) -> Errors:
+    """A paid certificate language names a fee of this definition, billed when ordered if it is billed at all."""
+    policy = found.parts.get("certificate")
+    if policy in (None, INVALID):
+        return []
+    fees = {fee.code: fee for _, fee in valid(found.parts.get("fees"))}
+    problems = []
+    for index, paid in enumerate(policy.paid_languages):
+        fee = fees.get(paid.fee)
+        if fee is None:
+            problems.append((f"certificate.paid_languages[{index}].fee", f'There is no fee "{paid.fee}".'))
+        elif fee.billing is not None and fee.billing.on != "order":
+            problems.append((f"certificate.paid_languages[{index}].fee",
+                             f'The fee "{paid.fee}" is not billed when ordered, so it cannot be ordered.'))
+    return problems
 
 
 def _declared(items: Any) -> set[str]:

@@ -8,20 +8,25 @@ the order the activities were given in, and later activities are the ones greyed
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 from ..activities import COMPLETED, ActivityInput, score
-from ..definition import Designation, SchemeDefinition, Totals
+from ..definition import SchemeDefinition, Totals
 from ..messages import Message
+from .compiled import Bounds, Plan, TypePlan, cap_plans, category_bounds
 from .explanations import cap_reason, rejection_reasons
-from .frame import ELIGIBLE, FUTURE, INCOMPLETE, REJECTED, Frame, Span
+from .frame import AFTER, BEFORE, ELIGIBLE, FUTURE, INCOMPLETE, REJECTED, Frame, Span
 from .report import CategoryResult, PeriodResult, SubCapResult
 
+__all__ = ["Bounds", "Plan", "cap_plans", "category_bounds"]  # compiled's, where they used to live
+
 ZERO = Decimal(0)
-Bounds = Mapping[tuple[str, str], tuple[Decimal | None, Decimal | None]]
+MINUS_ONE = Decimal(-1)
+NO_ATTRIBUTES: Mapping[str, Any] = {}
 # Raw or counted points per (period number or None, category or sub-cap code).
 Table = dict[tuple[int | None, str], Decimal]
 
@@ -59,7 +64,9 @@ def canonical_key(work: Work) -> tuple[Any, ...]:
     attributes, so those break its ties too.
     """
     activity = work.activity
-    day = activity.date if isinstance(activity.date, dt.date) else dt.date.min
+    day = activity.date
+    if not isinstance(day, dt.date) or isinstance(day, dt.datetime):  # rejected; a datetime cannot sort with dates
+        day = dt.date.min
     detail = ""
     if work.status == REJECTED:
         detail = repr((activity.quantity, sorted(activity.attributes.items(), key=lambda item: item[0])))
@@ -67,43 +74,104 @@ def canonical_key(work: Work) -> tuple[Any, ...]:
     return (day, str(activity.type), repr(activity.ref), points, work.status, detail)
 
 
-def category_bounds(definition: SchemeDefinition, designation: Designation | None) -> Bounds:
-    """``(category, per) → (min, max)``: the category's own bound, replaced by a designation's bound for
-    the same scope."""
-    bounds = {
-        (category.code, category.per): (category.min, category.max) for category in definition.categories
-    }
-    if designation is not None:
-        for bound in designation.category_bounds:
-            bounds[(bound.category, bound.per)] = (bound.min, bound.max)
-    return bounds
-
-
-Plan = tuple[str, str | None, tuple[tuple[str, str, str, Decimal], ...]]
-
-
-def cap_plans(definition: SchemeDefinition, bounds: Bounds) -> dict[str, Plan]:
-    """Per activity type: its category, its sub-cap code (or None), and the caps its points pass through,
-    innermost first, as ``(tag, code, per, max)``."""
-    plans = {}
-    for code, activity_type in definition.activity_types.items():
-        category = definition.index.categories[activity_type.category]
-        caps = []
-        cap = definition.index.sub_cap_of_type.get(code)
-        if cap is not None:
-            caps.append(("sub_cap", cap.code, category.per, cap.max))
-        for per in ("period", "cycle"):
-            maximum = bounds.get((category.code, per), (None, None))[1]
-            if maximum is not None:
-                caps.append(("category", category.code, per, maximum))
-        plans[code] = (category.code, cap.code if cap is not None else None, tuple(caps))
-    return plans
-
-
 def classify(
+    definition: SchemeDefinition,
+    frame: Frame,
+    activities: Sequence[ActivityInput],
+    as_of: dt.date,
+    types: Mapping[str, TypePlan],
+) -> list[Work]:
+    """What ``classify_reference`` returns, faster: the same statuses, points and order.
+
+    An activity of a simple type (no attributes, a formula that reads none) with a calendar date on or
+    after the earliest plausible one and a plausible Decimal quantity whose points pass the per-activity
+    rules is scored inline from the compiled type (``types``); for every other activity — anything
+    ``score`` would have something to say about — ``score`` itself runs. The canonical key is computed
+    once per activity and the activities sorted by it once.
+    """
+    earliest = frame.earliest
+    first_start, last_end, ends = frame.first_start, frame.last_end, frame.period_ends
+    rules = definition.points
+    low, high, step = rules.activity_min, rules.activity_max, rules.step
+    calendar_date = dt.date
+    works = []
+    keys = []
+    for index, activity in enumerate(activities):
+        day = activity.date
+        quantity = activity.quantity
+        plan = types.get(activity.type) if type(activity.type) is str else None
+        points: Decimal | None = None
+        if (
+            plan is not None
+            and plan.simple
+            and type(day) is calendar_date
+            and day >= earliest
+            and type(quantity) is Decimal
+            and quantity.is_finite()
+            and 0 < quantity <= plan.maximum
+            and (not plan.whole or quantity == quantity.to_integral_value())
+        ):
+            points = plan.points(quantity, NO_ATTRIBUTES)
+            if (
+                (low is not None and points < low)
+                or (high is not None and points > high)
+                or (step is not None and points % step)
+            ):
+                points = None  # a rule is broken: score says which
+        if points is None:
+            work = _classified(definition, frame, activity, index, as_of, earliest)
+            works.append(work)
+            keys.append(canonical_key(work))
+            continue
+        work = Work(index, activity, points)
+        if day > as_of:
+            work.status = status = FUTURE
+        elif day < first_start:
+            work.status = status = BEFORE
+        elif day > last_end:
+            work.status = status = AFTER
+        else:
+            status = ELIGIBLE
+            if ends:
+                work.period = bisect_left(ends, day) + 1
+            if plan is not None and plan.awarded_on_completion and activity.attributes.get(COMPLETED) is False:
+                work.status = status = INCOMPLETE
+        works.append(work)
+        keys.append((day, activity.type, repr(activity.ref), points, status, ""))
+    return [works[position] for position in sorted(range(len(works)), key=keys.__getitem__)]
+
+
+def _classified(
+    definition: SchemeDefinition,
+    frame: Frame,
+    activity: ActivityInput,
+    index: int,
+    as_of: dt.date,
+    earliest: dt.date,
+) -> Work:
+    """One activity's points (from ``score``) and status: the reference path, for one activity."""
+    points, problems = score(definition, activity, earliest)
+    work = Work(index, activity, points)
+    if problems:
+        work.status = REJECTED
+        work.reasons = rejection_reasons(activity, problems)
+    elif activity.date > as_of:
+        work.status = FUTURE
+    else:
+        work.status, work.period = frame.locate(activity.date)
+        if (
+            work.status == ELIGIBLE
+            and definition.activity_types[activity.type].awarded_on_completion
+            and activity.attributes.get(COMPLETED) is False
+        ):
+            work.status = INCOMPLETE
+    return work
+
+
+def classify_reference(
     definition: SchemeDefinition, frame: Frame, activities: Sequence[ActivityInput], as_of: dt.date
 ) -> list[Work]:
-    """Each activity's points and status, in the canonical order.
+    """Each activity's points and status, in the canonical order (the reference ``classify`` must equal).
 
     Every activity's points come from ``score`` (the function behind ``activity_points``). An activity
     that breaks a rule (a date before the frame's earliest plausible date, too) is rejected; one dated
@@ -145,7 +213,77 @@ class Allocation:
     excess: dict[Cap, Decimal] = field(default_factory=dict)
 
 
-def allocate(works: Sequence[Work], plans: Mapping[str, Plan]) -> Allocation:
+# Where one (activity type, period)'s points go: the raw/counted table keys, and per cap its remaining-room key,
+# its maximum and the ``Cap`` that binds when it is reached; and the type's category.
+Route = tuple[tuple[tuple[int | None, str], ...], tuple[tuple[tuple[str, str, int | None], Decimal, Cap], ...], str]
+
+
+def allocate(
+    works: Sequence[Work], plans: Mapping[str, Plan], routes: dict[tuple[str, int | None], Route]
+) -> Allocation:
+    """What ``allocate_reference`` returns, faster: the same Decimal operations in the same order.
+
+    Each (type, period) is resolved once per definition into its route (``routes``, kept with the
+    compiled definition), so the loop only looks up and adds.
+    """
+    result = Allocation()
+    raw, counted, excess = result.raw, result.counted, result.excess
+    remaining: dict[tuple[str, str, int | None], Decimal] = {}
+    cap_reasons: dict[Cap, tuple[Message, ...]] = {}
+    for work in works:
+        if work.status != ELIGIBLE:
+            continue
+        route_key = (work.activity.type, work.period)
+        route = routes.get(route_key)
+        if route is None:
+            route = routes[route_key] = _route(plans, route_key)
+        tables, caps, category = route
+        points = work.points
+        assert points is not None
+        kept = points
+        binding = None
+        if len(caps) == 1:
+            slot, maximum, binding_cap = caps[0]
+            left = remaining.get(slot, maximum)
+            if left < kept:
+                kept = left
+                binding = binding_cap
+            remaining[slot] = left - kept
+        elif caps:
+            lefts = []
+            for slot, maximum, binding_cap in caps:
+                left = remaining.get(slot, maximum)
+                lefts.append(left)
+                if left < kept:
+                    kept = left
+                    binding = binding_cap
+            for (slot, _maximum, _cap), left in zip(caps, lefts, strict=True):
+                remaining[slot] = left - kept
+        work.counted = kept
+        for key in tables:
+            raw[key] = raw.get(key, ZERO) + points
+            counted[key] = counted.get(key, ZERO) + kept
+        if binding is not None:
+            excess[binding] = excess.get(binding, ZERO) + points - kept
+            reasons = cap_reasons.get(binding)
+            if reasons is None:
+                reasons = cap_reasons[binding] = (cap_reason(binding, category),)
+            work.reasons = reasons
+    return result
+
+
+def _route(plans: Mapping[str, Plan], route_key: tuple[str, int | None]) -> Route:
+    type_code, period = route_key
+    category, sub_cap, caps = plans[type_code]
+    tables = tuple((period, name) for name in ((category, sub_cap) if sub_cap is not None else (category,)))
+    slots = []
+    for tag, code, per, maximum in caps:
+        number = period if per == "period" else None
+        slots.append(((tag, code, number), maximum, Cap(tag, code, per, maximum, number)))
+    return tables, tuple(slots), category
+
+
+def allocate_reference(works: Sequence[Work], plans: Mapping[str, Plan]) -> Allocation:
     """Pass each eligible activity's points through its caps (sub-cap, then category per period, then per
     cycle) in the given order; record what counted and, per activity, the cap that bound it."""
     result = Allocation()
@@ -186,12 +324,24 @@ def allocate(works: Sequence[Work], plans: Mapping[str, Plan]) -> Allocation:
 
 
 def scope_results(
-    definition: SchemeDefinition, bounds: Bounds, frame: Frame, allocation: Allocation, totals: Totals
+    definition: SchemeDefinition,
+    bounds: Bounds,
+    frame: Frame,
+    allocation: Allocation,
+    totals: Totals,
+    empty: dict[str, tuple[CategoryResult, ...]] | None = None,
 ) -> tuple[tuple[PeriodResult, ...], PeriodResult | None]:
-    """The result of every yearly period, and of the cycle (which needs every period compliant too)."""
+    """The result of every yearly period, and of the cycle (which needs every period compliant too).
+
+    With ``empty`` (kept with the compiled definition and designation), a scope no eligible activity falls in
+    takes its categories from there: they are the same for every such scope (nothing logged, the same
+    bounds), computed once the same way. ``evaluate_reference`` passes none.
+    """
     raw, counted = allocation.raw, allocation.counted
+    active = {number for number, _code in raw} if empty is not None else None
     periods = tuple(
-        scope_result(definition, bounds, "period", span, (span.number,), raw, counted, totals.period_min)
+        scope_result(definition, bounds, "period", span, (span.number,), raw, counted, totals.period_min,
+                     empty=empty, active=active)
         for span in frame.periods
     )
     if frame.cycle is None:
@@ -207,6 +357,8 @@ def scope_results(
         counted,
         totals.cycle_min,
         all(period.compliant for period in periods),
+        empty=empty,
+        active=active,
     )
     return periods, cycle
 
@@ -221,11 +373,54 @@ def scope_result(
     counted: Mapping[tuple[int | None, str], Decimal],
     required_total: Decimal | None,
     periods_compliant: bool = True,
+    *,
+    empty: dict[str, tuple[CategoryResult, ...]] | None = None,
+    active: set[int | None] | None = None,
 ) -> PeriodResult:
     """Categories, totals and compliance of one period (or, summing its periods, the cycle)."""
+    if empty is not None and active is not None and not any(number in active for number in numbers):
+        categories = empty.get(per)
+        if categories is None:
+            categories = empty[per] = scope_categories(definition, bounds, per, (None,), {}, {})
+    else:
+        categories = scope_categories(definition, bounds, per, numbers, raw, counted)
+    total_counted = sum((category.counted for category in categories), ZERO)
+    compliant = (
+        periods_compliant
+        and (required_total is None or total_counted >= required_total)
+        and not any(category.missing for category in categories)
+    )
+    return PeriodResult(
+        number=span.number,
+        start=span.start,
+        end=span.end,
+        categories=categories,
+        total_raw=sum((category.raw for category in categories), ZERO),
+        total_counted=total_counted,
+        required_total=required_total,
+        compliant=compliant,
+    )
 
-    def total(table: Mapping[tuple[int | None, str], Decimal], code: str) -> Decimal:
-        return sum((table.get((number, code), ZERO) for number in numbers), ZERO)
+
+def scope_categories(
+    definition: SchemeDefinition,
+    bounds: Bounds,
+    per: str,
+    numbers: tuple[int | None, ...],
+    raw: Mapping[tuple[int | None, str], Decimal],
+    counted: Mapping[tuple[int | None, str], Decimal],
+) -> tuple[CategoryResult, ...]:
+    """Each category's points in a scope (summing its ``numbers``' periods) and what is still missing."""
+    if len(numbers) == 1:  # a period, or a window's cycle: the same sum without the generator
+        (only,) = numbers
+
+        def total(table: Mapping[tuple[int | None, str], Decimal], code: str) -> Decimal:
+            return ZERO + table.get((only, code), ZERO)
+
+    else:
+
+        def total(table: Mapping[tuple[int | None, str], Decimal], code: str) -> Decimal:
+            return sum((table.get((number, code), ZERO) for number in numbers), ZERO)
 
     categories = []
     for category in definition.categories:
@@ -251,19 +446,4 @@ def scope_result(
                 ),
             )
         )
-    total_counted = sum((category.counted for category in categories), ZERO)
-    compliant = (
-        periods_compliant
-        and (required_total is None or total_counted >= required_total)
-        and not any(category.missing for category in categories)
-    )
-    return PeriodResult(
-        number=span.number,
-        start=span.start,
-        end=span.end,
-        categories=tuple(categories),
-        total_raw=sum((category.raw for category in categories), ZERO),
-        total_counted=total_counted,
-        required_total=required_total,
-        compliant=compliant,
-    )
+    return tuple(categories)

@@ -14,12 +14,13 @@ from collections.abc import Sequence
 from ..activities import ActivityInput
 from ..definition import SchemeDefinition
 from ..messages import Message
-from .allocation import Allocation, Work, allocate, cap_plans, category_bounds, classify, scope_results
+from .allocation import Allocation, Work, allocate, allocate_reference, classify, classify_reference, scope_results
+from .compiled import compiled
 from .context import CandidateContext, check_context
 from .explanations import cap_explanation, date_explanations, problems
 from .frame import REJECTED, Frame
 from .reminders import reminders_due
-from .report import ActivityResult, PeriodResult, RenewalStatus, Report
+from .report import ActivityResult, PeriodResult, RenewalStatus, Report, activity_result
 from .sections import sections
 
 
@@ -36,14 +37,37 @@ def evaluate(
     nothing and are explained. The rest pass through their caps (sub-cap, then category per period, then
     per cycle) in the canonical order.
     """
+    return _evaluate(defn, context, activities, detail=detail, reference=False)
+
+
+def evaluate_reference(
+    defn: SchemeDefinition, context: CandidateContext, activities: Sequence[ActivityInput], *, detail: bool = True
+) -> Report:
+    """``evaluate`` by the reference path: ``score`` for every activity and the straightforward allocation.
+    ``evaluate`` must return the same report (tests/rules/test_properties.py); it is not used elsewhere."""
+    return _evaluate(defn, context, activities, detail=detail, reference=True)
+
+
+def _evaluate(
+    defn: SchemeDefinition,
+    context: CandidateContext,
+    activities: Sequence[ActivityInput],
+    *,
+    detail: bool,
+    reference: bool,
+) -> Report:
     anchor, designation = check_context(defn, context)
     as_of = context.as_of
     frame = Frame(defn, anchor, as_of)
-    bounds = category_bounds(defn, designation)
-    works = classify(defn, frame, activities, as_of)
-    allocation = allocate(works, cap_plans(defn, bounds))
+    bounds, plans, types, routes, empty = compiled(defn, designation)
+    if reference:
+        works = classify_reference(defn, frame, activities, as_of)
+        allocation = allocate_reference(works, plans)
+    else:
+        works = classify(defn, frame, activities, as_of, types)
+        allocation = allocate(works, plans, routes)
     totals = designation.totals if designation else defn.totals
-    periods, cycle = scope_results(defn, bounds, frame, allocation, totals)
+    periods, cycle = scope_results(defn, bounds, frame, allocation, totals, None if reference else empty)
     current = None if frame.current is None else periods[frame.current]
     headline = current if defn.cycle.model == "anniversary" else cycle
     assert headline is not None
@@ -75,18 +99,21 @@ def evaluate(
 
 
 def _activity_results(works: Sequence[Work]) -> tuple[ActivityResult, ...]:
+    make = activity_result
     return tuple(
-        ActivityResult(
-            index=work.index,
-            ref=work.activity.ref,
-            type=work.activity.type,
-            date=work.activity.date,
-            points=work.points,
-            counted=work.counted,
-            period=work.period,
-            reasons=work.reasons,
-        )
-        for work in works
+        [
+            make(
+                work.index,
+                work.activity.ref,
+                work.activity.type,
+                work.activity.date,
+                work.points,
+                work.counted,
+                work.period,
+                work.reasons,
+            )
+            for work in works
+        ]
     )
 
 

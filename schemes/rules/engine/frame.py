@@ -40,7 +40,7 @@ class Frame:
     fixed_cycle: N yearly periods from the cycle start, [start + (k-1) years, start + k years - 1 day].
     """
 
-    __slots__ = ("periods", "cycle", "current", "first_start", "last_end", "_ends")
+    __slots__ = ("periods", "cycle", "current", "first_start", "last_end", "period_ends")
 
     def __init__(self, definition: SchemeDefinition, anchor: dt.date, as_of: dt.date) -> None:
         model = definition.cycle.model
@@ -69,7 +69,7 @@ class Frame:
             spans = [self.cycle]
         self.first_start = spans[0].start
         self.last_end = spans[-1].end
-        self._ends = [span.end for span in self.periods]
+        self.period_ends = [span.end for span in self.periods]  # sorted: a date's period by bisection
         # The position of the period containing as_of; on or before an exam date, the first year ahead.
         self.current = next(
             (i for i, span in enumerate(self.periods) if span.start <= as_of <= span.end), None
@@ -83,9 +83,9 @@ class Frame:
             return BEFORE, None
         if day > self.last_end:
             return AFTER, None
-        if not self._ends:
+        if not self.period_ends:
             return ELIGIBLE, None
-        return ELIGIBLE, bisect_left(self._ends, day) + 1
+        return ELIGIBLE, bisect_left(self.period_ends, day) + 1
 
     def span(self, number: int | None) -> Span:
         if number is None:

@@ -1,0 +1,38 @@
+"""Isolation-sweep registry for review: the coordinator's queue, the assessor's pages, cases, evidence."""
+
+from accounts.tenancy import maintenance
+from tests import factories
+
+ORG_SCOPED = {
+    "review_queue": None,
+    "review_queue_csv": None,
+    "review_allocate": None,
+    "review_overdue": None,
+    "review_my_cases": None,
+    "review_relationships": None,
+    "review_relationship_delete": lambda w: {"pk": w.b["relationship"]},
+    "review_case": lambda w: {"pk": w.b["case"]},
+    "review_coordinate": lambda w: {"pk": w.b["case"]},
+    "review_reconcile": lambda w: {"pk": w.b["case"]},
+    "review_evidence": lambda w: {"pk": w.b["case"], "evidence": 1},
+    "review_dossier_pdf": lambda w: {"pk": w.b["case"]},
+    "review_declare": lambda w: {"pk": w.b["allocation"]},
+    "review_decline": lambda w: {"pk": w.b["allocation"]},
+    "review_save": lambda w: {"pk": w.b["allocation"]},
+    "review_recompute": lambda w: {"pk": w.b["allocation"]},
+}
+
+
+def make_b_objects(world):
+    from review.models import Allocation, Relationship
+    from review.services import allocate
+    from tests.review_helpers import case_of, submitted
+
+    assessor = factories.member(world.org_b, "b-assessor@example.com", "assessor")
+    factories.member(world.org_a, world.member_a.email, "assessor")  # A's member may assess in A, not in B
+    case = case_of(submitted(world.org_b, world.b_user))
+    with maintenance():
+        allocation = Allocation.objects.filter(case=case).first() or allocate(case=case, assessor=assessor, by=None)
+        relationship = Relationship.objects.create(organisation=world.org_b, assessor=assessor, kind="person",
+                                                   name="Someone")
+    return {"case": case.pk, "allocation": allocation.pk, "relationship": relationship.pk}
