@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from portfolios import reports
 from schemes import rules
 
-DONE, CURRENT, WAITING, TODO = "done", "current", "waiting", "todo"
+DONE, CURRENT, WAITING, TO_DO = "done", "current", "waiting", "todo"
 
 
 @dataclass(frozen=True)
@@ -162,7 +162,7 @@ def dossier_stage(context: LifecycleContext) -> Stage | None:
         return None
     label = _("Dossier")
     if dossier is None:
-        return Stage("dossier", label, TODO if _points_open(context) else CURRENT, _("Not started."),
+        return Stage("dossier", label, TO_DO if _points_open(context) else CURRENT, _("Not started."),
                      next_step=_("Start your dossier: its sections can be filled in while you collect points."),
                      action_url=reverse("dossier_list", kwargs={"org": org}), action_label=_("Start your dossier"))
     if dossier.status != "draft":
@@ -190,7 +190,7 @@ def dossier_stage(context: LifecycleContext) -> Stage | None:
         return Stage("dossier", label, CURRENT, _("Not ready to submit yet."), next_step=checklist.missing[0],
                      action_url=url, action_label=_("Continue your dossier"))
     if _points_open(context):
-        return Stage("dossier", label, DONE if sections else TODO, _("Every section is complete.")
+        return Stage("dossier", label, DONE if sections else TO_DO, _("Every section is complete.")
                      if sections else _("Submitted once the points are enough."))
     return Stage("dossier", label, CURRENT, _("Every section is complete."),
                  next_step=_("Everything is in: submit your dossier."),

@@ -509,7 +509,7 @@ def compliance_rows(*, organisation: Organisation, scheme: str = "", query: str 
             deadline=due))
         beyond = [stage for stage in stages.stages if stage.code != "points"]
         missing = [stage.next_step or stage.text for stage in stages.stages if stage.status in (
-            lifecycle.CURRENT, lifecycle.TODO)]
+            lifecycle.CURRENT, lifecycle.TO_DO)]
         rows.append(ComplianceRow(
             certification=certification, scheme=label, evaluated=True, compliant=stages.complete,
             points_compliant=report.compliant, total_counted=report.total_counted,

@@ -8,6 +8,7 @@
 """
 
 import datetime as dt
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -15,6 +16,7 @@ from playwright.sync_api import expect
 from accounts.tenancy import maintenance
 from schemes import rules
 from tests import factories
+from tests.browser.test_certificates_journey import qr_link
 from tests.browser.test_professional_journeys import sign_in
 from tests.review_helpers import PEOPLECERT, activity, assessors, case_of, submitted
 
@@ -39,7 +41,7 @@ def assess(page, slug, case, verdicts, comment=""):
     expect(page.get_by_text("Your assessment is submitted.")).to_be_visible()
 
 
-def test_cmi_two_blind_assessors_disagree_reconcile_and_advise(new_page):
+def test_cmi_two_blind_assessors_disagree_reconcile_and_advise_then_the_certifying_body_decides(new_page, tmp_path):
     with maintenance():
         cmi = factories.organisation(slug="cmi", name="CMI")
         alice = factories.member(cmi, "alice@example.com", "professional", first_name="Alice")
@@ -83,6 +85,31 @@ def test_cmi_two_blind_assessors_disagree_reconcile_and_advise(new_page):
     steps = professional.get_by_test_id("review-progress")
     expect(steps.locator("[data-step='advice_given']")).not_to_contain_text("not yet")
     expect(steps).not_to_contain_text("Xena")
+
+    # The certifying body (DNV GL for CMI) decides on the review's own advice: the decision maker, who took no part
+    # in the review, grants; the certificate PDF carries a QR code whose link verifies for anyone.
+    with maintenance():
+        factories.member(cmi, "dana@example.com", "decision_maker", first_name="Dana", last_name="Decider")
+    decider = new_page()
+    sign_in(decider, "dana@example.com")
+    decider.goto("/cmi/decisions/")
+    decider.get_by_role("link", name=re.compile("Alice")).first.click()
+    expect(decider.get_by_text("Meets every requirement of the scheme.")).to_be_visible()
+    expect(decider.locator("main")).to_contain_text("Xena Xavier")
+    decider.get_by_label("Granted").check()
+    decider.get_by_label("Reasons").fill("The assessors' advice is well founded.")
+    decider.get_by_role("button", name="Record the decision").click()
+    expect(decider.get_by_text("The decision is recorded")).to_be_visible()
+    decider.goto("/cmi/manage/certificates/")
+    decider.get_by_role("link", name=re.compile("Alice")).first.click()
+    with decider.expect_download() as download:
+        decider.get_by_role("link", name="Dutch").click()
+    pdf = tmp_path / "certificate.pdf"
+    download.value.save_as(pdf)
+    link = qr_link(pdf)
+    visitor = new_page()  # anonymous: a second browser context without cookies
+    visitor.goto(link)
+    expect(visitor.get_by_role("heading", name=re.compile("This certificate is valid"))).to_be_visible()
 
 
 def test_peoplecert_unsampled_is_accepted_on_the_rules_and_a_sampled_one_waits(new_page):
