@@ -413,6 +413,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # WeasyPrint logs every rendering step at INFO ("Step 1 - Fetching and parsing HTML"): only its warnings.
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }
 
 if env.bool("TESTING", default=False):
