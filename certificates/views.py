@@ -29,7 +29,7 @@ from accounts.requests import OrgRequest
 from accounts.spreadsheets import csv_response
 from accounts.storage import stored_file_response
 from accounts.tenancy import NotFound, activate_organisation, maintenance, member_required
-from certificates import hooks, services
+from certificates import access, hooks, services
 from certificates.forms import (
     AppealDecisionForm,
     AppealForm,
@@ -254,8 +254,7 @@ def my_certificates(request: OrgRequest, org: str) -> HttpResponse:
 @require_POST
 @member_required(Role.PROFESSIONAL)
 def register_entry(request: OrgRequest, org: str, pk: int) -> HttpResponse:
-    certificate = get_object_or_404(Certificate.objects.select_related("certification__organisation"),
-                                    organisation=request.organisation, certification__holder=request.user, pk=pk)
+    certificate = access.certificate_for(request, pk, write=True)
     form = RegisterEntryForm(request.POST, instance=certificate, prefix=f"c{certificate.pk}")
     if form.is_valid():
         services.register_entry_save(certificate=certificate, by=request.user, register=form.cleaned_data["register"],
@@ -271,10 +270,7 @@ def register_entry(request: OrgRequest, org: str, pk: int) -> HttpResponse:
 @member_required(Role.PROFESSIONAL)
 def appeal_create(request: OrgRequest, org: str, pk: int) -> HttpResponse:
     """Appeal against a refusal, within the scheme's window: grounds and files."""
-    decision = get_object_or_404(Decision.objects.select_related("certification__holder",
-                                                                 "certification__scheme_version",
-                                                                 "certification__organisation"),
-                                 organisation=request.organisation, certification__holder=request.user, pk=pk)
+    decision = access.decision_for(request, pk, write=request.method == "POST")
     problem = services.appeal_problem(decision, request.user)
     form = AppealForm(request.POST or None, request.FILES or None)
     status = 200
