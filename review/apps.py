@@ -12,9 +12,16 @@ class ReviewConfig(AppConfig):
         from accounts import audit
         from certificates import hooks
         from dossiers import signals
-        from review import access, api, services
+        from accounts.home import register_waiting
+        from portfolios.lifecycle import register_prefetch, register_stage
+        from review import access, api, home, lifecycle, services
 
         audit.register(services.AUDIT_ACTIONS)
+        register_prefetch(lifecycle.fetch_cases)
+        register_stage(lifecycle.review_stage, order=lifecycle.ORDER)
+        register_waiting(home.waiting_for_allocation, order=10)
+        register_waiting(home.overdue_allocations, order=11)
+        register_waiting(home.waiting_for_decision, order=12)
         access.register_rules()
         hooks.register_advice_source(api.ADVICE_SOURCE)
 

@@ -112,6 +112,7 @@ def certification_cards(request: OrgRequest) -> list[Card]:
     activities = reports.owner_activities(organisation, user)
     dossiers = list(Dossier.objects.for_organisation(organisation).filter(owner=user, kind="recertification")
                     .select_related("certification", "scheme_version").order_by("-created_at", "-pk"))
+    extra = lifecycle.prefetch(organisation, dossiers)  # the apps' rows for every card at once
     cards = []
     for certification, version in held:
         definition = version.rules
@@ -125,7 +126,7 @@ def certification_cards(request: OrgRequest) -> list[Card]:
             card.problem = reports.context_problem(certification, error)
             card.lifecycle = lifecycle.lifecycle(lifecycle.LifecycleContext(
                 organisation=organisation, user=user, certification=certification, definition=definition,
-                report=None, today=today))
+                report=None, today=today, extra=extra))
             cards.append(card)
             continue
         card.compliant = report.compliant
@@ -142,7 +143,7 @@ def certification_cards(request: OrgRequest) -> list[Card]:
                      if card.dossier is not None and card.dossier.status == Dossier.Status.DRAFT else None)
         card.lifecycle = lifecycle.lifecycle(lifecycle.LifecycleContext(
             organisation=organisation, user=user, certification=certification, definition=definition, report=report,
-            today=today, dossier=card.dossier, checklist=checklist, deadline=card.due))
+            today=today, dossier=card.dossier, checklist=checklist, deadline=card.due, extra=extra))
         card.missing = [reports.say(message, definition) for message in report.problems]
         card.explanations = [reports.say(message, definition) for message in report.explanations]
         categories = {category.code: category for category in definition.categories}
@@ -162,7 +163,10 @@ def certification_cards(request: OrgRequest) -> list[Card]:
 
 def _dossier_for(dossiers: list[Dossier], certification: Certification, definition: rules.SchemeDefinition,
                  due: Any) -> Dossier | None:
-    """The dossier judged on the card's date (with per-series submission, any of the series' certificates')."""
+    """The dossier judged on the card's date (with per-series submission, any of the series' certificates'),
+    else the latest submitted one of the certification: what became of it (its review, the decision, the
+    certificate) stays on the card until the next dossier is started. Not for yearly returns (PeopleCert): each
+    CPD year has its own submission, and the card asks for this year's."""
     per_series = bool(definition.product_series and definition.product_series.per_series
                       and certification.product_series)
     for dossier in dossiers:
@@ -171,7 +175,11 @@ def _dossier_for(dossiers: list[Dossier], certification: Certification, definiti
         if dossier.certification_id == certification.pk or (
                 per_series and dossier.product_series == certification.product_series):
             return dossier
-    return None
+    if rules.yearly_returns(definition):
+        return None
+    submitted = [dossier for dossier in dossiers if dossier.certification_id == certification.pk
+                 and dossier.status != Dossier.Status.DRAFT and dossier.submitted_at is not None]
+    return max(submitted, key=lambda dossier: (dossier.submitted_at, dossier.pk), default=None)
 
 
 def _chain(report: rules.Report, definition: rules.SchemeDefinition) -> tuple[str, bool]:
