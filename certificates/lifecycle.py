@@ -56,7 +56,8 @@ class Outcome:
         if latest is None:
             return True
         appeal = self.appeal
-        return (appeal is not None and appeal.status == Appeal.Status.UPHELD) or latest.decided_at < self.advice.advised_at
+        upheld = appeal is not None and appeal.status == Appeal.Status.UPHELD
+        return upheld or latest.decided_at < self.advice.advised_at
 
 
 def fetch_decisions(organisation: Any, dossiers: list[Any], extra: dict[str, Any]) -> None:

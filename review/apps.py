@@ -10,9 +10,9 @@ class ReviewConfig(AppConfig):
         """Review sits above portfolios: it hears of submissions and released holds through their hooks.
         It is installed after billing, so billing's receiver (which registers the fee hold) runs first."""
         from accounts import audit
+        from accounts.home import register_waiting
         from certificates import hooks
         from dossiers import signals
-        from accounts.home import register_waiting
         from portfolios.lifecycle import register_prefetch, register_stage
         from review import access, api, home, lifecycle, services
 
@@ -27,17 +27,9 @@ class ReviewConfig(AppConfig):
 
         signals.submission_submitted.connect(services.on_submission_submitted, dispatch_uid="review-submission")
         signals.submission_hold_released.connect(services.on_hold_released, dispatch_uid="review-hold-released")
-        signals.review_progress(progress_of)
+        signals.review_progress(lifecycle.progress_of)
 
     def seed_demo(self) -> None:
         from review.demo import seed_review_demo
 
         seed_review_demo()
-
-
-def progress_of(submission):  # type: ignore[no-untyped-def]
-    from review.models import ReviewCase
-    from review.services import progress
-
-    case = ReviewCase.objects.for_organisation(submission.organisation_id).filter(submission=submission).first()
-    return progress(case, submission)

@@ -57,7 +57,8 @@ def review_stage(context: LifecycleContext) -> Stage | None:
     if case.state == State.ACCEPTED_ON_RULES:
         return Stage("accepted", _("Accepted on the rules"), DONE,
                      _("Accepted on %(date)s on the scheme's rules alone: this submission was not selected for an "
-                       "assessor's review. Nothing more to do for it.") % {"date": _day(case.closed_at or case.opened_at)},
+                       "assessor's review. Nothing more to do for it.")
+                     % {"date": _day(case.closed_at or case.opened_at)},
                      action_url=url, action_label=_("Your dossier"))
     if case.state == State.HELD:
         # Rare, and only for this card: the reasons come from the apps that hold review (billing: an unpaid fee).
@@ -79,3 +80,31 @@ def review_stage(context: LifecycleContext) -> Stage | None:
     return Stage("in_review", label, WAITING,
                  _("In review since %(date)s; nothing to do now: you hear from us when the advice is in.")
                  % {"date": _day(started)}, action_url=url, action_label=_("Your dossier"))
+
+
+def progress_of(submission: Any) -> list[dict[str, Any]]:
+    """The dossier page's steps (dossiers.signals.review_progress): the review's (submitted → in review →
+    information requested → advice given), then the certifying body's: decided, and the certificate."""
+    from certificates import lifecycle as certificates_lifecycle
+    from certificates.models import Decision
+    from review.services import progress
+
+    case = ReviewCase.objects.for_organisation(submission.organisation_id).filter(submission=submission).first()
+    steps = progress(case, submission)
+    if case is None or case.state == ReviewCase.State.ACCEPTED_ON_RULES:
+        return steps
+    extra: dict[str, Any] = {}
+    certificates_lifecycle.fetch_decisions(submission.organisation_id, [submission.dossier], extra)
+    outcome = extra[certificates_lifecycle.KEY].get(submission.dossier_id)
+    latest = outcome.latest if outcome is not None and not outcome.awaiting else None
+    if latest is None:
+        steps.append({"code": "decided", "label": _("Decided"), "at": None})
+        return steps
+    labels = {Decision.Outcome.GRANT: _("Decided: granted"), Decision.Outcome.REFUSE: _("Decided: refused"),
+              Decision.Outcome.BACK: _("Sent back for more review")}
+    steps.append({"code": "decided", "label": labels.get(latest.outcome, _("Decided")), "at": latest.decided_at})
+    certification = submission.dossier.certification
+    if latest.outcome == Decision.Outcome.GRANT and certification.expires_on:
+        steps.append({"code": "certificate", "label": _("Certificate valid until %(date)s.")
+                      % {"date": reports.date(certification.expires_on)}, "at": latest.decided_at})
+    return steps

@@ -22,10 +22,17 @@ from review import services as review_services
 from review.models import Allocation, ReviewCase
 from schemes import rules
 from tests import factories
-from tests.review_helpers import CMI, PEOPLECERT, activity, allocations, case_of, submitted
-from tests.test_review import ALL_MEET, cast, declared, judge  # noqa: F401 - cast is a fixture
+from tests.review_helpers import CMI, PEOPLECERT, activity, allocations, assessors, case_of, submitted
+from tests.test_review import ALL_MEET, declared, judge
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cast(org_a):
+    """Xena, Yuri and Zoe assess."""
+    xena, yuri, zoe = assessors(org_a, "Xena Xavier", "Yuri Young", "Zoe Zimmer")
+    return {"xena": xena, "yuri": yuri, "zoe": zoe}
 
 
 def home(client, org):
@@ -44,8 +51,7 @@ def stages(page: str, number: str) -> dict[str, str]:
     """The card's stages: code → status."""
     card = page[page.index(f"Certificate {number}"):]
     card = card[:card.find("</article>")]
-    return dict((code, status) for status, code in re.findall(
-        r'class="lifecycle-stage (\w+)" data-stage="(\w+)"', card))
+    return {code: status for status, code in re.findall(r'class="lifecycle-stage (\w+)" data-stage="(\w+)"', card)}
 
 
 def day(moment) -> str:
@@ -75,7 +81,7 @@ def decide(org, case, outcome, by):
 
 
 def test_the_card_walks_in_review_advice_given_decided_and_certificate_valid_until(client, org_a, alice,
-                                                                                    cast):  # noqa: F811
+                                                                                    cast):
     cmi_certification(org_a, alice, "CMI-1")
     client.force_login(alice)
     case = case_of(submitted(org_a, alice, certification=cmi_certification(org_a, alice, "CMI-2")))
@@ -85,7 +91,8 @@ def test_the_card_walks_in_review_advice_given_decided_and_certificate_valid_unt
                                        "advice is in.")
     assert stages(page, "CMI-2")["submitted"] == "done"  # superseded by the review
     assert stages(page, "CMI-2")["in_review"] == "waiting"
-    assert "Xena" not in page and "Yuri" not in page
+    assert "Xena" not in page
+    assert "Yuri" not in page
 
     advice_by = advised(case)
     page = home(client, org_a)
@@ -102,11 +109,19 @@ def test_the_card_walks_in_review_advice_given_decided_and_certificate_valid_unt
                                      "decided": "done", "certificate": "done"}
     assert f"Granted on {day(decision.decided_at)}." in page
     assert sentence(page, "CMI-2") == "Certificate valid until 1 June 2030."
-    assert "CMI-1" in page and "decided" not in stages(page, "CMI-1")  # the other card is untouched
+    assert "CMI-1" in page
+    assert "decided" not in stages(page, "CMI-1")  # the other card is untouched
     assert advice_by.assessor.get_full_name() not in page
 
+    # The dossier page tells the same steps, to the certificate.
+    page = client.get(reverse("dossier_detail", kwargs={"org": org_a.slug, "pk": case.submission.dossier_id}))
+    steps = re.findall(r'data-step="(\w+)"', page.content.decode())
+    assert steps == ["submitted", "in_review", "advice_given", "decided", "certificate"]
+    assert "Decided: granted" in page.content.decode()
+    assert "Certificate valid until 1 June 2030." in page.content.decode()
 
-def test_a_refusal_names_the_appeal_then_its_state(client, org_a, alice, cast):  # noqa: F811
+
+def test_a_refusal_names_the_appeal_then_its_state(client, org_a, alice, cast):
     case = case_of(submitted(org_a, alice, certification=cmi_certification(org_a, alice, "CMI-3")))
     advised(case, outcome="negative")
     dana = factories.member(org_a, "dana@example.com", "decision_maker", first_name="Dana")
@@ -121,6 +136,8 @@ def test_a_refusal_names_the_appeal_then_its_state(client, org_a, alice, cast): 
     assert stages(page, "CMI-3")["advice"] == "done"
     assert reverse("appeal_create", kwargs={"org": org_a.slug, "pk": decision.pk}) in page
     assert "certificate" not in stages(page, "CMI-3")
+    dossier_page = client.get(reverse("dossier_detail", kwargs={"org": org_a.slug, "pk": case.submission.dossier_id}))
+    assert "Decided: refused" in dossier_page.content.decode()
 
     with maintenance():
         certificate_services.appeal_file(decision=Decision.objects.get(pk=decision.pk), by=alice,
@@ -131,7 +148,7 @@ def test_a_refusal_names_the_appeal_then_its_state(client, org_a, alice, cast): 
                                        "is being handled; nothing to do now.")
 
 
-def test_reconciling_reads_as_in_review_on_the_card(client, org_a, alice, cast):  # noqa: F811
+def test_reconciling_reads_as_in_review_on_the_card(client, org_a, alice, cast):
     """Blindness: a split between the assessors is not visible to the candidate."""
     case = case_of(submitted(org_a, alice, certification=cmi_certification(org_a, alice, "CMI-4")))
     client.force_login(alice)
@@ -146,7 +163,7 @@ def test_reconciling_reads_as_in_review_on_the_card(client, org_a, alice, cast):
     assert "not meet" not in page.lower()
 
 
-def test_peoplecert_accepted_on_the_rules(client, org_a, alice, cast):  # noqa: F811
+def test_peoplecert_accepted_on_the_rules(client, org_a, alice, cast):
     certification = factories.certification(org_a, alice, PEOPLECERT, number="PC-1")
     hours = [activity(1, "attending-events", dt.date(2025, 10, 1), "20")]
     submitted(org_a, alice, PEOPLECERT, activities=hours, certification=certification,
@@ -168,7 +185,7 @@ def test_peoplecert_accepted_on_the_rules(client, org_a, alice, cast):  # noqa: 
 
 
 def test_the_dashboard_keeps_its_query_count_with_one_or_several_certifications_in_review(
-        client, org_a, alice, cast, django_assert_max_num_queries):  # noqa: F811
+        client, org_a, alice, cast, django_assert_max_num_queries):
     case_of(submitted(org_a, alice, certification=cmi_certification(org_a, alice, "CMI-10")))
     client.force_login(alice)
     home(client, org_a)
@@ -190,7 +207,7 @@ def test_the_dashboard_keeps_its_query_count_with_one_or_several_certifications_
     assert len(one.captured_queries) == len(several.captured_queries)
 
 
-def test_the_compliance_overview_keeps_its_query_count_with_review_cases(client, org_a, ada, cast,  # noqa: F811
+def test_the_compliance_overview_keeps_its_query_count_with_review_cases(client, org_a, ada, cast,
                                                                          django_assert_max_num_queries):
     first = factories.member(org_a, "p0@example.com", "professional", last_name="P00")
     case_of(submitted(org_a, first, certification=cmi_certification(org_a, first, "CMI-20")))
@@ -213,7 +230,7 @@ def test_the_compliance_overview_keeps_its_query_count_with_review_cases(client,
 # --- The administrator's home ------------------------------------------------------------------------------
 
 def test_the_home_shows_the_review_work_waiting_with_counts_and_links(client, org_a, alice, ada, cast, settings,
-                                                                      django_assert_max_num_queries):  # noqa: F811
+                                                                      django_assert_max_num_queries):
     settings.REVIEW_AUTO_ALLOCATE = False
     unallocated = case_of(submitted(org_a, alice, certification=cmi_certification(org_a, alice, "CMI-30")))
     half = case_of(submitted(org_a, alice, certification=cmi_certification(org_a, alice, "CMI-31")))
@@ -227,7 +244,8 @@ def test_the_home_shows_the_review_work_waiting_with_counts_and_links(client, or
     with maintenance():
         items = {item.code: item for item in waiting(org_a)}
     assert items["review_allocation"].count == 2  # none yet, and one of the two assessors
-    assert items["review_overdue"].count == 1 and items["review_overdue"].urgent
+    assert items["review_overdue"].count == 1
+    assert items["review_overdue"].urgent
     assert items["review_decision"].count == 0
     assert 'data-waiting="review_allocation"' in page
     assert reverse("review_queue", kwargs={"org": org_a.slug}) + "?state=open" in page
@@ -267,14 +285,15 @@ def candidate_mail(mailoutbox, person):
     ("nb", {"in_review": "vurdering", "advice": "råd", "decision": "Vedtak", "issued": "fornyet"}),
 ])
 def test_the_professional_is_mailed_at_each_step_in_their_language_once(org_a, cast, mailoutbox, language, words,
-                                                                        django_capture_on_commit_callbacks):  # noqa: F811
+                                                                        django_capture_on_commit_callbacks):
     person = factories.member(org_a, f"{language}@example.com", "professional", first_name="Pat", last_name="Lang",
                               preferred_language=language)
     certification = cmi_certification(org_a, person, f"CMI-{language}")
     with django_capture_on_commit_callbacks(execute=True):
         case = case_of(submitted(org_a, person, certification=certification))
     subjects = [mail.subject for mail in candidate_mail(mailoutbox, person)]
-    assert len(subjects) == 1 and words["in_review"] in subjects[0].lower()  # two assessors, one mail
+    assert len(subjects) == 1  # two assessors, one mail
+    assert words["in_review"] in subjects[0].lower()
 
     with django_capture_on_commit_callbacks(execute=True):
         first, second = declared(case)
@@ -290,7 +309,8 @@ def test_the_professional_is_mailed_at_each_step_in_their_language_once(org_a, c
         review_services.advice_send(case=case_of(case.submission), by=first.assessor, outcome="positive",
                                     summary="Meets every requirement.")
     mails = candidate_mail(mailoutbox, person)
-    assert len(mails) == 2 and words["advice"] in (mails[1].subject + mails[1].body).lower()
+    assert len(mails) == 2
+    assert words["advice"] in (mails[1].subject + mails[1].body).lower()
     assert first.assessor.get_full_name() not in mails[1].body
 
     dana = factories.member(org_a, "dana@example.com", "decision_maker", first_name="Dana")
@@ -305,7 +325,8 @@ def test_the_professional_is_mailed_at_each_step_in_their_language_once(org_a, c
     assert f"/verify/{code}/" in mails[3].body
     with translation.override(language):
         assert reports.date(dt.date(2030, 6, 1)) in mails[3].body
-    assert "{{" not in mails[3].body and "%(" not in mails[3].body
+    assert "{{" not in mails[3].body
+    assert "%(" not in mails[3].body
 
     # Nothing is sent twice: another allocation of the same case does not announce the review again.
     with maintenance():
@@ -315,7 +336,7 @@ def test_the_professional_is_mailed_at_each_step_in_their_language_once(org_a, c
 
 
 def test_a_second_allocation_does_not_mail_the_candidate_again(org_a, alice, ada, cast, settings, mailoutbox,
-                                                               django_capture_on_commit_callbacks):  # noqa: F811
+                                                               django_capture_on_commit_callbacks):
     settings.REVIEW_AUTO_ALLOCATE = False
     case = case_of(submitted(org_a, alice, certification=cmi_certification(org_a, alice, "CMI-50")))
     with django_capture_on_commit_callbacks(execute=True), maintenance():
