@@ -19,9 +19,10 @@ class ReviewConfig(AppConfig):
         audit.register(services.AUDIT_ACTIONS)
         register_prefetch(lifecycle.fetch_cases)
         register_stage(lifecycle.review_stage, order=lifecycle.ORDER)
-        register_waiting(home.waiting_for_allocation, order=10)
-        register_waiting(home.overdue_allocations, order=11)
-        register_waiting(home.waiting_for_decision, order=12)
+        coordinators = [str(role) for role in services.coordinator_roles()]
+        register_waiting(home.waiting_for_allocation, order=10, roles=coordinators)
+        register_waiting(home.overdue_allocations, order=11, roles=coordinators)
+        register_waiting(home.waiting_for_decision, order=12, roles=["admin", "decision_maker"])
         access.register_rules()
         hooks.register_advice_source(api.ADVICE_SOURCE)
 

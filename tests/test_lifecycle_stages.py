@@ -346,3 +346,18 @@ def test_a_second_allocation_does_not_mail_the_candidate_again(org_a, alice, ada
         review_services.allocate(case=case_of(case.submission), assessor=cast["yuri"], by=ada)
         review_services.allocate(case=case_of(case.submission), assessor=cast["zoe"], by=ada)
     assert len(candidate_mail(mailoutbox, alice)) == 1
+
+
+def test_decision_makers_see_the_decisions_waiting_and_nothing_of_the_administrators(client, org_a, alice, cast):
+    advised(case_of(submitted(org_a, alice, certification=cmi_certification(org_a, alice, "CMI-60"))))
+    dana = factories.member(org_a, "dana@example.com", "decision_maker", first_name="Dana")
+    client.force_login(dana)
+    page = home(client, org_a)
+    assert 'data-waiting="review_decision"' in page
+    assert "1 advised case waits for a decision." in page
+    assert 'data-waiting="review_allocation"' not in page
+    assert 'data-waiting="invitations"' not in page
+    assert 'id="areas-title"' not in page
+    client.force_login(alice)
+    page = home(client, org_a)
+    assert 'id="waiting-title"' not in page

@@ -212,7 +212,7 @@ urlpatterns: list = []
 def org_home(request: OrgRequest, org: str) -> HttpResponse:
     """The organisation's home: a professional's certification cards, and the tools of the other roles."""
     cards = certification_cards(request) if request.membership.is_professional else []
-    work = waiting(request.organisation) if request.membership.is_admin else []
+    work = waiting(request.organisation, membership=request.membership)
     return render(request, "dossiers/org_home.html", {"cards": cards, "waiting": work})
 
 

@@ -140,3 +140,35 @@ def test_peoplecert_yearly_submission_accepted_on_the_rules(new_page):
     expect(stage).to_contain_text("Accepted on the rules")
     expect(stage).to_contain_text("not selected for an assessor's review")
     expect(stage).to_have_class(re.compile(r"\bdone\b"))
+
+
+def test_the_home_shows_the_review_work_waiting_to_coordinators_and_decision_makers(new_page, settings):
+    org, alice, (xena, yuri), dana, certification = people()
+    with maintenance():
+        ada = factories.member(org, "ada@example.com", "admin", first_name="Ada")
+        waiting_case = case_of(submitted(org, alice, certification=certification))
+        bob = factories.member(org, "bob@example.com", "professional", first_name="Bob")
+        other = factories.certification(org, bob, CMI, number="CMI-78", recertification_date=dt.date(2027, 6, 1),
+                                        expires_on=dt.date(2027, 6, 1))
+        advised_case = case_of(submitted(org, bob, certification=other))
+        review_services.replace(allocation=waiting_case.allocations.filter(status="pending").first(), by=ada,
+                                reason="Away")
+    assess_and_advise(advised_case, "positive")
+    page = new_page(**PHONE)
+    sign_in(page, "ada@example.com")
+    page.goto("/cmi/")
+    work = page.locator(".waiting-list")
+    expect(work.locator('[data-waiting="review_allocation"]')).to_contain_text("1 case waits for an assessor.")
+    expect(work.locator('[data-waiting="review_overdue"]')).to_contain_text("No assessment is overdue.")
+    expect(work.locator('[data-waiting="review_decision"]')).to_contain_text("1 advised case waits for a decision.")
+    work.get_by_role("link", name="Review queue").click()
+    expect(page).to_have_url(re.compile(r"/cmi/review/\?state=open$"))
+
+    page = new_page()
+    sign_in(page, "dana@example.com")
+    page.goto("/cmi/")
+    work = page.locator(".waiting-list")
+    expect(work.locator("[data-waiting]")).to_have_count(1)
+    work.get_by_role("link", name="Decisions to take").click()
+    expect(page).to_have_url(re.compile(r"/cmi/decisions/$"))
+    expect(page.get_by_text("CMI-78")).to_be_visible()
