@@ -63,9 +63,11 @@ def review_stage(context: LifecycleContext) -> Stage | None:
     if case.state == State.HELD:
         # Rare, and only for this card: the reasons come from the apps that hold review (billing: an unpaid fee).
         reasons = "; ".join(submission_holds(case.submission))
+        if not reasons:
+            return Stage("in_review", label, WAITING, _("Review starts shortly; nothing to do now."),
+                         action_url=url, action_label=_("Your dossier"))
         return Stage("in_review", label, CURRENT, _("Review has not started yet."),
-                     next_step=(_("Review starts once this is settled: %(reasons)s.") % {"reasons": reasons}
-                                if reasons else _("Review starts shortly; nothing to do now.")),
+                     next_step=_("Review starts once this is settled: %(reasons)s.") % {"reasons": reasons},
                      action_url=url, action_label=_("Your dossier"))
     if case.state == State.OPEN:
         return Stage("in_review", label, WAITING,

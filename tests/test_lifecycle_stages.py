@@ -361,3 +361,30 @@ def test_decision_makers_see_the_decisions_waiting_and_nothing_of_the_administra
     client.force_login(alice)
     page = home(client, org_a)
     assert 'id="waiting-title"' not in page
+
+
+def test_a_held_review_names_what_holds_it(client, org_a, alice, cast):
+    from dossiers import signals
+
+    rule = signals.review_hold(lambda submission: "the recertification invoice is not paid yet")
+    try:
+        case = case_of(submitted(org_a, alice, certification=cmi_certification(org_a, alice, "CMI-70")))
+        assert case.state == ReviewCase.State.HELD
+        client.force_login(alice)
+        page = home(client, org_a)
+        assert sentence(page, "CMI-70") == ("Review starts once this is settled: the recertification invoice is not "
+                                            "paid yet.")
+        assert stages(page, "CMI-70")["in_review"] == "current"
+    finally:
+        signals._review_holds.remove(rule)
+    page = home(client, org_a)
+    assert sentence(page, "CMI-70") == "Review starts shortly; nothing to do now."
+    assert stages(page, "CMI-70")["in_review"] == "waiting"
+
+
+def test_an_unallocated_case_waits_for_an_assessor(client, org_a, alice, settings):
+    settings.REVIEW_AUTO_ALLOCATE = False
+    case = case_of(submitted(org_a, alice, certification=cmi_certification(org_a, alice, "CMI-71")))
+    client.force_login(alice)
+    assert sentence(home(client, org_a), "CMI-71") == (f"Waiting for an assessor since {day(case.opened_at)}; "
+                                                       "nothing to do now.")
