@@ -13,8 +13,9 @@ sentence is the `next_step` of the first current stage; with none, the text of t
 neither, the last done stage's. Providers get the certification, its scheme definition, the engine's report,
 the dossier for the current reference date (or the latest submitted one) and its checklist, so they need no
 queries of their own for what portfolios knows. An app that needs its own rows registers a bulk fetch,
-called once per page for all its dossiers before any card is built, which leaves its rows in `extra` (shared by
-every card of the page), so a page's queries do not grow with its cards:
+called once per page for all its dossiers before any card is built, which leaves its rows in `extra` (each card
+gets a copy of what the fetches left, so what one card's provider adds stays its own), so a page's queries do
+not grow with its cards:
 
     from portfolios.lifecycle import register_prefetch
     register_prefetch(fetch_cases)   # (organisation, dossiers, extra) -> None; extra["review.cases"] = {...}
@@ -123,7 +124,7 @@ def register_prefetch(fetch: Prefetch) -> None:
 
 
 def prefetch(organisation: Any, dossiers: list[Any]) -> dict[str, Any]:
-    """Every registered bulk fetch, once, for a page's dossiers: pass the result as each card's `extra`."""
+    """Every registered bulk fetch, once, for a page's dossiers: pass a copy as each card's `extra`."""
     extra: dict[str, Any] = {}
     found = [dossier for dossier in dossiers if dossier is not None]
     for _name, fetch in _prefetches:

@@ -388,3 +388,33 @@ def test_an_unallocated_case_waits_for_an_assessor(client, org_a, alice, setting
     client.force_login(alice)
     assert sentence(home(client, org_a), "CMI-71") == (f"Waiting for an assessor since {day(case.opened_at)}; "
                                                        "nothing to do now.")
+
+
+def test_providers_fetch_for_their_own_card_without_the_pages_bulk_fetch(org_a, alice, cast,
+                                                                        django_assert_max_num_queries):
+    from certificates import lifecycle as certificates_lifecycle
+    from portfolios import lifecycle
+    from review import lifecycle as review_lifecycle
+
+    certification = cmi_certification(org_a, alice, "CMI-80")
+    case = case_of(submitted(org_a, alice, certification=certification))
+    advised(case)
+    with maintenance():
+        dossier = case.submission.dossier
+        context = lifecycle.LifecycleContext(organisation=org_a, user=alice, certification=certification,
+                                             definition=certification.scheme_version.rules, report=None,
+                                             today=timezone.localdate(), dossier=dossier)
+        with django_assert_max_num_queries(4):
+            review = review_lifecycle.review_stage(context)
+            advice = certificates_lifecycle.advice_stage(context)
+        assert review is not None
+        assert review.status == lifecycle.DONE
+        assert advice is not None
+        assert advice.status == lifecycle.WAITING
+        shared = lifecycle.prefetch(org_a, [dossier])
+        assert set(shared) >= {review_lifecycle.KEY, certificates_lifecycle.KEY}
+        with django_assert_max_num_queries(0):
+            assert review_lifecycle.review_stage(lifecycle.LifecycleContext(
+                organisation=org_a, user=alice, certification=certification,
+                definition=certification.scheme_version.rules, report=None, today=timezone.localdate(),
+                dossier=dossier, extra=dict(shared))) == review

@@ -126,7 +126,7 @@ def certification_cards(request: OrgRequest) -> list[Card]:
             card.problem = reports.context_problem(certification, error)
             card.lifecycle = lifecycle.lifecycle(lifecycle.LifecycleContext(
                 organisation=organisation, user=user, certification=certification, definition=definition,
-                report=None, today=today, extra=extra))
+                report=None, today=today, extra=dict(extra)))
             cards.append(card)
             continue
         card.compliant = report.compliant
@@ -143,7 +143,7 @@ def certification_cards(request: OrgRequest) -> list[Card]:
                      if card.dossier is not None and card.dossier.status == Dossier.Status.DRAFT else None)
         card.lifecycle = lifecycle.lifecycle(lifecycle.LifecycleContext(
             organisation=organisation, user=user, certification=certification, definition=definition, report=report,
-            today=today, dossier=card.dossier, checklist=checklist, deadline=card.due, extra=extra))
+            today=today, dossier=card.dossier, checklist=checklist, deadline=card.due, extra=dict(extra)))
         card.missing = [reports.say(message, definition) for message in report.problems]
         card.explanations = [reports.say(message, definition) for message in report.explanations]
         categories = {category.code: category for category in definition.categories}

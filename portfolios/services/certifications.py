@@ -507,7 +507,7 @@ def compliance_rows(*, organisation: Organisation, scheme: str = "", query: str 
         stages = lifecycle.lifecycle(lifecycle.LifecycleContext(
             organisation=organisation, user=certification.holder, certification=certification,
             definition=definition, report=report, today=as_of, dossier=dossiers.get((certification.pk, reference)),
-            deadline=due, extra=extra))
+            deadline=due, extra=dict(extra)))
         beyond = [stage for stage in stages.stages if stage.code != "points"]
         missing = [stage.next_step or stage.text for stage in stages.stages if stage.status in (
             lifecycle.CURRENT, lifecycle.TO_DO)]
