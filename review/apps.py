@@ -10,11 +10,15 @@ class ReviewConfig(AppConfig):
         """Review sits above portfolios: it hears of submissions and released holds through their hooks.
         It is installed after billing, so billing's receiver (which registers the fee hold) runs first."""
         from accounts import audit
+        from accounts.home import register_waiting
         from certificates import hooks
         from dossiers import signals
-        from review import access, api, services
+        from review import access, api, credit, interview, services
 
         audit.register(services.AUDIT_ACTIONS)
+        audit.register(interview.AUDIT_ACTIONS)
+        audit.register(credit.AUDIT_ACTIONS)
+        register_waiting(credit.credits_waiting, order=15)
         access.register_rules()
         hooks.register_advice_source(api.ADVICE_SOURCE)
 
@@ -29,8 +33,13 @@ class ReviewConfig(AppConfig):
 
 
 def progress_of(submission):  # type: ignore[no-untyped-def]
+    from review import interview
     from review.models import ReviewCase
     from review.services import progress
 
     case = ReviewCase.objects.for_organisation(submission.organisation_id).filter(submission=submission).first()
-    return progress(case, submission)
+    steps = progress(case, submission)
+    oral = interview.progress_step(case)
+    if oral is not None:  # the interview comes before the advice
+        steps.insert(len(steps) - 1, oral)
+    return steps
