@@ -113,7 +113,7 @@ def test_the_coordinator_schedules_and_the_candidate_is_invited_in_their_languag
     assert (found.assessor, found.chair, found.place, found.sequence) == (cast["xena"], cast["zoe"],
                                                                            "Utrecht, room 4", 0)
     invitation = next(m for m in mailoutbox if m.to == [alice.email])
-    assert "mondeling gesprek" in invitation.subject.lower()
+    assert "uitnodiging voor je interview" in invitation.subject.lower()
     assert "Utrecht, room 4" in invitation.body
     assert reverse("review_interview_ics", kwargs={"org": org_a.slug, "pk": cast["case"].pk}) in invitation.body
     assert sorted(m.to[0] for m in mailoutbox) == sorted([alice.email, cast["xena"].email, cast["zoe"].email])
