@@ -285,6 +285,12 @@ class ScheduleForm(forms.Form):
         if data.get("date") and data.get("time"):
             moment = dt.datetime.combine(data["date"], data["time"])
             data["starts_at"] = timezone.make_aware(moment, timezone.get_current_timezone())
+            if data["starts_at"] <= timezone.now():
+                self.add_error("date", _("Choose a date and time in the future."))
+        if not data.get("place", "").strip() and not data.get("video_link") and "video_link" not in self.errors:
+            self.add_error("place", _("Give a place or a video link."))
+        if data.get("assessor") and data.get("assessor") == data.get("chair"):
+            self.add_error("chair", _("The chair must be someone other than the assessor."))
         return data
 
 
