@@ -215,11 +215,11 @@ def advice_problem(row: dict[str, Any] | None, outcome: str) -> str:
 
 def progress_step(case: ReviewCase | None) -> dict[str, Any] | None:
     """The interview as a step of the professional's progress (with when and where), if it is scheduled."""
-    if case is None:
+    if case is None or case.state == ReviewCase.State.ACCEPTED_ON_RULES or not required(case):
         return None
     interview = interview_of(case)
-    if interview is None or not required(case):
-        return None
+    if interview is None:
+        return {"code": "interview", "label": _("Oral interview"), "at": None}
     when = timezone.localtime(interview.starts_at)
     where = interview.place or _("by video")
     if interview.attendance == Interview.Attendance.EXCUSED:

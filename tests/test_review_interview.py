@@ -104,6 +104,10 @@ def test_the_coordinator_schedules_and_the_candidate_is_invited_in_their_languag
     with maintenance():
         alice.preferred_language = "nl"
         alice.save(update_fields=["preferred_language"])
+    dossier_url = reverse("dossier_detail", kwargs={"org": org_a.slug, "pk": cast["case"].submission.dossier_id})
+    client.force_login(alice)
+    waiting = client.get(dossier_url).content.decode().split('data-step="interview"')[1].split("</li>")[0]
+    assert "interview.ics" not in waiting  # required, not scheduled yet
     client.force_login(ada)
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -125,8 +129,7 @@ def test_the_coordinator_schedules_and_the_candidate_is_invited_in_their_languag
     assert event.data["chair"] == cast["zoe"].email
 
     client.force_login(alice)
-    dossier = client.get(reverse("dossier_detail", kwargs={"org": org_a.slug,
-                                                           "pk": cast["case"].submission.dossier_id}))
+    dossier = client.get(dossier_url)
     step = dossier.content.decode().split('data-step="interview"')[1].split("</li>")[0]
     assert "Utrecht, room 4" in step
     assert "interview.ics" in step
