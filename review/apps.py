@@ -14,15 +14,18 @@ class ReviewConfig(AppConfig):
         from certificates import hooks
         from dossiers import signals
         from portfolios.lifecycle import register_prefetch, register_stage
-        from review import access, api, home, lifecycle, services
+        from review import access, api, credit, home, interview, lifecycle, services
 
         audit.register(services.AUDIT_ACTIONS)
+        audit.register(interview.AUDIT_ACTIONS)
+        audit.register(credit.AUDIT_ACTIONS)
         register_prefetch(lifecycle.fetch_cases)
         register_stage(lifecycle.review_stage, order=lifecycle.ORDER)
         coordinators = [str(role) for role in services.coordinator_roles()]
         register_waiting(home.waiting_for_allocation, order=10, roles=coordinators)
         register_waiting(home.overdue_allocations, order=11, roles=coordinators)
         register_waiting(home.waiting_for_decision, order=12, roles=["admin", "decision_maker"])
+        register_waiting(credit.credits_waiting, order=15, roles=coordinators)
         access.register_rules()
         hooks.register_advice_source(api.ADVICE_SOURCE)
 
@@ -34,3 +37,4 @@ class ReviewConfig(AppConfig):
         from review.demo import seed_review_demo
 
         seed_review_demo()
+

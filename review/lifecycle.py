@@ -89,10 +89,14 @@ def progress_of(submission: Any) -> list[dict[str, Any]]:
     information requested → advice given), then the certifying body's: decided, and the certificate."""
     from certificates import lifecycle as certificates_lifecycle
     from certificates.models import Decision
+    from review import interview
     from review.services import progress
 
     case = ReviewCase.objects.for_organisation(submission.organisation_id).filter(submission=submission).first()
     steps = progress(case, submission)
+    oral = interview.progress_step(case)
+    if oral is not None:  # the interview comes before the advice
+        steps.insert(len(steps) - 1, oral)
     if case is None or case.state == ReviewCase.State.ACCEPTED_ON_RULES:
         return steps
     extra: dict[str, Any] = {}

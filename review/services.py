@@ -681,10 +681,15 @@ def advice_disallowed(case: ReviewCase) -> set[int]:
 
 
 def advice_draft(case: ReviewCase) -> dict[str, Any]:
+    from review import interview
+
     rows = comparison(case)
     points = workspace.recompute(case, advice_disallowed(case))
-    positive_possible = all(row["joint"] == Assessment.Judgement.MEETS for row in rows)
-    return {"rows": rows, "points": points, "positive_possible": positive_possible}
+    oral = interview.advice_row(case)  # None without an interview; its judgement empty until it has an outcome
+    positive_possible = (all(row["joint"] == Assessment.Judgement.MEETS for row in rows)
+                         and not interview.advice_problem(oral, Advice.Outcome.POSITIVE))
+    return {"rows": rows, "points": points, "positive_possible": positive_possible, "interview": oral,
+            "interview_waiting": oral is not None and not oral["judgement"]}
 
 
 @transaction.atomic
@@ -699,11 +704,18 @@ def advice_send(*, case: ReviewCase, by: User, outcome: str, summary: str) -> Ad
     draft = advice_draft(case)
     if outcome not in Advice.Outcome.values:
         raise ValidationError({"outcome": _("Choose positive or negative.")})
+    from review import interview
+
+    waiting = interview.advice_problem(draft["interview"], outcome)
+    if waiting:
+        raise ValidationError({"outcome": waiting})
     if outcome == Advice.Outcome.POSITIVE and not draft["positive_possible"]:
         raise ValidationError({"outcome": _("A positive advice needs every section to meet the requirements.")})
     sections = [{"code": row["code"], "label": str(row["label"]), "judgement": row["joint"],
                  "reasons": [entry.get("comment", "") for entry in row["entries"] if entry.get("comment")]}
                 for row in draft["rows"]]
+    if draft["interview"] is not None:
+        sections.append(draft["interview"])
     assessors = [{"id": a.allocation.assessor_id, "name": a.allocation.assessor.get_full_name()}
                  for a in submitted_assessments(case)]
     decider = decider_of(case)

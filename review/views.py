@@ -462,3 +462,16 @@ urlpatterns = [
     path("allocations/<int:pk>/save/", review_save, name="review_save"),
     path("allocations/<int:pk>/recompute/", review_recompute, name="review_recompute"),
 ]
+
+# --- The oral interview (review/interview.py) and assessors' credits (review/credit.py) ----------------------
+from review import credit, interview  # noqa: E402
+
+urlpatterns += [
+    path("cases/<int:pk>/interview/", interview.interview_page, name="review_interview"),
+    path("cases/<int:pk>/interview/schedule/", interview.interview_schedule, name="review_interview_schedule"),
+    path("cases/<int:pk>/interview/record/", interview.interview_record, name="review_interview_record"),
+    path("cases/<int:pk>/interview/interview.ics", interview.interview_ics, name="review_interview_ics"),
+    path("credits/", credit.credit_list, name="review_credits"),
+    path("credits/offer/", credit.credit_offer_view, name="review_credit_offer"),
+    path("credits/<int:pk>/decide/", credit.credit_decide, name="review_credit_decide"),
+]
