@@ -12,15 +12,20 @@ class ReviewConfig(AppConfig):
         from accounts import audit
         from certificates import hooks
         from dossiers import signals
-        from review import access, api, services
+        from portfolios.lifecycle import register_stage
+        from review import access, api, rfi, services
 
         audit.register(services.AUDIT_ACTIONS)
+        audit.register(rfi.AUDIT_ACTIONS)
         access.register_rules()
         hooks.register_advice_source(api.ADVICE_SOURCE)
 
         signals.submission_submitted.connect(services.on_submission_submitted, dispatch_uid="review-submission")
         signals.submission_hold_released.connect(services.on_hold_released, dispatch_uid="review-hold-released")
         signals.review_progress(progress_of)
+        signals.submission_resubmitted.connect(rfi.on_resubmitted, dispatch_uid="review-resubmitted")
+        signals.dossier_panel(rfi.dossier_panel)
+        register_stage(rfi.rfi_stage, order=45)
 
     def seed_demo(self) -> None:
         from review.demo import seed_review_demo

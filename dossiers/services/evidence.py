@@ -41,7 +41,7 @@ def evidence_parent_locked(evidence: Evidence) -> bool:
     if evidence.activity is not None:
         return evidence.activity.is_locked
     if evidence.section is not None:
-        return evidence.section.dossier.is_locked
+        return evidence.section.dossier.section_locked(evidence.section.code)
     return False
 
 
@@ -71,7 +71,7 @@ def _check_parent(*, organisation: Organisation, activity: Activity | None, sect
         return activity.owner_id
     assert section is not None
     dossier = Dossier.objects.for_organisation(organisation).select_for_update().get(pk=section.dossier_id)
-    if dossier.is_locked:
+    if dossier.section_locked(section.code):
         raise ValidationError(_("This dossier has been submitted; its files can no longer change."), code="locked")
     requirement = _section_requirement(section, requirement_code)
     if getattr(requirement, "KIND", "") == "document" and not requirement.multiple and (
