@@ -110,7 +110,9 @@ def dossier_detail(request: OrgRequest, org: str, pk: int) -> HttpResponse:
         "dossier": dossier, "checklist": checklist, "submission": submission,
         "new_statement_allowance": _send_allowances(request, dossier, checklist),
         "scheme_label": dossier.scheme_version.label, "kind_label": services.KIND_LABELS.get(dossier.kind, ""),
-        "locked_message": locked_message() if dossier.is_locked else "",
+        "locked_message": (_("The assessors asked for more information: only the parts they named are open "
+                             "for changes until you resubmit.") if dossier.is_reopened
+                           else locked_message() if dossier.is_locked else ""),
         "progress": submission_progress(submission) if submission else [],
         "panels": dossier_panels(request, dossier) if submission else [],
         "today": timezone.now()})
