@@ -20,11 +20,15 @@ ORG_SCOPED = {
     "review_decline": lambda w: {"pk": w.b["allocation"]},
     "review_save": lambda w: {"pk": w.b["allocation"]},
     "review_recompute": lambda w: {"pk": w.b["allocation"]},
+    "review_rfi_send": lambda w: {"pk": w.b["case"]},
+    "review_rfi_answer": lambda w: {"pk": w.b["information_request"]},
 }
 
 
 def make_b_objects(world):
-    from review.models import Allocation, Relationship
+    from django.utils import timezone
+
+    from review.models import Allocation, InformationRequest, Relationship
     from review.services import allocate
     from tests.review_helpers import case_of, submitted
 
@@ -35,4 +39,9 @@ def make_b_objects(world):
         allocation = Allocation.objects.filter(case=case).first() or allocate(case=case, assessor=assessor, by=None)
         relationship = Relationship.objects.create(organisation=world.org_b, assessor=assessor, kind="person",
                                                    name="Someone")
-    return {"case": case.pk, "allocation": allocation.pk, "relationship": relationship.pk}
+        asked = InformationRequest.objects.create(
+            organisation=world.org_b, case=case, requested_by=assessor, requested_at=timezone.now(),
+            due_on=timezone.localdate(), items=[{"kind": "section", "ref": "scope", "label": "Scope",
+                                                 "question": "Why?", "answer": ""}])
+    return {"case": case.pk, "allocation": allocation.pk, "relationship": relationship.pk,
+            "information_request": asked.pk}
