@@ -234,7 +234,7 @@ def target_url(organisation_slug: str, dossier: Dossier, item: dict[str, Any]) -
         return reverse("dossier_section", kwargs={"org": organisation_slug, "pk": dossier.pk, "code": item["ref"]})
     if item["kind"] == "activity":
         return reverse("activity_edit", kwargs={"org": organisation_slug, "pk": item["ref"]})
-    return reverse("dossier_detail", kwargs={"org": organisation_slug, "pk": dossier.pk}) + "#statements"
+    return reverse("dossier_detail", kwargs={"org": organisation_slug, "pk": dossier.pk}) + "#statements-heading"
 
 
 def dossier_panel(request: HttpRequest, dossier: Dossier) -> str:
