@@ -8,12 +8,13 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent
 from accounts.tenancy import maintenance
-from dossiers.models import Dossier, StatementRequest, Submission, SubmissionVersion
+from dossiers.models import Dossier, DossierSection, Evidence, StatementRequest, Submission, SubmissionVersion
 from dossiers.services.statements import sign_state, statement_sign
 from portfolios import lifecycle
 from portfolios.models import Activity
@@ -21,7 +22,7 @@ from review import redline, rfi, services, workspace
 from review.models import Allocation, InformationRequest, ReviewCase
 from tests import factories
 from tests.review_helpers import CMI, allocations, assessors, case_of, submitted
-from tests.test_dossiers import complete_noloc, noloc, pe_points, questions, save_section, start
+from tests.test_dossiers import PDF_BYTES, complete_noloc, noloc, pe_points, questions, save_section, start
 
 pytestmark = pytest.mark.django_db
 
@@ -76,6 +77,10 @@ def noloc_case(client, org_a, alice, ada, django_capture_on_commit_callbacks):
     client.logout()
     return {"case": fresh_case(case), "xena": xena, "dossier": dossier, "course": course,
             "activities": activities, "allocation": allocation}
+
+
+def pdf_upload(name):
+    return SimpleUploadedFile(name, PDF_BYTES, content_type="application/pdf")
 
 
 def send(client, org, case, rows, due=None, status=302):
@@ -133,8 +138,18 @@ def test_information_request_reopens_only_what_it_names(client, org_a, alice, no
                         ).status_code == 403
     assert save_section(client, org_a, dossier, "A3.2", questions("reflection-report", NEW_REFLECTION,
                                                                   ["Kerntaak 2: begeleiden"])).status_code == 302
-    edit_other = client.post(url("activity_edit", org_a, pk=other.pk), {"title": "Changed"})
-    assert edit_other.status_code in (403, 409, 422) or "Changed" not in edit_other.content.decode()
+    assert client.post(url("activity_edit", org_a, pk=other.pk), {"title": "Changed"}).status_code == 403
+    # Files: the named activity takes new evidence; a section that was not named does not.
+    upload = url("evidence_upload", org_a)
+    assert client.post(upload, {"activity": course.pk, "file": pdf_upload("course.pdf")}).status_code in (200, 302)
+    with maintenance():
+        a1 = DossierSection.objects.get(dossier_id=dossier.pk, code="A1")
+        before = Evidence.objects.filter(section=a1).count()
+        assert Evidence.objects.filter(activity_id=course.pk, original_name="course.pdf").exists()
+    refused = client.post(upload, {"section": a1.pk, "requirement": "cv", "file": pdf_upload("cv2.pdf")}, follow=True)
+    assert "This dossier has been submitted; its files can no longer change." in refused.content.decode()
+    with maintenance():
+        assert Evidence.objects.filter(section=a1).count() == before
     with maintenance():
         assert Activity.objects.get(pk=other.pk).title == "Intervision"
     page = client.get(url("dossier_section", org_a, pk=dossier.pk, code="A4")).content.decode()
