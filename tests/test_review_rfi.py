@@ -441,3 +441,29 @@ def test_the_request_pages_pass_the_nu_html_checker(client, org_a, alice, ada, n
     pages["overdue"] = client.get(url("review_overdue", org_a)).content
     # The workspace's own htmx attributes (hx-*, from the assessment form) are not this page part's to fix.
     assert [error for error in checker_errors(pages, tmp_path) if "“hx-" not in error] == []
+
+
+def test_a_file_replaced_in_a_reopened_section_stays_stored_for_the_first_version(client, org_a, alice, noloc_case):
+    case, xena, dossier = noloc_case["case"], noloc_case["xena"], noloc_case["dossier"]
+    cv = next(item for item in case.submission.snapshot["evidence"] if item["section"] == "A1")
+    client.force_login(xena)
+    send(client, org_a, case, [("section:A1", "Your CV is out of date: upload the current one.")])
+    client.force_login(alice)
+    assert client.post(url("evidence_delete", org_a, pk=cv["id"])).status_code in (200, 302)
+    with maintenance():
+        a1 = DossierSection.objects.get(dossier_id=dossier.pk, code="A1")
+        assert not Evidence.objects.filter(section=a1).exists()  # gone from the dossier ...
+        kept = Evidence.objects.get(pk=cv["id"])  # ... but kept, with its file, for version 1
+        assert kept.file.storage.exists(kept.file.name)
+    client.post(url("evidence_upload", org_a),
+                {"section": a1.pk, "requirement": "cv", "file": pdf_upload("cv-2026.pdf")})
+    client.post(url("review_rfi_answer", org_a, pk=open_rfi(case).pk), {"answer-0": "Uploaded.", "action": "resubmit"})
+    assert open_rfi_count(case) == 0
+    with maintenance():
+        submission = Submission.objects.get(pk=case.submission_id)
+    names = [item["name"] for item in submission.snapshot["evidence"]]
+    assert "cv-2026.pdf" in names
+    client.force_login(xena)
+    page = client.get(url("review_case", org_a, pk=case.pk)).content.decode()
+    a1_change = page[page.index('data-code="A1"', page.index('data-testid="redline"')):]
+    assert "cv-2026.pdf" in a1_change[:3000]

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Membership, Organisation, User
 from accounts.services import audit_record
 from accounts.storage import stored_files_delete_on_commit
-from dossiers.models import Dossier, DossierSection, Evidence
+from dossiers.models import Dossier, DossierSection, Evidence, Submission
 from portfolios import evidence_files, reports
 from portfolios.models import Activity
 
@@ -207,6 +207,14 @@ def evidence_delete(*, evidence: Evidence, by: User) -> None:
         raise ValidationError(_("This file belongs to a submitted dossier and can no longer be deleted."),
                               code="locked")
     data = {"name": evidence.original_name, "evidence": evidence.pk}
+    if (Submission.objects.for_organisation(evidence.organisation_id)
+            .filter(snapshot__evidence__contains=[{"id": evidence.pk}]).exists()):
+        # A file of a submitted version (deleted while a request for information reopened its part) leaves the
+        # dossier but stays stored, so the version it was submitted with keeps its file.
+        evidence.activity, evidence.section = None, None
+        evidence.save(update_fields=["activity", "section"])
+        audit_record(organisation=evidence.organisation, actor=by, action="evidence.delete", kept=True, **data)
+        return
     file_name = evidence.file.name
     evidence.delete()
     stored_files_delete_on_commit([file_name])
