@@ -11,9 +11,9 @@ class DossiersConfig(AppConfig):
         dossier's access rules."""
         from accounts import audit
         from dossiers.access import register_rules
-        from dossiers.services import dossiers, evidence, mydata, statements, submission
+        from dossiers.services import dossiers, evidence, mydata, resubmission, statements, submission
 
-        for module in (evidence, mydata, dossiers, statements, submission):
+        for module in (evidence, mydata, dossiers, statements, submission, resubmission):
             audit.register(module.AUDIT_ACTIONS)
         audit.register({}, value_labels={"recertification": _("recertification"),
                                          "initial": _("initial certification")})

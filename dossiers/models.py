@@ -37,6 +37,9 @@ class Dossier(models.Model):
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # What a request for information reopened of the submitted dossier (empty: nothing, all frozen):
+    # {"sections": [codes], "statements": [ids], "activities": [ids], "due_on": ISO date}.
+    reopened = models.JSONField(default=dict, blank=True)
 
     objects = TenantManager()
 
@@ -57,6 +60,18 @@ class Dossier(models.Model):
     @property
     def is_locked(self) -> bool:
         return self.status != self.Status.DRAFT
+
+    @property
+    def is_reopened(self) -> bool:
+        """A submitted dossier of which a request for information reopened some parts."""
+        return self.is_locked and bool(self.reopened)
+
+    def section_locked(self, code: str) -> bool:
+        """Whether the section cannot change: a draft's can; a submitted dossier's only when reopened."""
+        return self.is_locked and code not in (self.reopened or {}).get("sections", [])
+
+    def statement_reopened(self, pk: int) -> bool:
+        return self.is_locked and pk in (self.reopened or {}).get("statements", [])
 
 
 class DossierSection(models.Model):
@@ -173,6 +188,10 @@ class Submission(models.Model):
     snapshot = models.JSONField()
     snapshot_sha256 = models.CharField(max_length=64)
     pdf = models.FileField(upload_to="submissions/", blank=True, max_length=200)
+    # The current version (1 at submission; a resubmission after a request for information adds one). Every
+    # version, this one included once there is a second, is kept in `SubmissionVersion`.
+    version = models.PositiveSmallIntegerField(default=1)
+    resubmitted_at = models.DateTimeField(null=True, blank=True)
 
     objects = TenantManager()
 
@@ -182,3 +201,27 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return self.snapshot_sha256[:12]
+
+
+class SubmissionVersion(models.Model):
+    """One frozen version of a submission: the first submission and each resubmission after a request for
+    information (the `Submission` row always holds the current one)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveSmallIntegerField()
+    submitted_at = models.DateTimeField()
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    snapshot = models.JSONField()
+    snapshot_sha256 = models.CharField(max_length=64)
+
+    objects = TenantManager()
+
+    class Meta:
+        ordering = ["submission_id", "number"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "submission", "number"],
+                                               name="submissionversion_number")]
+        indexes = [models.Index(fields=["organisation", "submission"], name="submissionversion_sub_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.submission_id} v{self.number}"

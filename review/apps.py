@@ -14,11 +14,12 @@ class ReviewConfig(AppConfig):
         from certificates import hooks
         from dossiers import signals
         from portfolios.lifecycle import register_prefetch, register_stage
-        from review import access, api, credit, home, interview, lifecycle, services
+        from review import access, api, credit, home, interview, lifecycle, rfi, services
 
         audit.register(services.AUDIT_ACTIONS)
         audit.register(interview.AUDIT_ACTIONS)
         audit.register(credit.AUDIT_ACTIONS)
+        audit.register(rfi.AUDIT_ACTIONS)
         register_prefetch(lifecycle.fetch_cases)
         register_stage(lifecycle.review_stage, order=lifecycle.ORDER)
         coordinators = [str(role) for role in services.coordinator_roles()]
@@ -32,6 +33,9 @@ class ReviewConfig(AppConfig):
         signals.submission_submitted.connect(services.on_submission_submitted, dispatch_uid="review-submission")
         signals.submission_hold_released.connect(services.on_hold_released, dispatch_uid="review-hold-released")
         signals.review_progress(lifecycle.progress_of)
+        signals.submission_resubmitted.connect(rfi.on_resubmitted, dispatch_uid="review-resubmitted")
+        signals.dossier_panel(rfi.dossier_panel)
+        register_stage(rfi.rfi_stage, order=45)
 
     def seed_demo(self) -> None:
         from review.demo import seed_review_demo

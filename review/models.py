@@ -315,6 +315,26 @@ class AssessorCredit(models.Model):
     reason = models.TextField(_("reason"), blank=True)
     activity = models.OneToOneField("portfolios.Activity", on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+")
+class InformationRequest(models.Model):
+    """Questions the assessors send the candidate, each about a named section, statement or activity of the
+    snapshot, which the request reopens (review/rfi.py); answered when the candidate resubmits."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for the candidate")
+        ANSWERED = "answered", _("Answered and resubmitted")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    case = models.ForeignKey(ReviewCase, on_delete=models.CASCADE, related_name="information_requests")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    due_on = models.DateField(_("answer by"))
+    # [{"kind": "section" | "statement" | "activity", "ref": code or id, "label": ..., "question": ...,
+    #   "answer": ...}] in the order asked.
+    items = models.JSONField(default=list)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    from_version = models.PositiveSmallIntegerField(default=1)
+    to_version = models.PositiveSmallIntegerField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
 
     objects = TenantManager()
 
@@ -329,3 +349,11 @@ class AssessorCredit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assessor_id} {self.year}: {self.candidates}"
+        ordering = ["case_id", "requested_at", "id"]
+        indexes = [models.Index(fields=["organisation", "case"], name="rfi_case_idx"),
+                   models.Index(fields=["organisation", "status", "due_on"], name="rfi_due_idx")]
+        constraints = [models.UniqueConstraint(fields=["organisation", "case"], condition=models.Q(status="open"),
+                                               name="rfi_one_open_per_case")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.status}"

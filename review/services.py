@@ -30,7 +30,16 @@ from dossiers.models import Submission
 from dossiers.signals import submission_holds
 from portfolios import reports
 from review import conflicts, workspace
-from review.models import Advice, Allocation, Assessment, AssessorProfile, CaseMessage, Relationship, ReviewCase
+from review.models import (
+    Advice,
+    Allocation,
+    Assessment,
+    AssessorProfile,
+    CaseMessage,
+    InformationRequest,
+    Relationship,
+    ReviewCase,
+)
 from schemes import rules
 
 AUDIT_ACTIONS = {
@@ -766,8 +775,12 @@ def progress(case: ReviewCase | None, submission: Submission) -> list[dict[str, 
                       "at": case.closed_at})
         return steps
     steps.append({"code": "in_review", "label": _("In review"), "at": case.review_started_at})
-    if case.state == ReviewCase.State.INFORMATION_REQUESTED:
-        steps.append({"code": "information_requested", "label": _("Information requested"), "at": None})
+    requests = list(InformationRequest.objects.for_organisation(case.organisation_id).filter(case=case))
+    for asked in requests:
+        steps.append({"code": "information_requested", "label": _("Information requested (answer by %(date)s)")
+                      % {"date": reports.date(asked.due_on)}, "at": asked.requested_at})
+        if asked.answered_at:
+            steps.append({"code": "resubmitted", "label": _("Resubmitted"), "at": asked.answered_at})
     advice = Advice.objects.for_organisation(case.organisation_id).filter(case=case).first()
     steps.append({"code": "advice_given", "label": _("Advice given"), "at": advice.sent_at if advice else None})
     return steps

@@ -196,10 +196,11 @@ def section_definition(definition: rules.SchemeDefinition, code: str) -> Section
     return next((section for section in definition.sections if section.code == code), None)
 
 
-def lock_draft(dossier: Dossier) -> Dossier:
-    """Lock the dossier row for the rest of the transaction; refuse if it is no longer a draft."""
+def lock_draft(dossier: Dossier, *, section: str | None = None) -> Dossier:
+    """Lock the dossier row for the rest of the transaction; refuse if it is no longer a draft (or, with
+    `section`, if that section is not one a request for information reopened)."""
     locked = Dossier.objects.for_organisation(dossier.organisation_id).select_for_update().get(pk=dossier.pk)
-    if locked.is_locked:
+    if locked.section_locked(section) if section is not None else locked.is_locked:
         raise ValidationError(_("This dossier has been submitted and can no longer be changed."), code="locked")
     return locked
 
@@ -213,7 +214,7 @@ def dossier_section_save(*, dossier: Dossier, code: str, values: dict[str, dict[
     {"ticked": [checkbox codes]} (declaration) or {"selected": [option codes]} (choice). A declaration
     keeps the moment each box was first ticked; unticking removes it.
     """
-    lock_draft(dossier)
+    lock_draft(dossier, section=code)
     definition = dossier.scheme_version.rules
     section = section_definition(definition, code)
     if section is None or dossier.kind not in section.applies_to:

@@ -32,7 +32,7 @@ from dossiers.services import dossiers as services
 from dossiers.services import statements as statement_services
 from dossiers.services.submission import counted_activity_ids
 from dossiers.services.submission import dossier_submit as submit_service
-from dossiers.signals import submission_progress
+from dossiers.signals import dossier_panels, submission_progress
 from portfolios import evidence_files, reports
 
 
@@ -48,11 +48,6 @@ def _send_allowances(request: OrgRequest, dossier: Dossier, checklist: services.
         return None
     return statement_services.statement_allowances(organisation=request.organisation, sender=request.user,
                                                    statements=checklist.statements)
-
-
-def _refuse_if_locked(dossier: Dossier) -> None:
-    if dossier.is_locked:
-        raise PermissionDenied(locked_message())
 
 
 @require_GET
@@ -115,8 +110,11 @@ def dossier_detail(request: OrgRequest, org: str, pk: int) -> HttpResponse:
         "dossier": dossier, "checklist": checklist, "submission": submission,
         "new_statement_allowance": _send_allowances(request, dossier, checklist),
         "scheme_label": dossier.scheme_version.label, "kind_label": services.KIND_LABELS.get(dossier.kind, ""),
-        "locked_message": locked_message() if dossier.is_locked else "",
+        "locked_message": (_("The assessors asked for more information: only the parts they named are open "
+                             "for changes until you resubmit.") if dossier.is_reopened
+                           else locked_message() if dossier.is_locked else ""),
         "progress": submission_progress(submission) if submission else [],
+        "panels": dossier_panels(request, dossier) if submission else [],
         "today": timezone.now()})
 
 
@@ -131,8 +129,9 @@ def dossier_section(request: OrgRequest, org: str, pk: int, code: str) -> HttpRe
     state = next((section for section in checklist.sections if section.code == code), None)
     if state is None:
         raise NotFound(_("This dossier has no such section."))
-    if request.method == "POST":
-        _refuse_if_locked(dossier)
+    locked = dossier.section_locked(code)  # a submitted dossier's section opens only when information is requested
+    if request.method == "POST" and locked:
+        raise PermissionDenied(locked_message())
     spec = None if state.synthetic else services.section_definition(checklist.definition, code)
     form = None
     status = 200
@@ -140,7 +139,7 @@ def dossier_section(request: OrgRequest, org: str, pk: int, code: str) -> HttpRe
     if spec is not None and state.has_form:
         stored = (state.row.data or {}).get("requirements", {}) if state.row else {}
         form = SectionForm(request.POST if request.method == "POST" else None, section=spec, stored=stored,
-                           readonly=dossier.is_locked)
+                           readonly=locked)
         if request.method == "POST":
             if form.is_valid():
                 try:
@@ -162,7 +161,8 @@ def dossier_section(request: OrgRequest, org: str, pk: int, code: str) -> HttpRe
                "new_statement_allowance": _send_allowances(request, dossier, checklist)
                if not (request.htmx and request.method == "POST") else None,
                "fields": form.requirement_fields() if form else {},
-               "locked_message": locked_message() if dossier.is_locked else "", **_upload_context(request, state)}
+               "locked_message": locked_message() if locked else "", "section_locked": locked,
+               **_upload_context(request, state)}
     if request.htmx and request.method == "POST":
         return render(request, "dossiers/dossier_section.html#autosave", context, status=status)
     return render(request, "dossiers/dossier_section.html", context, status=status)

@@ -115,7 +115,8 @@ def _evidence_upload(request: OrgRequest, org: str, limiter: evidence_files.Size
 
 def _list_context(request: OrgRequest, *, activity: Activity | None, section: DossierSection | None,
                   requirement_code: str) -> dict[str, Any]:
-    locked = activity.is_locked if activity is not None else section.dossier.is_locked if section else False
+    locked = (activity.is_locked if activity is not None
+              else section.dossier.section_locked(section.code) if section else False)
     if activity is not None:
         list_id = f"evidence-list-activity-{activity.pk}"
     else:

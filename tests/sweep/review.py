@@ -27,11 +27,15 @@ ORG_SCOPED = {
     "review_credits": None,
     "review_credit_offer": None,
     "review_credit_decide": lambda w: {"pk": w.b["credit"]},
+    "review_rfi_send": lambda w: {"pk": w.b["case"]},
+    "review_rfi_answer": lambda w: {"pk": w.b["information_request"]},
 }
 
 
 def make_b_objects(world):
-    from review.models import Allocation, Relationship
+    from django.utils import timezone
+
+    from review.models import Allocation, InformationRequest, Relationship
     from review.services import allocate
     from tests.review_helpers import case_of, submitted
 
@@ -42,10 +46,12 @@ def make_b_objects(world):
         allocation = Allocation.objects.filter(case=case).first() or allocate(case=case, assessor=assessor, by=None)
         relationship = Relationship.objects.create(organisation=world.org_b, assessor=assessor, kind="person",
                                                    name="Someone")
+        asked = InformationRequest.objects.create(
+            organisation=world.org_b, case=case, requested_by=assessor, requested_at=timezone.now(),
+            due_on=timezone.localdate(), items=[{"kind": "section", "ref": "scope", "label": "Scope",
+                                                 "question": "Why?", "answer": ""}])
     # An initial CMI dossier of B with its interview scheduled, and a credit of B's assessor.
     import datetime as dt
-
-    from django.utils import timezone
 
     from review.models import AssessorCredit, Interview
 
@@ -59,4 +65,5 @@ def make_b_objects(world):
         credit = AssessorCredit.objects.create(organisation=world.org_b, assessor=assessor, year=2026, candidates=2,
                                                type_code="register-mentor-assessor", offered_at=timezone.now())
     return {"case": case.pk, "allocation": allocation.pk, "relationship": relationship.pk,
-            "interview_case": initial.pk, "credit": credit.pk}
+            "interview_case": initial.pk, "credit": credit.pk,
+            "information_request": asked.pk}
