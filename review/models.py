@@ -315,6 +315,22 @@ class AssessorCredit(models.Model):
     reason = models.TextField(_("reason"), blank=True)
     activity = models.OneToOneField("portfolios.Activity", on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+")
+
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("assessor credit")
+        verbose_name_plural = _("assessor credits")
+        ordering = ["-year", "id"]
+        indexes = [models.Index(fields=["organisation", "status"], name="assessorcredit_status_idx")]
+        constraints = [models.UniqueConstraint(
+            fields=["organisation", "assessor", "year"], condition=models.Q(status__in=["pending", "confirmed"]),
+            name="assessorcredit_one_per_year")]
+
+    def __str__(self) -> str:
+        return f"{self.assessor_id} {self.year}: {self.candidates}"
+
+
 class InformationRequest(models.Model):
     """Questions the assessors send the candidate, each about a named section, statement or activity of the
     snapshot, which the request reopens (review/rfi.py); answered when the candidate resubmits."""
@@ -339,16 +355,6 @@ class InformationRequest(models.Model):
     objects = TenantManager()
 
     class Meta:
-        verbose_name = _("assessor credit")
-        verbose_name_plural = _("assessor credits")
-        ordering = ["-year", "id"]
-        indexes = [models.Index(fields=["organisation", "status"], name="assessorcredit_status_idx")]
-        constraints = [models.UniqueConstraint(
-            fields=["organisation", "assessor", "year"], condition=models.Q(status__in=["pending", "confirmed"]),
-            name="assessorcredit_one_per_year")]
-
-    def __str__(self) -> str:
-        return f"{self.assessor_id} {self.year}: {self.candidates}"
         ordering = ["case_id", "requested_at", "id"]
         indexes = [models.Index(fields=["organisation", "case"], name="rfi_case_idx"),
                    models.Index(fields=["organisation", "status", "due_on"], name="rfi_due_idx")]
