@@ -299,8 +299,8 @@ def join_request_decide(request: OrgRequest, org: str, pk: int) -> HttpResponse:
                                  % {"user": join_request.user})
                 return redirect("join_requests", org=org)
         except ValidationError as exc:
-            if action == "refuse" and hasattr(exc, "error_dict"):
-                form_add_errors(refuse, exc)
+            if action == "refuse":
+                form_add_errors(refuse, exc)  # a missing reason on its field; "already decided" above the form
             else:
                 error = exc.messages[0]
     failed = request.method == "POST"
