@@ -68,3 +68,20 @@ def open_invitations(organisation: Any, today: dt.date) -> Waiting:
 
 
 register_waiting(open_invitations, order=20)
+
+
+def open_join_requests(organisation: Any, today: dt.date) -> Waiting | None:
+    """Requests to join waiting for a decision (only for an organisation that takes them, or still has some)."""
+    from accounts.models import JoinRequest
+
+    count = JoinRequest.objects.for_organisation(organisation).filter(status=JoinRequest.Status.PENDING).count()
+    if not count and not organisation.allow_join_requests:
+        return None
+    return Waiting("join_requests", _("Join requests"), count,
+                   ngettext("%(count)s request to join waits for your decision.",
+                            "%(count)s requests to join wait for your decision.", count) % {"count": count}
+                   if count else _("No request to join is waiting."),
+                   reverse("join_requests", kwargs={"org": organisation.slug}), urgent=bool(count))
+
+
+register_waiting(open_join_requests, order=21)
