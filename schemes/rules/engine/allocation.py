@@ -2,7 +2,8 @@
 canonical order, and the per-scope totals and compliance that result.
 
 Caps are allocated in a canonical order (date, type code, ref, points), so the result does not depend on
-the order the activities were given in, and later activities are the ones greyed out.
+the order the activities were given in, and later activities are the ones greyed out. This is the reference
+path (``evaluate_reference``); ``evaluate`` gets the same result faster through ``columns``.
 """
 
 from __future__ import annotations
@@ -24,8 +25,6 @@ from .report import CategoryResult, PeriodResult, SubCapResult
 __all__ = ["Bounds", "Plan", "cap_plans", "category_bounds"]  # compiled's, where they used to live
 
 ZERO = Decimal(0)
-MINUS_ONE = Decimal(-1)
-NO_ATTRIBUTES: Mapping[str, Any] = {}
 # Raw or counted points per (period number or None, category or sub-cap code).
 Table = dict[tuple[int | None, str], Decimal]
 

@@ -326,9 +326,10 @@ class Allocated:
     """The allocation (as the reference path's), and per activity behind a cap that can bind what counted
     and, when a cap bound it, the reason."""
 
-    __slots__ = ("allocation", "kept", "reasons")
+    __slots__ = ("allocation", "kept", "reasons", "detail")
 
-    def __init__(self) -> None:
+    def __init__(self, detail: bool) -> None:
+        self.detail = detail  # without it, no reasons: nothing reads them
         self.allocation = Allocation()
         self.kept: dict[int, Decimal] = {}
         self.reasons: dict[int, tuple[Message, ...]] = {}
@@ -353,9 +354,10 @@ def _route(compiled: Compiled, class_count: int, number: int) -> Route:
     return route
 
 
-def allocate(columns: Columns, compiled: Compiled) -> Allocated:
-    """What ``allocate_reference`` returns over the canonical order, and each capped activity's share."""
-    result = Allocated()
+def allocate(columns: Columns, compiled: Compiled, *, detail: bool = True) -> Allocated:
+    """What ``allocate_reference`` returns over the canonical order, and each capped activity's share (and,
+    with ``detail``, the reason of each activity a cap bound)."""
+    result = Allocated(detail)
     points_of = cast(list[Decimal], columns.points)  # eligible activities all have points
     routes = {number: _route(compiled, columns.class_count, number) for number in columns.buckets}
     route_raw: dict[int, Decimal] = {}
@@ -454,7 +456,8 @@ def _reach_cap(
     kept.append(left)
     kept.extend(repeat(none, len(order) - reach - 1))
     result.kept.update(zip(order, kept, strict=True))
-    result.reasons.update(dict.fromkeys(order[reach:], (cap_reason(cap, category),)))
+    if result.detail:
+        result.reasons.update(dict.fromkeys(order[reach:], (cap_reason(cap, category),)))
     first_bound[order[reach]] = (cap, sum(points[reach:], ZERO) - left)
 
 
@@ -493,6 +496,8 @@ def _one_by_one(
             if binding not in excess:
                 first[binding] = index
             excess[binding] = excess.get(binding, ZERO) + points - kept
+            if not result.detail:
+                continue
             reasons = cap_reasons.get(binding)
             if reasons is None:
                 reasons = cap_reasons[binding] = (cap_reason(binding, categories[index]),)

@@ -2,7 +2,8 @@
 
 Pure and deterministic: Decimal arithmetic only, no clock (``as_of`` is an input), and the result does not
 depend on the order of the activities. The steps live in their own modules: the time frame (``frame``),
-classifying and allocating the points (``allocation``), explanations and problems (``explanations``),
+classifying and allocating the points (``allocation``: the reference path; ``columns``: the fast path
+``evaluate`` takes, which must give the same report), explanations and problems (``explanations``),
 sections (``sections``) and reminders (``reminders``). docs/rules-engine.md describes the semantics.
 """
 
@@ -34,7 +35,8 @@ def evaluate(
     ``detail=False`` computes the same points and compliance but leaves out what only a person reads
     (explanations, problems, sections, reminders, per-activity results): for bulk previews.
 
-    Every activity's points come from ``score`` (the function behind ``activity_points``). Activities
+    Every activity's points are those of ``score`` (the function behind ``activity_points``): the fast
+    path applies the same formulas and checks, and hands ``score`` whatever it would object to. Activities
     that break a rule, are dated after ``as_of`` or outside the frame, or are not completed yet count for
     nothing and are explained. The rest pass through their caps (sub-cap, then category per period, then
     per cycle) in the canonical order.
@@ -72,7 +74,7 @@ def _evaluate(
         with localcontext() as arithmetic:
             arithmetic.clear_flags()
             columns = fast.classify(defn, frame, activities, as_of, lookups)
-            allocated = fast.allocate(columns, lookups)
+            allocated = fast.allocate(columns, lookups, detail=detail)
             allocation = allocated.allocation
             if detail:
                 reasons: dict[int, tuple[Message, ...]] = {}
