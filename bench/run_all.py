@@ -65,6 +65,12 @@ def _faster(name: str, times: float, figure: float) -> bool | None:
     return None if before is None else figure * times <= before
 
 
+def _faster_ratio(name: str, ratio: float) -> bool | None:
+    """The ratio to the same-run baseline at least 4 times lower than the ratio measured before the change."""
+    before = BEFORE_RATIOS.get(name)
+    return None if before is None else ratio * 4 <= before
+
+
 def _scan_target(figure: float, ratio: float | None, figures: Figures) -> bool | None:
     """Issue 14's target is for a million certifications next to a bare keyset scan: judged only at that size."""
     if figures.get("reminders.certifications", (0,))[0] < 1_000_000 or ratio is None:
@@ -93,15 +99,22 @@ ROWS = [
     *_dashboard(500),
     *_dashboard(5000),
     # Issue 14, item 3: the baseline is a bare loop summing the same activities per category with the same caps.
+    # "4x faster" is judged by the ratio to that loop in the same run against the ratio before (BEFORE_RATIOS),
+    # so the shared machine's load at either time does not decide it; "well under 10 ms" by the figure itself.
     Row("engine: Noloc, 2,000 activities, 4 years (median)", "engine.noloc-2000", "engine.bare-loop-noloc-2000", "x",
-        "≥ 4x faster than before, well under 10 ms",
-        lambda figure, _ratio, _all: figure < 10 and _faster("engine.noloc-2000", 4, figure)),
+        "≥ 4x faster than before (ratio), well under 10 ms",
+        lambda figure, ratio, _all: None if ratio is None else figure < 10
+        and _faster_ratio("engine.noloc-2000", ratio)),
     Row("engine: PeopleCert, 2,000 activities, 4 CPD years", "engine.peoplecert-2000",
         "engine.bare-loop-peoplecert-2000", "x",
-        "≥ 4x faster than before, well under 10 ms",
-        lambda figure, _ratio, _all: figure < 10 and _faster("engine.peoplecert-2000", 4, figure)),
+        "≥ 4x faster than before (ratio), well under 10 ms",
+        lambda figure, ratio, _all: None if ratio is None else figure < 10
+        and _faster_ratio("engine.peoplecert-2000", ratio)),
     Row("engine: 10,000 portfolios of 40", "engine.population-10000x40", "engine.bare-loop-population", "x",
-        "≥ 4x faster than before", lambda figure, _ratio, _all: _faster("engine.population-10000x40", 4, figure)),
+        "≥ 4x faster than before (ratio)",
+        lambda _figure, ratio, _all: None if ratio is None else _faster_ratio("engine.population-10000x40", ratio)),
+    Row("engine: the same, detail=False (the preview's)", "engine.population-10000x40-lean",
+        "engine.bare-loop-population-lean", "x"),
     Row("scheme-change preview: certifications", "preview.professionals", None, "x", "100,000 (item 4)",
         lambda figure, _ratio, _all: figure >= 100_000),
     Row("scheme-change preview: the request (queues the job)", "preview.start", None, "x", "returns at once",
