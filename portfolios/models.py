@@ -185,3 +185,24 @@ class DeletionRequest(models.Model):
 
     def __str__(self) -> str:
         return self.user_email
+
+
+class KeptReport(models.Model):
+    """A certification's rules-engine report, kept with the fingerprint of its inputs (portfolios/kept.py):
+    re-evaluated only when the fingerprint the dashboard reads changes."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    certification = models.OneToOneField(Certification, on_delete=models.CASCADE, related_name="kept_report")
+    fingerprint = models.CharField(max_length=64)
+    summary = models.TextField(blank=True)  # the report without its per-activity results (kept.dump_report)
+    activities = models.TextField(blank=True)  # the per-activity results, read only when asked for
+    error = models.TextField(blank=True)  # why the certification cannot be evaluated (a ContextError), if so
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TenantManager()
+
+    class Meta:
+        indexes = [models.Index(fields=["organisation"], name="keptreport_org_idx")]
+
+    def __str__(self) -> str:
+        return f"kept report of {self.certification_id}"
