@@ -45,8 +45,11 @@ def _assert_kept_equals_fresh(org, person, today):
         assert found.version.pk == expected.version.pk
         assert (found.error is None) == (expected.error is None)
         if expected.error is not None:
+            assert found.error is not None
             assert (str(found.error), found.error.field) == (str(expected.error), expected.error.field)
             continue
+        assert found.report is not None
+        assert expected.report is not None
         assert found.report == expected.report
         assert expected.report == found.report
         assert found.report.activities == expected.report.activities
@@ -62,11 +65,14 @@ def test_round_trip_keeps_every_field(org_a, alice):
     [(certification, version)] = reports.held_certifications(org_a, alice, TODAY)
     report = reports.evaluate_certification(certification, version.rules, reports.owner_activities(org_a, alice),
                                             TODAY)
-    assert report.activities and report.periods and report.renewal is not None
+    assert report.activities
+    assert report.periods
+    assert report.renewal is not None
     summary, results = kept.dump_report(report)
     loaded = kept.load_report(summary, results, version.rules)
     assert isinstance(loaded, rules.Report)
-    assert loaded == report and report == loaded
+    assert loaded == report
+    assert report == loaded
     assert loaded.definition is version.rules
     for field in ("scheme", "version", "as_of", "designation", "compliant", "total_counted", "required_total",
                   "deadline", "categories", "scope", "current_period", "periods", "cycle",
@@ -113,7 +119,9 @@ def test_a_certification_that_cannot_be_evaluated_is_kept_too(org_a, alice):
     factories.certification(org_a, alice, recertification_date=None)
     kept.held_reports(org_a, alice, TODAY)
     [held] = kept.held_reports(org_a, alice, TODAY)
-    assert held.report is None and held.error is not None and held.error.field == "recertification_date"
+    assert held.report is None
+    assert held.error is not None
+    assert held.error.field == "recertification_date"
     _assert_kept_equals_fresh(org_a, alice, TODAY)
 
 
