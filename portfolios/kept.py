@@ -35,8 +35,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any, cast
 
-from django.db.models import Count, IntegerField, Max, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Max, Subquery, TextField, Value
+from django.db.models.functions import Cast, Concat
 
 from accounts.models import Organisation, User
 from portfolios import reports
@@ -163,12 +163,12 @@ def engine_digest() -> str:
     return digest.hexdigest()
 
 
-def fingerprint(certification: Certification, version: SchemeVersion, as_of: dt.date, activity_count: int,
-                activity_last_pk: int | None, activity_changed: dt.datetime | None) -> str:
+def fingerprint(certification: Certification, version: SchemeVersion, as_of: dt.date, activities: str | None) -> str:
+    """The digest of every input of the certification's report; `activities` is the number of the holder's
+    activities, their largest key and latest `updated_at` (None: no activities)."""
     parts = [engine_digest(), version.pk, version.code, version.version, version.created_at.isoformat(),
              as_of.isoformat(), certification.exam_passed_on, certification.recertification_date,
-             certification.cycle_start, certification.designation, activity_count, activity_last_pk,
-             activity_changed.isoformat() if activity_changed else None]
+             certification.cycle_start, certification.designation, activities]
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
 
 
@@ -194,17 +194,16 @@ def held_reports(organisation: Organisation, holder: User, today: dt.date) -> li
     `today`: two queries when every kept report is current (the certifications with their kept reports and
     the activities' fingerprint; the versions in force, without their JSON), plus one to read the activities
     and one to keep the new reports when some changed."""
-    mine = _owner_activities(organisation, holder).order_by()
-    stats = mine.values("owner_id")
+    # One pass over the holder's activities, from the index alone (activity_org_owner_changed_idx includes
+    # the key and updated_at): number, largest key and latest change, as one text.
+    stats = (_owner_activities(organisation, holder).order_by().values("owner_id").annotate(stats=Concat(
+        Cast(Count("pk"), TextField()), Value(":"), Cast(Max("pk"), TextField()), Value(":"),
+        Cast(Max("updated_at"), TextField()), output_field=TextField())).values("stats"))
     certifications = list(
         Certification.objects.for_organisation(organisation).filter(holder=holder)
         .exclude(status=Certification.Status.WITHDRAWN)
         .select_related("scheme_version", "kept_report").defer("scheme_version__definition", "kept_report__activities")
-        .annotate(
-            activity_count=Coalesce(Subquery(stats.annotate(n=Count("pk")).values("n")), 0,
-                                    output_field=IntegerField()),
-            activity_last_pk=Subquery(stats.annotate(n=Max("pk")).values("n")),
-            activity_changed=Subquery(stats.annotate(n=Max("updated_at")).values("n")))
+        .annotate(activity_stats=Subquery(stats, output_field=TextField()))
         .order_by("number"))
     if not certifications:
         return []
@@ -214,8 +213,7 @@ def held_reports(organisation: Organisation, holder: User, today: dt.date) -> li
     stale: list[tuple[Held, str]] = []
     for certification in certifications:
         version = versions.get(certification.scheme_version.code, certification.scheme_version)
-        key = fingerprint(certification, version, today, certification.activity_count,  # type: ignore[attr-defined]
-                          certification.activity_last_pk, certification.activity_changed)  # type: ignore[attr-defined]
+        key = fingerprint(certification, version, today, certification.activity_stats)  # type: ignore[attr-defined]
         held = Held(certification, version, None, None)
         kept = getattr(certification, "kept_report", None)
         if kept is not None and kept.fingerprint == key:

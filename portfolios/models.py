@@ -94,7 +94,12 @@ class Activity(models.Model):
         verbose_name = _("activity")
         verbose_name_plural = _("activities")
         ordering = ["-date", "-id"]
-        indexes = [models.Index(fields=["organisation", "owner", "date"], name="activity_org_owner_date_idx")]
+        indexes = [
+            models.Index(fields=["organisation", "owner", "date"], name="activity_org_owner_date_idx"),
+            # The kept reports' fingerprint (portfolios/kept.py): count, max(id), max(updated_at) from the index.
+            models.Index(fields=["organisation", "owner"], include=["id", "updated_at"],
+                         name="activity_org_owner_changed_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["organisation", "import_key"], condition=~models.Q(import_key=""),
                                     name="activity_org_import_key"),
