@@ -194,3 +194,10 @@ def test_kept_report_equals_a_fresh_evaluation_after_any_writes(org_a, steps, lo
         if look:  # sometimes read in between, so some changes find a kept report and some do not
             _assert_kept_equals_fresh(org_a, person, today)
     _assert_kept_equals_fresh(org_a, person, today)
+
+
+def test_kept_reports_are_under_row_level_security():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = %s",
+                       ["portfolios_keptreport"])
+        assert cursor.fetchone() == (True, True)
