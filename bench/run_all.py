@@ -5,7 +5,7 @@ Each benchmark prints its figures as `RESULT name=value unit` lines; ROWS below 
 A RESULT line no row names still appears, at the end, so a new figure is never lost. Run through the
 `bench/run_all` wrapper (it uses the project's .venv):
 
-    bench/run_all [--only dashboard pdf ...] [--quick]
+    bench/run_all [--only dashboard pdf invoices ...] [--quick]
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ def benchmarks(args: argparse.Namespace) -> dict[str, list[str]]:
                       "--broker", redis_url],
         "pdf": [PYTHON, "bench/bench_pdf.py", "--sizes", "30", "300"],
         "queue": [PYTHON, "bench/bench_queue.py", "--cases", "10000", *page],
+        "invoices": [PYTHON, "bench/bench_invoices.py", "--invoices", "10000", *page],
     }
 
 
@@ -96,6 +97,13 @@ ROWS = [
     Row("review queue, 10,000 open cases: rate", "queue-10000.rate", "queue-10000.trivial-rate", "%"),
     Row("review queue, 10,000 open cases: p95", "queue-10000.p95", "queue-10000.trivial-p95", "x"),
     Row("review queue, 10,000 open cases: queries", "queue-10000.queries", None, "x"),
+    Row("invoice list, 10,000 invoices: rate", "invoices-10000.rate", "invoices-10000.trivial-rate", "%"),
+    Row("invoice list, 10,000 invoices: p95", "invoices-10000.p95", "invoices-10000.trivial-p95", "x"),
+    Row("invoice list, 10,000 invoices: queries", "invoices-10000.queries", None, "x", "constant (keyset page)"),
+    Row("invoice list, open ones: rate", "invoices-10000-open.rate", "invoices-10000-open.trivial-rate", "%"),
+    Row("invoice list, open ones: p95", "invoices-10000-open.p95", "invoices-10000-open.trivial-p95", "x"),
+    Row("a professional's 500 invoices: rate", "my-invoices-500.rate", "my-invoices-500.trivial-rate", "%"),
+    Row("a professional's 500 invoices: p95", "my-invoices-500.p95", "my-invoices-500.trivial-p95", "x"),
     *_dashboard(500),
     *_dashboard(5000),
     # Issue 14, item 3: the baseline is a bare loop summing the same activities per category with the same caps.

@@ -1,7 +1,8 @@
 """The professional's home: one card per certification, everything computed by the rules engine.
 
-A fixed number of queries whatever the number of activities: certifications, the versions in force,
-the person's activities, their dossiers, and per card with a draft dossier its checklist (sections,
+A fixed number of queries whatever the number of activities: certifications with their kept reports
+(portfolios/kept.py: the engine runs only when an input changed, and then once), the versions in force, their
+dossiers, and per card with a draft dossier its checklist (sections,
 statements, evidence). Each card shows the certification's whole lifecycle (portfolios/lifecycle.py: points,
 dossier, submitted, and what the apps above add) and one sentence naming the next thing to do.
 """
@@ -24,7 +25,7 @@ from accounts.requests import OrgRequest
 from accounts.tenancy import member_required
 from dossiers.models import Dossier
 from dossiers.services.dossiers import dossier_checklist, membership_problem
-from portfolios import lifecycle, reports
+from portfolios import kept, lifecycle, reports
 from portfolios.models import Certification
 from schemes import rules
 
@@ -106,24 +107,24 @@ class Card:
 def certification_cards(request: OrgRequest) -> list[Card]:
     organisation, user = request.organisation, request.user
     today = timezone.localdate()
-    held = reports.held_certifications(organisation, user, today)
+    held = kept.held_reports(organisation, user, today)
     if not held:
         return []
-    activities = reports.owner_activities(organisation, user)
     dossiers = list(Dossier.objects.for_organisation(organisation).filter(owner=user, kind="recertification")
-                    .select_related("certification", "scheme_version").order_by("-created_at", "-pk"))
+                    .select_related("certification", "scheme_version").defer("scheme_version__definition")
+                    .order_by("-created_at", "-pk"))
     extra = lifecycle.prefetch(organisation, dossiers)  # the apps' rows for every card at once
     cards = []
-    for certification, version in held:
+    for item in held:
+        certification, version, report = item.certification, item.version, item.report
         definition = version.rules
-        card = Card(certification=certification, scheme_label=version.label,
+        card = Card(certification=certification, scheme_label=reports.label(definition.label, version.code),
                     unit_label=reports.label(definition.points.label_plural))
         # The one judgement of the prerequisite (PeopleCert Plus), shared with starting and submitting dossiers.
         card.membership_lapsed = membership_problem(certification, definition, today) is not None
-        try:
-            report = reports.evaluate_certification(certification, definition, activities, today)
-        except rules.ContextError as error:
-            card.problem = reports.context_problem(certification, error)
+        if report is None:
+            assert item.error is not None
+            card.problem = reports.context_problem(certification, item.error)
             card.lifecycle = lifecycle.lifecycle(lifecycle.LifecycleContext(
                 organisation=organisation, user=user, certification=certification, definition=definition,
                 report=None, today=today, extra=dict(extra)))
