@@ -104,7 +104,7 @@ def schedule(*, case: ReviewCase, by: User, starts_at: dt.datetime, duration_min
         raise ValidationError(_("The interview has an outcome; it cannot be rescheduled."), code="recorded")
     problems = _committee_problems(case, assessor, chair)
     if starts_at <= timezone.now():
-        problems.setdefault("date", []).append(_("Choose a date and time in the future."))
+        problems.setdefault("date", []).append(_("Choose a date and time that is still to come."))
     place, video_link = place.strip(), video_link.strip()
     if not place and not video_link:
         problems.setdefault("place", []).append(_("Give a place or a video link."))
@@ -286,7 +286,7 @@ class ScheduleForm(forms.Form):
             moment = dt.datetime.combine(data["date"], data["time"])
             data["starts_at"] = timezone.make_aware(moment, timezone.get_current_timezone())
             if data["starts_at"] <= timezone.now():
-                self.add_error("date", _("Choose a date and time in the future."))
+                self.add_error("date", _("Choose a date and time that is still to come."))
         if not data.get("place", "").strip() and not data.get("video_link") and "video_link" not in self.errors:
             self.add_error("place", _("Give a place or a video link."))
         if data.get("assessor") and data.get("assessor") == data.get("chair"):

@@ -152,7 +152,7 @@ def test_scheduling_validates_and_keeps_what_was_typed(client, org_a, alice, ada
                         assessor=cast["xena"].pk, chair=cast["xena"].pk)
     assert response.status_code == 422
     page = response.content.decode()
-    assert "Choose a date and time in the future." in page
+    assert "Choose a date and time that is still to come." in page
     assert "Give a place or a video link." in page
     assert "The chair must be someone other than the assessor." in page
     assert yesterday.date().isoformat() in page  # what was typed is kept
