@@ -8,8 +8,12 @@ security policies stayed as they were.
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django.conf import settings
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
@@ -37,9 +41,6 @@ class Dossier(models.Model):
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
-    # What a request for information reopened of the submitted dossier (empty: nothing, all frozen):
-    # {"sections": [codes], "statements": [ids], "activities": [ids], "due_on": ISO date}.
-    reopened = models.JSONField(default=dict, blank=True)
 
     objects = TenantManager()
 
@@ -60,6 +61,21 @@ class Dossier(models.Model):
     @property
     def is_locked(self) -> bool:
         return self.status != self.Status.DRAFT
+
+    @property
+    def reopened(self) -> dict[str, Any]:
+        """What a request for information reopened of the submitted dossier (empty: nothing, all frozen):
+        {"sections": [codes], "statements": [ids], "activities": [ids], "due_on": ISO date}. Read once per
+        instance, and only for a submitted dossier (a draft is open anyway)."""
+        if not self.is_locked:
+            return {}
+        if "_reopened" not in self.__dict__:
+            row = DossierReopening.objects.for_organisation(self.organisation_id).filter(dossier_id=self.pk).first()
+            self.__dict__["_reopened"] = row.parts if row is not None else {}
+        return self.__dict__["_reopened"]
+
+    def forget_reopened(self) -> None:
+        self.__dict__.pop("_reopened", None)
 
     @property
     def is_reopened(self) -> bool:
@@ -188,10 +204,6 @@ class Submission(models.Model):
     snapshot = models.JSONField()
     snapshot_sha256 = models.CharField(max_length=64)
     pdf = models.FileField(upload_to="submissions/", blank=True, max_length=200)
-    # The current version (1 at submission; a resubmission after a request for information adds one). Every
-    # version, this one included once there is a second, is kept in `SubmissionVersion`.
-    version = models.PositiveSmallIntegerField(default=1)
-    resubmitted_at = models.DateTimeField(null=True, blank=True)
 
     objects = TenantManager()
 
@@ -201,6 +213,22 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return self.snapshot_sha256[:12]
+
+    # The row holds the current snapshot. A resubmission after a request for information keeps every version,
+    # the first included, in `SubmissionVersion`; with none there, this is version 1.
+    @cached_property
+    def latest_version(self) -> SubmissionVersion | None:
+        return (SubmissionVersion.objects.for_organisation(self.organisation_id).filter(submission_id=self.pk)
+                .order_by("-number").first())
+
+    @property
+    def version(self) -> int:
+        return self.latest_version.number if self.latest_version is not None else 1
+
+    @property
+    def resubmitted_at(self) -> dt.datetime | None:
+        latest = self.latest_version
+        return latest.submitted_at if latest is not None and latest.number > 1 else None
 
 
 class SubmissionVersion(models.Model):
@@ -225,3 +253,27 @@ class SubmissionVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.submission_id} v{self.number}"
+
+
+
+class DossierReopening(models.Model):
+    """What a request for information reopened of a submitted dossier, until it is resubmitted (the row then
+    goes; the request and the submission's versions are the history)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    dossier = models.OneToOneField(Dossier, on_delete=models.CASCADE, related_name="+")
+    sections = models.JSONField(default=list, blank=True)
+    statements = models.JSONField(default=list, blank=True)
+    activities = models.JSONField(default=list, blank=True)
+    due_on = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantManager()
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} reopened"
+
+    @property
+    def parts(self) -> dict[str, Any]:
+        return {"sections": list(self.sections), "statements": list(self.statements),
+                "activities": list(self.activities), "due_on": self.due_on.isoformat()}

@@ -282,14 +282,12 @@ def rfi_context(case: ReviewCase, allocation: Allocation | None) -> dict[str, An
     if rfi.may_request(case, allocation):
         context["rfi_form"] = InformationRequestForm(snapshot=case.submission.snapshot,
                                                      initial={"due_on": rfi.default_due()})
-    submission = case.submission
-    if submission.version > 1:
-        previous = (SubmissionVersion.objects.for_organisation(case.organisation_id)
-                    .filter(submission=submission, number=submission.version - 1).first())
-        if previous is not None:
-            context["redline"] = redline.redline(previous.snapshot, submission.snapshot, previous.number,
-                                                 submission.version)
-            context["previous_version"] = previous
+    versions = list(SubmissionVersion.objects.for_organisation(case.organisation_id)
+                    .filter(submission=case.submission).order_by("-number")[:2])
+    if len(versions) == 2:
+        current, previous = versions
+        context["redline"] = redline.redline(previous.snapshot, current.snapshot, previous.number, current.number)
+        context["previous_version"], context["current_version"] = previous, current
     return context
 
 

@@ -395,7 +395,10 @@ def test_after_a_resubmission_two_assessors_are_blind_again_until_both_are_in(cl
     rfi.rfi_send(case=case, by=first.assessor, questions=[("section:scope", "Which employer?")],
                  due_on=timezone.localdate() + dt.timedelta(days=5))
     with maintenance():
-        Submission.objects.filter(pk=submission.pk).update(version=2, resubmitted_at=timezone.now())
+        for number in (1, 2):  # as a resubmission leaves it (this helper's dossier is not a real one to resubmit)
+            SubmissionVersion.objects.create(organisation=org_a, submission=submission, number=number,
+                                             submitted_at=timezone.now(), submitted_by=alice,
+                                             snapshot=submission.snapshot, snapshot_sha256=submission.snapshot_sha256)
         resubmitted = Submission.objects.get(pk=submission.pk)
     from dossiers.signals import submission_resubmitted
 

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from accounts.outbox import outbox_enqueue
 from accounts.services import audit_record
-from dossiers.models import Dossier, StatementRequest, Submission, SubmissionVersion
+from dossiers.models import Dossier, DossierReopening, StatementRequest, Submission, SubmissionVersion
 from dossiers.services.dossiers import dossier_checklist
 from dossiers.services.statements import statement_rerequest
 from dossiers.services.submission import counted_activity_ids, snapshot_build, snapshot_digest
@@ -47,10 +47,11 @@ def _locked_dossier(dossier: Dossier) -> Dossier:
 @transaction.atomic
 def dossier_reopen(*, dossier: Dossier, sections: Collection[str], statements: Collection[int],
                    activities: Collection[int], due_on: dt.date, by: User) -> dict[str, Any]:
-    """Reopen the named parts of a submitted dossier (each must be in its current snapshot); return what
-    `Dossier.reopened` now says. A statement is asked for again; an activity is unlocked."""
+    """Reopen the named parts of a submitted dossier (each must be in its current snapshot) with a
+    `DossierReopening` row until the resubmission; return what `Dossier.reopened` now says. A statement is asked
+    for again; an activity is unlocked."""
     locked = _locked_dossier(dossier)
-    if not locked.is_locked or locked.reopened:
+    if not locked.is_locked or locked.is_reopened:
         raise ValidationError(_("Only a submitted dossier with nothing reopened can be reopened."), code="state")
     submission = Submission.objects.for_organisation(locked.organisation_id).select_for_update().get(dossier=locked)
     snapshot = submission.snapshot
@@ -68,13 +69,13 @@ def dossier_reopen(*, dossier: Dossier, sections: Collection[str], statements: C
         fresh.append(statement_rerequest(statement=statement, by=by).pk)
     Activity.objects.for_organisation(locked.organisation_id).filter(
         pk__in=list(activities), locked_by=submission).update(locked_by=None)
-    locked.reopened = {"sections": sorted(sections), "statements": fresh, "activities": sorted(activities),
-                       "due_on": due_on.isoformat()}
-    locked.save(update_fields=["reopened"])
+    row = DossierReopening.objects.create(organisation_id=locked.organisation_id, dossier=locked,
+                                          sections=sorted(sections), statements=fresh,
+                                          activities=sorted(activities), due_on=due_on)
     audit_record(organisation=locked.organisation, actor=by, action="dossier.reopen", dossier=locked.pk,
                  sections=sorted(sections), statements=fresh, activities=sorted(activities))
-    dossier.reopened = locked.reopened
-    return locked.reopened
+    dossier.forget_reopened()
+    return row.parts
 
 
 def versions_of(submission: Submission) -> list[SubmissionVersion]:
@@ -97,10 +98,9 @@ def dossier_resubmit(*, dossier: Dossier, by: User, today: dt.date | None = None
         raise ValidationError(checklist.missing, code="incomplete")
     submission = (Submission.objects.for_organisation(locked.organisation_id).select_for_update()
                   .get(dossier=locked))
-    versions = SubmissionVersion.objects.for_organisation(locked.organisation_id).filter(submission=submission)
-    if not versions.exists():
+    if submission.latest_version is None:
         SubmissionVersion.objects.create(
-            organisation_id=locked.organisation_id, submission=submission, number=submission.version,
+            organisation_id=locked.organisation_id, submission=submission, number=1,
             submitted_at=submission.submitted_at, submitted_by=submission.submitted_by, snapshot=submission.snapshot,
             snapshot_sha256=submission.snapshot_sha256)
     now = timezone.now()
@@ -110,19 +110,18 @@ def dossier_resubmit(*, dossier: Dossier, by: User, today: dt.date | None = None
     snapshot["version"] = number
     snapshot["dossier"]["resubmitted_at"] = now.isoformat()
     digest = snapshot_digest(snapshot)
-    submission.snapshot, submission.snapshot_sha256 = snapshot, digest
-    submission.version, submission.resubmitted_at, submission.pdf = number, now, ""
-    submission.save(update_fields=["snapshot", "snapshot_sha256", "version", "resubmitted_at", "pdf"])
-    SubmissionVersion.objects.create(organisation_id=locked.organisation_id, submission=submission, number=number,
-                                     submitted_at=now, submitted_by=by, snapshot=snapshot, snapshot_sha256=digest)
+    submission.snapshot, submission.snapshot_sha256, submission.pdf = snapshot, digest, ""
+    submission.save(update_fields=["snapshot", "snapshot_sha256", "pdf"])
+    submission.latest_version = SubmissionVersion.objects.create(
+        organisation_id=locked.organisation_id, submission=submission, number=number, submitted_at=now,
+        submitted_by=by, snapshot=snapshot, snapshot_sha256=digest)
     (Activity.objects.for_organisation(locked.organisation_id)
      .filter(pk__in=counted_activity_ids(checklist), locked_by__isnull=True).update(locked_by=submission))
-    locked.reopened = {}
-    locked.save(update_fields=["reopened"])
+    DossierReopening.objects.for_organisation(locked.organisation_id).filter(dossier=locked).delete()
     audit_record(organisation=locked.organisation, actor=by, action="dossier.resubmit", dossier=locked.pk,
                  version=number, snapshot=digest[:12], submission=submission.pk)
     submission_resubmitted.send(sender=Submission, submission=submission)
     outbox_enqueue("dossiers.tasks.render_submission_pdf", submission_id=submission.pk,
                    organisation_id=locked.organisation_id)
-    dossier.reopened = {}
+    dossier.forget_reopened()
     return submission
