@@ -51,6 +51,37 @@ AUDIT_ACTIONS = {
 
 KINDS = ("recertification", "initial")
 KIND_LABELS = {"recertification": gettext_lazy("recertification"), "initial": gettext_lazy("initial certification")}
+
+
+def yearly(definition: rules.SchemeDefinition, kind: str) -> bool:
+    """Whether a dossier of `kind` is the scheme's yearly submission (an anniversary scheme's recertification
+    dossier is one CPD year's record, PeopleCert), rather than a recertification dossier."""
+    return kind == "recertification" and definition.cycle.model == "anniversary" and bool(
+        definition.cycle.period_label)
+
+
+def submission_kind(definition: rules.SchemeDefinition, kind: str) -> str:
+    """What the scheme calls this kind of submission, in a phrase: "CPD year record" (a yearly one, in the
+    scheme's own name for its period), "recertification dossier", "initial certification dossier"."""
+    if yearly(definition, kind):
+        return _("%(period)s record") % {"period": reports.label(definition.cycle.period_label)}
+    return _("%(kind)s dossier") % {"kind": KIND_LABELS.get(kind, kind)}
+
+
+def submission_title(definition: rules.SchemeDefinition, kind: str, reference_date: dt.date) -> str:
+    """The submission's title, wherever the professional sees it (the dossier and submit pages, the PDF, the
+    e-mails): "Record for the CPD year to 30 April 2026" for a yearly one, else "Recertification dossier"."""
+    if yearly(definition, kind):
+        return _("Record for the %(period)s to %(date)s") % {
+            "period": reports.label(definition.cycle.period_label), "date": reports.date(reference_date)}
+    words = submission_kind(definition, kind)
+    return words[:1].upper() + words[1:]
+
+
+def dossier_title(dossier: Dossier) -> str:
+    return submission_title(dossier.scheme_version.rules, dossier.kind, dossier.reference_date)
+
+
 # A choice requirement offering both options decides the engine's `level_changed` (CMI "level-change").
 LEVEL_SAME, LEVEL_CHANGED = "same", "changed"
 # The checklist item shown for a scheme with point rules but no points-summary section in its definition.
@@ -276,6 +307,7 @@ class RequirementState:
     evidence: list[Evidence] = field(default_factory=list)
     counts: list[CountLine] = field(default_factory=list)
     signer: str = ""
+    summary: str = ""  # the kind's state in a few words, for the badge (points: "62 of 75 PE points; 13 to go")
     upload: dict[str, Any] | None = None  # set by the section page for the shared evidence drop zone
 
 
@@ -293,6 +325,11 @@ class SectionState:
 
     @property
     def state_label(self) -> str:
+        """The badge's words: the requirements' own summary when each gives one (a points section: "62 of 75
+        PE points; 13 to go"), otherwise the state (Not started, Draft, Complete, …)."""
+        summaries = [requirement.summary for requirement in self.requirements]
+        if self.required and summaries and all(summaries):
+            return " · ".join(summaries)
         return str(STATE_LABELS[self.state])
 
     @property

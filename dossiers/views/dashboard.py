@@ -23,7 +23,7 @@ from accounts.home import waiting
 from accounts.requests import OrgRequest
 from accounts.tenancy import member_required
 from dossiers.models import Dossier
-from dossiers.services.dossiers import dossier_checklist, membership_problem
+from dossiers.services.dossiers import dossier_checklist, membership_problem, submission_title, yearly
 from portfolios import lifecycle, reports
 from portfolios.models import Certification
 from schemes import rules
@@ -101,6 +101,7 @@ class Card:
     lifecycle: lifecycle.Lifecycle | None = None
     chain: str = ""
     past_short: bool = False
+    submission_title: str = ""  # a yearly submission's own name: "Record for the CPD year to 30 April 2027"
 
 
 def certification_cards(request: OrgRequest) -> list[Card]:
@@ -138,6 +139,8 @@ def certification_cards(request: OrgRequest) -> list[Card]:
         except rules.ContextError:
             reference = card.due
         card.dossier = _dossier_for(dossiers, certification, definition, reference)
+        if yearly(definition, "recertification"):
+            card.submission_title = submission_title(definition, "recertification", reference)
         checklist = (dossier_checklist(card.dossier, today=today)
                      if card.dossier is not None and card.dossier.status == Dossier.Status.DRAFT else None)
         card.lifecycle = lifecycle.lifecycle(lifecycle.LifecycleContext(
