@@ -157,15 +157,47 @@ def covered_certifications(dossier: Dossier) -> list[Certification]:
                 .exclude(status=Certification.Status.WITHDRAWN).order_by("number"))
 
 
+def year_problem(certification: Certification, definition: rules.SchemeDefinition, year_end: dt.date,
+                 today: dt.date) -> ValidationError | None:
+    """Why the CPD year ending on `year_end` cannot be started now, or None (a yearly submission only).
+
+    SCHEMES.md: each CPD year's points are due by its anniversary, so a year can be submitted until the end of
+    its last day; a past year's window has closed ("closed"), a date that is not a CPD year's end of this
+    certificate is no year at all ("no_year"), and a year already submitted is not started again ("submitted").
+    """
+    try:
+        current = _reference_date(certification, definition, "recertification", today)
+        is_year_end = _reference_date(certification, definition, "recertification", year_end) == year_end
+    except ValidationError as error:
+        return error
+    period = reports.label(definition.cycle.period_label)
+    if not yearly(definition, "recertification") or not is_year_end or year_end > current:
+        return ValidationError(_("Certificate %(number)s has no %(period)s ending on %(date)s.") % {
+            "number": certification.number, "period": period, "date": reports.date(year_end)}, code="no_year")
+    submitted = Dossier.objects.for_organisation(certification.organisation_id).filter(
+        owner_id=certification.holder_id, reference_date=year_end, kind="recertification",
+        product_series=certification.product_series, scheme_version__code=certification.scheme_version.code
+    ).exclude(status=Dossier.Status.DRAFT).exists()
+    if submitted:
+        return ValidationError(_("The record for the %(period)s to %(date)s has already been submitted.")
+                               % {"period": period, "date": reports.date(year_end)}, code="submitted")
+    if year_end < today:
+        return ValidationError(_("The %(period)s to %(date)s has closed: its points were due by %(date)s, so it "
+                                 "can no longer be submitted.") % {"period": period, "date": reports.date(year_end)},
+                               code="closed")
+    return None
+
+
 @transaction.atomic
 def dossier_start(*, certification: Certification, by: User, kind: str = "recertification",
-                  today: dt.date | None = None) -> tuple[Dossier, bool]:
+                  today: dt.date | None = None, year_end: dt.date | None = None) -> tuple[Dossier, bool]:
     """Start (or find) the draft dossier for a certification; returns (dossier, created).
 
     The dossier keeps the scheme version in force today. With per-series submission (PeopleCert) one
     dossier per product series and deadline covers all of the person's certificates of that series, so
     starting from a second certificate of the series opens the existing one. Refused while a required
-    membership has lapsed.
+    membership has lapsed. `year_end` chooses the CPD year of a yearly submission (refused with the reason
+    from `year_problem` when that year cannot be submitted); without it, the current one.
     """
     today = today or timezone.localdate()
     organisation = certification.organisation
@@ -184,6 +216,11 @@ def dossier_start(*, certification: Certification, by: User, kind: str = "recert
     if problem:
         raise ValidationError(problem, code="membership")
     reference = _reference_date(certification, definition, kind, today)
+    if year_end is not None and year_end != reference:
+        problem_year = year_problem(certification, definition, year_end, today)
+        if problem_year is not None:
+            raise problem_year
+        reference = year_end
     series = certification.product_series
     existing = Dossier.objects.for_organisation(organisation).filter(
         owner=by, kind=kind, reference_date=reference, product_series=series, scheme_version__code=code)

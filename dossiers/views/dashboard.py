@@ -102,6 +102,18 @@ class Card:
     chain: str = ""
     past_short: bool = False
     submission_title: str = ""  # a yearly submission's own name: "Record for the CPD year to 30 April 2027"
+    years: list[YearLine] = field(default_factory=list)  # a yearly submission's CPD years, newest first
+
+
+@dataclass
+class YearLine:
+    """One CPD year of a yearly submission on the card: its record, or whether it can still be started."""
+
+    end: Any
+    title: str
+    dossier: Dossier | None
+    open: bool
+    closed: str = ""
 
 
 def certification_cards(request: OrgRequest) -> list[Card]:
@@ -141,6 +153,7 @@ def certification_cards(request: OrgRequest) -> list[Card]:
         card.dossier = _dossier_for(dossiers, certification, definition, reference)
         if yearly(definition, "recertification"):
             card.submission_title = submission_title(definition, "recertification", reference)
+            card.years = _years(dossiers, certification, definition, report, today)
         checklist = (dossier_checklist(card.dossier, today=today)
                      if card.dossier is not None and card.dossier.status == Dossier.Status.DRAFT else None)
         card.lifecycle = lifecycle.lifecycle(lifecycle.LifecycleContext(
@@ -161,6 +174,20 @@ def certification_cards(request: OrgRequest) -> list[Card]:
             card.chain, card.past_short = _chain(report, definition)
         cards.append(card)
     return cards
+
+
+def _years(dossiers: list[Dossier], certification: Certification, definition: rules.SchemeDefinition,
+           report: rules.Report, today: Any) -> list[YearLine]:
+    """The CPD years so far, newest first: each with its record if one was started, else open (the current
+    year, until its last day) or closed (its points were due by its anniversary, SCHEMES.md)."""
+    lines = []
+    for period in reversed([p for p in report.periods if p.start <= today]):
+        dossier = _dossier_for(dossiers, certification, definition, period.end)
+        closed = "" if dossier is not None or period.end >= today else gettext(
+            "Closed on %(date)s: its points were due by then.") % {"date": reports.date(period.end)}
+        lines.append(YearLine(period.end, submission_title(definition, "recertification", period.end), dossier,
+                              open=dossier is None and not closed, closed=closed))
+    return lines
 
 
 def _dossier_for(dossiers: list[Dossier], certification: Certification, definition: rules.SchemeDefinition,

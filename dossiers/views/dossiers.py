@@ -109,9 +109,20 @@ def dossier_start(request: OrgRequest, org: str, certification: int) -> HttpResp
     held = access.certification_for(request, certification, write=True)
     form = DossierStartForm(request.POST or {"kind": "recertification"})
     kind = form.cleaned_data["kind"] if form.is_valid() else "recertification"
+    year_end = None
+    if request.POST.get("year"):  # a chosen CPD year (a yearly submission): its last day, ISO
+        try:
+            year_end = dt.date.fromisoformat(request.POST["year"])
+        except ValueError as error:
+            raise NotFound(_("There is no such year to submit.")) from error
     try:
-        dossier, created = services.dossier_start(certification=held, by=request.user, kind=kind)
+        dossier, created = services.dossier_start(certification=held, by=request.user, kind=kind,
+                                                  year_end=year_end)
     except ValidationError as error:
+        if year_end is not None and error.code == "no_year":
+            raise NotFound(" ".join(error.messages)) from error
+        if year_end is not None and error.code in ("closed", "submitted"):
+            raise PermissionDenied(" ".join(error.messages)) from error
         messages.error(request, " ".join(error.messages))
         return redirect("dossier_list", org=org)
     if created:

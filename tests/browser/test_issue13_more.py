@@ -141,3 +141,37 @@ def test_item5_peoplecert_submission_in_the_schemes_words(new_page, media, mailo
     assert any(title in message.body for message in mailoutbox)
     page.goto("/peoplecert/")
     expect(page.locator(".certification-card .submission-title").first).to_contain_text(title)
+
+
+def test_item5_peoplecert_chooses_the_cpd_year(new_page):
+    """Item 5 (the year): the card lists each CPD year with its record; the open one (the current year, until
+    its anniversary: SCHEMES.md's "due by that anniversary") can be started from there; a closed year says so,
+    and a crafted start of it answers 403, a date that is no CPD year's end 404."""
+    with maintenance():
+        peoplecert = factories.organisation(slug="peoplecert", name="PeopleCert")
+        per = factories.member(peoplecert, "per@example.com", "professional", first_name="Per")
+        certification = factories.certification(
+            peoplecert, per, "peoplecert-cpd", exam_passed_on=dt.date(2023, 4, 30), product_series="itil-4",
+            membership_valid_until=dt.date(2030, 1, 1))
+        factories.activity(peoplecert, per, "mentoring", dt.date(2025, 9, 1), 6)
+    page = new_page()
+    sign_in(page, "per@example.com")
+    page.goto("/peoplecert/")
+    years = page.locator(".certification-card .cpd-years .cpd-year")
+    expect(years.first).to_contain_text("Record for the CPD year to 30 April 2027")
+    closed = years.filter(has_text="Record for the CPD year to 30 April 2026")
+    expect(closed).to_contain_text("Closed on 30 April 2026")
+    expect(closed.get_by_role("button")).to_have_count(0)
+    token = page.locator("input[name=csrfmiddlewaretoken]").first.input_value()
+    start = f"/peoplecert/dossiers/start/{certification.pk}/"
+    refused = page.request.post(start, form={"kind": "recertification", "year": "2026-04-30"},
+                                headers={"X-CSRFToken": token, "Referer": page.url}, max_redirects=0)
+    assert refused.status == 403
+    assert "has closed" in refused.text()
+    nowhere = page.request.post(start, form={"kind": "recertification", "year": "2026-05-01"},
+                                headers={"X-CSRFToken": token, "Referer": page.url}, max_redirects=0)
+    assert nowhere.status == 404
+    years.first.get_by_role("button", name=re.compile("Start this record")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Record for the CPD year to 30 April 2027")
+    page.goto("/peoplecert/")
+    expect(years.first.get_by_role("link")).to_have_text("Draft")
