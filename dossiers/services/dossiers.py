@@ -161,9 +161,11 @@ def year_problem(certification: Certification, definition: rules.SchemeDefinitio
                  today: dt.date) -> ValidationError | None:
     """Why the CPD year ending on `year_end` cannot be started now, or None (a yearly submission only).
 
-    SCHEMES.md: each CPD year's points are due by its anniversary, so a year can be submitted until the end of
-    its last day; a past year's window has closed ("closed"), a date that is not a CPD year's end of this
-    certificate is no year at all ("no_year"), and a year already submitted is not started again ("submitted").
+    SCHEMES.md: each CPD year's points are due by its anniversary (only activities dated in the year count),
+    and N consecutive compliant years renew the certificate. So a past year that was not submitted stays open
+    while it can still be one of the N consecutive years ending with the current one (`first_open_year_end`);
+    an older one has closed ("closed"). A date that is not a CPD year's end of this certificate is no year at
+    all ("no_year"), and a year already submitted is not started again ("submitted").
     """
     try:
         current = _reference_date(certification, definition, "recertification", today)
@@ -181,11 +183,19 @@ def year_problem(certification: Certification, definition: rules.SchemeDefinitio
     if submitted:
         return ValidationError(_("The record for the %(period)s to %(date)s has already been submitted.")
                                % {"period": period, "date": reports.date(year_end)}, code="submitted")
-    if year_end < today:
-        return ValidationError(_("The %(period)s to %(date)s has closed: its points were due by %(date)s, so it "
-                                 "can no longer be submitted.") % {"period": period, "date": reports.date(year_end)},
-                               code="closed")
+    if year_end < first_open_year_end(definition, current):
+        return ValidationError(_("The %(period)s to %(date)s has closed: it can no longer count in a chain of "
+                                 "consecutive years with the current one, so it can no longer be submitted.")
+                               % {"period": period, "date": reports.date(year_end)}, code="closed")
     return None
+
+
+def first_open_year_end(definition: rules.SchemeDefinition, current: dt.date) -> dt.date:
+    """The end of the oldest CPD year that may still be submitted, given the current year's end: with a renewal
+    by N consecutive years (PeopleCert: 3), the N − 1 years before the current one stay open, since a late
+    record of them can still complete a chain with it; without one, only the current year is open."""
+    renewal = definition.cycle.renewal
+    return rules.add_years(current, -(renewal.consecutive_periods - 1)) if renewal else current
 
 
 @transaction.atomic

@@ -23,7 +23,13 @@ from accounts.home import waiting
 from accounts.requests import OrgRequest
 from accounts.tenancy import member_required
 from dossiers.models import Dossier
-from dossiers.services.dossiers import dossier_checklist, membership_problem, submission_title, yearly
+from dossiers.services.dossiers import (
+    dossier_checklist,
+    first_open_year_end,
+    membership_problem,
+    submission_title,
+    yearly,
+)
 from portfolios import lifecycle, reports
 from portfolios.models import Certification
 from schemes import rules
@@ -179,12 +185,15 @@ def certification_cards(request: OrgRequest) -> list[Card]:
 def _years(dossiers: list[Dossier], certification: Certification, definition: rules.SchemeDefinition,
            report: rules.Report, today: Any) -> list[YearLine]:
     """The CPD years so far, newest first: each with its record if one was started, else open (the current
-    year, until its last day) or closed (its points were due by its anniversary, SCHEMES.md)."""
+    year, and the past years that can still complete a chain of consecutive years with it:
+    `first_open_year_end`) or closed."""
     lines = []
-    for period in reversed([p for p in report.periods if p.start <= today]):
+    started = [p for p in report.periods if p.start <= today]
+    first_open = first_open_year_end(definition, started[-1].end) if started else today
+    for period in reversed(started):
         dossier = _dossier_for(dossiers, certification, definition, period.end)
-        closed = "" if dossier is not None or period.end >= today else gettext(
-            "Closed on %(date)s: its points were due by then.") % {"date": reports.date(period.end)}
+        closed = "" if dossier is not None or period.end >= first_open else gettext(
+            "Closed: it can no longer count in a chain of consecutive years with the current one.")
         lines.append(YearLine(period.end, submission_title(definition, "recertification", period.end), dossier,
                               open=dossier is None and not closed, closed=closed))
     return lines

@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.tenancy import maintenance
+from dossiers.models import Dossier
 from dossiers.services import dossiers as dossier_services
 from dossiers.services import statements as statement_services
 from tests import factories
@@ -144,9 +145,10 @@ def test_item5_peoplecert_submission_in_the_schemes_words(new_page, media, mailo
 
 
 def test_item5_peoplecert_chooses_the_cpd_year(new_page):
-    """Item 5 (the year): the card lists each CPD year with its record; the open one (the current year, until
-    its anniversary: SCHEMES.md's "due by that anniversary") can be started from there; a closed year says so,
-    and a crafted start of it answers 403, a date that is no CPD year's end 404."""
+    """Item 5 (the year): the card lists each CPD year with its record; the open ones (the current year, and
+    the past years that can still complete a chain of three consecutive years with it) can be started from
+    there, a past one included; an older year is closed and says so, a crafted start of it answers 403, a date
+    that is no CPD year's end 404."""
     with maintenance():
         peoplecert = factories.organisation(slug="peoplecert", name="PeopleCert")
         per = factories.member(peoplecert, "per@example.com", "professional", first_name="Per")
@@ -159,12 +161,16 @@ def test_item5_peoplecert_chooses_the_cpd_year(new_page):
     page.goto("/peoplecert/")
     years = page.locator(".certification-card .cpd-years .cpd-year")
     expect(years.first).to_contain_text("Record for the CPD year to 30 April 2027")
-    closed = years.filter(has_text="Record for the CPD year to 30 April 2026")
-    expect(closed).to_contain_text("Closed on 30 April 2026")
+    expect(years).to_have_count(4)  # the years to 30 April 2027, 2026, 2025 and 2024
+    closed = years.filter(has_text="Record for the CPD year to 30 April 2024")
+    expect(closed).to_contain_text("Closed: it can no longer count in a chain")
     expect(closed.get_by_role("button")).to_have_count(0)
+    for still_open in ("30 April 2026", "30 April 2025"):
+        expect(years.filter(has_text=f"Record for the CPD year to {still_open}").get_by_role(
+            "button", name=re.compile("Start this record"))).to_have_count(1)
     token = page.locator("input[name=csrfmiddlewaretoken]").first.input_value()
     start = f"/peoplecert/dossiers/start/{certification.pk}/"
-    refused = page.request.post(start, form={"kind": "recertification", "year": "2026-04-30"},
+    refused = page.request.post(start, form={"kind": "recertification", "year": "2024-04-30"},
                                 headers={"X-CSRFToken": token, "Referer": page.url}, max_redirects=0)
     assert refused.status == 403
     assert "has closed" in refused.text()
@@ -175,3 +181,9 @@ def test_item5_peoplecert_chooses_the_cpd_year(new_page):
     expect(page.get_by_role("heading", level=1)).to_have_text("Record for the CPD year to 30 April 2027")
     page.goto("/peoplecert/")
     expect(years.first.get_by_role("link")).to_have_text("Draft")
+    # A past year that is still open: its record is started from the card, for that year.
+    years.filter(has_text="Record for the CPD year to 30 April 2026").get_by_role(
+        "button", name=re.compile("Start this record")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Record for the CPD year to 30 April 2026")
+    with maintenance():
+        assert Dossier.objects.filter(organisation=peoplecert, reference_date=dt.date(2026, 4, 30)).exists()
