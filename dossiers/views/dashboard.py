@@ -24,7 +24,13 @@ from accounts.home import waiting
 from accounts.requests import OrgRequest
 from accounts.tenancy import member_required
 from dossiers.models import Dossier
-from dossiers.services.dossiers import dossier_checklist, membership_problem
+from dossiers.services.dossiers import (
+    dossier_checklist,
+    first_open_year_end,
+    membership_problem,
+    submission_title,
+    yearly,
+)
 from portfolios import kept, lifecycle, reports
 from portfolios.models import Certification
 from schemes import rules
@@ -102,6 +108,19 @@ class Card:
     lifecycle: lifecycle.Lifecycle | None = None
     chain: str = ""
     past_short: bool = False
+    submission_title: str = ""  # a yearly submission's own name: "Record for the CPD year to 30 April 2027"
+    years: list[YearLine] = field(default_factory=list)  # a yearly submission's CPD years, newest first
+
+
+@dataclass
+class YearLine:
+    """One CPD year of a yearly submission on the card: its record, or whether it can still be started."""
+
+    end: Any
+    title: str
+    dossier: Dossier | None
+    open: bool
+    closed: str = ""
 
 
 def certification_cards(request: OrgRequest) -> list[Card]:
@@ -140,6 +159,9 @@ def certification_cards(request: OrgRequest) -> list[Card]:
         except rules.ContextError:
             reference = card.due
         card.dossier = _dossier_for(dossiers, certification, definition, reference)
+        if yearly(definition, "recertification"):
+            card.submission_title = submission_title(definition, "recertification", reference)
+            card.years = _years(dossiers, certification, definition, report, today)
         checklist = (dossier_checklist(card.dossier, today=today)
                      if card.dossier is not None and card.dossier.status == Dossier.Status.DRAFT else None)
         card.lifecycle = lifecycle.lifecycle(lifecycle.LifecycleContext(
@@ -160,6 +182,23 @@ def certification_cards(request: OrgRequest) -> list[Card]:
             card.chain, card.past_short = _chain(report, definition)
         cards.append(card)
     return cards
+
+
+def _years(dossiers: list[Dossier], certification: Certification, definition: rules.SchemeDefinition,
+           report: rules.Report, today: Any) -> list[YearLine]:
+    """The CPD years so far, newest first: each with its record if one was started, else open (the current
+    year, and the past years that can still complete a chain of consecutive years with it:
+    `first_open_year_end`) or closed."""
+    lines = []
+    started = [p for p in report.periods if p.start <= today]
+    first_open = first_open_year_end(definition, started[-1].end) if started else today
+    for period in reversed(started):
+        dossier = _dossier_for(dossiers, certification, definition, period.end)
+        closed = "" if dossier is not None or period.end >= first_open else gettext(
+            "Closed: it can no longer count in a chain of consecutive years with the current one.")
+        lines.append(YearLine(period.end, submission_title(definition, "recertification", period.end), dossier,
+                              open=dossier is None and not closed, closed=closed))
+    return lines
 
 
 def _dossier_for(dossiers: list[Dossier], certification: Certification, definition: rules.SchemeDefinition,
