@@ -36,7 +36,7 @@ import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from celery import shared_task
@@ -222,6 +222,7 @@ class ScanConditions:
     versions: dict[str, SchemeVersion]
     filter: Q
     yearly: frozenset[str]
+    patterns: Patterns = field(default_factory=lambda: Patterns())
 
 
 def scan_conditions(organisation: Organisation, today: dt.date,
@@ -260,8 +261,9 @@ def due_claims_chunk(organisation: Organisation, today: dt.date, conditions: Sca
     """The reminders due `today` of the next `limit` pre-filtered certifications with an id above `after`,
     and the id to continue after (None: this was the last chunk).
 
-    Five queries whatever the chunk's size: the certifications (keyset: `id > after ORDER BY id LIMIT`),
-    their holders' activities, submitted dossiers and opt-outs. Runs inside the tenant context.
+    At most five queries whatever the chunk's size: the certifications (keyset: `id > after ORDER BY id
+    LIMIT`), their holders' submitted dossiers and opt-outs, and the activities of the holders whose
+    certification needs them (see `Patterns`). Runs inside the tenant context.
     """
     result = result if result is not None else ScanResult(today=today)
     versions = conditions.versions
@@ -279,7 +281,6 @@ def due_claims_chunk(organisation: Organisation, today: dt.date, conditions: Sca
     following = candidates[-1].pk if len(candidates) == limit else None
     result.candidates += len(candidates)
     holders = sorted({certification.holder_id for certification in candidates})
-    activities = activity_inputs(Activity.objects.for_organisation(organisation).filter(owner_id__in=holders))
     submitted: dict[int, list[tuple[int, str, str, dt.date]]] = defaultdict(list)
     for certification_id, owner_id, series, code, reference in (
             Dossier.objects.for_organisation(organisation)
@@ -289,26 +290,93 @@ def due_claims_chunk(organisation: Organisation, today: dt.date, conditions: Sca
     opted_out = set(ReminderOptOut.objects.for_organisation(organisation).filter(user_id__in=holders)
                     .values_list("user_id", "code"))
 
-    claims: list[Claim] = []
-    mandatory = {code: {reminder.code for reminder in version.rules.reminders if reminder.mandatory}
-                 for code, version in versions.items()}
+    # The engine's verdict on each certification's pattern first (no activities); only the certifications
+    # whose reminders then still depend on their activities are evaluated one by one, with them.
+    found: list[tuple[Any, Sequence[rules.ReminderDue]]] = []  # (annotated certification, reminders)
+    one_by_one: list[tuple[Any, bool]] = []
     for certification in candidates:
         definition = versions[certification.scheme_code].rules
+        covered = bool(submitted) and dossier_submitted(certification, definition, submitted, today)
         try:
-            report = reports.evaluate_certification(
-                certification, definition, activities.get(certification.holder_id, ()), as_of=today,
-                dossier_submitted=dossier_submitted(certification, definition, submitted, today))
+            known = conditions.patterns.reminders(certification, definition, today, covered)
         except rules.ContextError:
             result.errors += 1
             continue
-        for due in report.reminders:
-            skip = due.code not in mandatory[certification.scheme_code] and (
-                certification.holder_id, due.code) in opted_out
+        if known is None:
+            one_by_one.append((certification, covered))
+        elif known:
+            found.append((certification, known))
+    if one_by_one:
+        activities = activity_inputs(Activity.objects.for_organisation(organisation).filter(
+            owner_id__in=sorted({certification.holder_id for certification, _covered in one_by_one})))
+        for certification, covered in one_by_one:
+            report = reports.evaluate_certification(
+                certification, versions[certification.scheme_code].rules,
+                activities.get(certification.holder_id, ()), as_of=today, dossier_submitted=covered)
+            if report.reminders:
+                found.append((certification, report.reminders))
+    found.sort(key=lambda item: item[0].pk)
+
+    claims: list[Claim] = []
+    for certification, due_reminders in found:
+        mandatory = conditions.patterns.mandatory(certification.scheme_code, versions)
+        for due in due_reminders:
+            skip = due.code not in mandatory and (certification.holder_id, due.code) in opted_out
             claims.append(Claim(organisation.pk, certification.pk, certification.holder_id, due.code,
                                 due.anchor_date, due.send_on,
                                 Reminder.Status.SKIPPED if skip else Reminder.Status.CLAIMED,
                                 "opted-out" if skip else ""))
     return claims, following
+
+
+class Patterns:
+    """The engine's reminders per certification *pattern* — scheme, the dates and designation its context
+    takes from the certification, and whether a submitted dossier covers it — evaluated once per pattern
+    without activities, for a whole scan of an organisation.
+
+    A reminder depends on the activities only through its `not_compliant` condition (`reminders_due`). A
+    scheme without such a reminder: the report without activities is the answer. Otherwise, when no period
+    is compliant without activities (checked on the report), that report has every reminder that can be due
+    for the pattern, and exactly those whose condition is not `not_compliant`: when it has no reminder,
+    none is due for any certification of the pattern; when none of its reminders is conditional on
+    compliance, they are the answer; else (or should a period be compliant without activities) the
+    certification is evaluated with its activities (`reminders` answers None).
+    """
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[Any, ...], tuple[rules.ReminderDue, ...] | None] = {}
+        self._refused: set[tuple[Any, ...]] = set()  # patterns whose context the engine refused
+        self._mandatory: dict[str, frozenset[str]] = {}
+
+    def reminders(self, certification: Certification, definition: rules.SchemeDefinition, today: dt.date,
+                  covered: bool) -> tuple[rules.ReminderDue, ...] | None:
+        """The certification's due reminders, or None when they depend on its activities (raises
+        rules.ContextError when the certification lacks the date its scheme counts from)."""
+        key = (definition.code, definition.version, certification.exam_passed_on,
+               certification.recertification_date, certification.cycle_start, certification.designation, covered)
+        if key in self._refused:
+            raise rules.ContextError(f"certification {certification.pk} lacks the date its scheme counts from")
+        if key not in self._known:
+            try:
+                report = reports.evaluate_certification(certification, definition, (), as_of=today,
+                                                        dossier_submitted=covered)
+            except rules.ContextError:
+                self._refused.add(key)
+                raise
+            conditional = {reminder.code for reminder in definition.reminders
+                           if reminder.condition == "not_compliant"}
+            compliant_without = any(period.compliant for period in report.periods) or bool(
+                report.cycle is not None and report.cycle.compliant)
+            depends = bool(conditional) and (compliant_without or any(due.code in conditional
+                                                                      for due in report.reminders))
+            self._known[key] = None if depends else report.reminders
+        return self._known[key]
+
+    def mandatory(self, code: str, versions: dict[str, SchemeVersion]) -> frozenset[str]:
+        if code not in self._mandatory:
+            self._mandatory[code] = frozenset(reminder.code for reminder in versions[code].rules.reminders
+                                              if reminder.mandatory)
+        return self._mandatory[code]
 
 
 def dossier_submitted(certification: Certification, definition: rules.SchemeDefinition,
