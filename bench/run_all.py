@@ -150,6 +150,11 @@ ROWS = [
     Row("invoice PDF, 3 lines (median)", "pdf.invoice-3"),
     Row("invoice PDF, 30 lines (median) vs 3", "pdf.invoice-30", "pdf.invoice-3", "x", "t(30)/t(3) ≤ 10 (linear)",
         lambda _figure, ratio, _all: None if ratio is None else ratio <= 10),
+    Row("invoice PDF, 30 lines: CPU time", "pdf.invoice-30-cpu", "pdf.invoice-3-cpu", "x"),
+    Row("certificate PDF, 1 scope entry (median)", "pdf.certificate-1"),
+    Row("certificate PDF, 4 scope entries (median) vs 1", "pdf.certificate-4", "pdf.certificate-1", "x",
+        "one page: flat", lambda _figure, ratio, _all: None if ratio is None else ratio <= 4),
+    Row("certificate PDF, 4 scope entries: CPU time", "pdf.certificate-4-cpu", "pdf.certificate-1-cpu", "x"),
 ]
 
 # Issue 14's "before": this table's run of 2026-12-01 21:36 UTC at commit 2d3a0fe, before any optimisation, on
