@@ -74,6 +74,18 @@ class Dossier(models.Model):
             self.__dict__["_reopened"] = row.parts if row is not None else {}
         return self.__dict__["_reopened"]
 
+    @classmethod
+    def prime_reopened(cls, organisation: Any, dossiers: list[Dossier], extra: dict[str, Any] | None = None) -> None:
+        """Read what is reopened of many dossiers in one query (a page of cards: `reopened` then asks nothing).
+        Its signature is a lifecycle prefetch's (`portfolios.lifecycle.register_prefetch`)."""
+        locked = [dossier for dossier in dossiers if dossier.is_locked and "_reopened" not in dossier.__dict__]
+        if not locked:
+            return
+        rows = {row.dossier_id: row.parts for row in DossierReopening.objects.for_organisation(organisation)
+                .filter(dossier_id__in=[dossier.pk for dossier in locked])}
+        for dossier in locked:
+            dossier.__dict__["_reopened"] = rows.get(dossier.pk, {})
+
     def forget_reopened(self) -> None:
         self.__dict__.pop("_reopened", None)
 

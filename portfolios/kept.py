@@ -67,18 +67,24 @@ def _encode(value: Any) -> Any:
         raise TypeError("a report holds dates, not datetimes")
     if isinstance(value, dt.date):
         return {"$day": value.isoformat()}
+    kind = rules.Report if isinstance(value, KeptReportView) else type(value)
+    if _CLASSES.get(kind.__name__) is kind:  # before tuples: some of the report's classes are named tuples
+        return {"$o": kind.__name__, "f": {name: _encode(getattr(value, name)) for name in _field_names(kind)
+                                           if name != "definition"}}
     if isinstance(value, tuple):
         return {"$t": [_encode(item) for item in value]}
     if isinstance(value, list):
         return [_encode(item) for item in value]
     if isinstance(value, dict) or (hasattr(value, "items") and hasattr(value, "keys")):
         return {"$m": [[_encode(key), _encode(item)] for key, item in value.items()]}
-    kind = rules.Report if isinstance(value, KeptReportView) else type(value)
-    name = kind.__name__
-    if _CLASSES.get(name) is kind:
-        return {"$o": name, "f": {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)  # type: ignore[arg-type]
-                                  if f.name != "definition"}}
     raise TypeError(f"cannot keep a {type(value).__name__} in a report")
+
+
+def _field_names(kind: type) -> tuple[str, ...]:
+    """The fields of one of the report's classes: a frozen dataclass's, or a named tuple's."""
+    if dataclasses.is_dataclass(kind):
+        return tuple(f.name for f in dataclasses.fields(kind))
+    return tuple(kind._fields)  # type: ignore[attr-defined]
 
 
 def _decode(value: Any, definition: rules.SchemeDefinition | None = None) -> Any:

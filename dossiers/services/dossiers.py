@@ -56,8 +56,7 @@ KIND_LABELS = {"recertification": gettext_lazy("recertification"), "initial": ge
 def yearly(definition: rules.SchemeDefinition, kind: str) -> bool:
     """Whether a dossier of `kind` is the scheme's yearly submission (an anniversary scheme's recertification
     dossier is one CPD year's record, PeopleCert), rather than a recertification dossier."""
-    return kind == "recertification" and definition.cycle.model == "anniversary" and bool(
-        definition.cycle.period_label)
+    return kind == "recertification" and rules.yearly_returns(definition) and bool(definition.cycle.period_label)
 
 
 def submission_kind(definition: rules.SchemeDefinition, kind: str) -> str:

@@ -483,7 +483,7 @@ def compliance_rows(*, organisation: Organisation, scheme: str = "", query: str 
     dossiers: dict[tuple[int, dt.date], Any] = {}
     for dossier in (Dossier.objects.for_organisation(organisation).filter(
             certification__in=certifications, kind="recertification").only(
-            "pk", "certification_id", "reference_date", "status", "submitted_at", "reopened")
+            "pk", "organisation_id", "certification_id", "reference_date", "status", "submitted_at")
             .order_by("created_at", "pk")):
         dossiers[(dossier.certification_id, dossier.reference_date)] = dossier
     extra = lifecycle.prefetch(organisation, list(dossiers.values()))  # the apps' rows for every row at once
