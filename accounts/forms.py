@@ -91,7 +91,7 @@ class MembershipRolesForm(forms.Form):
 class OrganisationSettingsForm(forms.ModelForm):
     class Meta:
         model = Organisation
-        fields = ["name", "primary_colour", "logo", "default_language"]
+        fields = ["name", "primary_colour", "logo", "default_language", "allow_join_requests"]
         widgets = {"primary_colour": forms.TextInput(attrs={"type": "color"})}
 
     def clean_logo(self) -> object:
@@ -126,3 +126,15 @@ def form_add_errors(form: forms.BaseForm, error: ValidationError | Mapping[str, 
         for text in texts:
             if text not in form.errors.get(target or NON_FIELD_ERRORS, []):
                 form.add_error(target, text)
+
+
+class JoinRequestForm(forms.Form):
+    message = forms.CharField(
+        label=_("Message to the administrators (optional)"), required=False, max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For example your membership number or who you work for, so they recognise you."))
+
+
+class JoinRefuseForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for refusing"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=_("The person receives this by e-mail."))

@@ -128,6 +128,10 @@ class Organisation(models.Model):
     logo = models.ImageField(_("logo"), upload_to="branding/", blank=True)
     default_language = models.CharField(_("default language"), max_length=8, choices=settings.LANGUAGES,
                                         default="en")
+    allow_join_requests = models.BooleanField(
+        _("allow join requests"), default=False,
+        help_text=_("People with an account but no invitation can ask to join as a professional; an "
+                    "administrator approves or refuses each request. Only the organisation's name is shown to them."))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -270,6 +274,45 @@ class Invitation(models.Model):
 
     def get_state_display(self) -> str:
         return str(self.state.label)
+
+
+class JoinRequest(models.Model):
+    """A signed-in person's request to join an organisation that allows it, decided by an administrator.
+
+    One open request per person and organisation (a constraint); an approved request makes the person a
+    professional member. The person sees their own requests across organisations (`for_user`, and the database
+    policy's user column); everything else about them stays inside the organisation.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a decision")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="join_requests")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="join_requests")
+    message = models.TextField(_("message to the administrators"), blank=True, max_length=1000)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    reason = models.TextField(_("reason"), blank=True, max_length=1000)
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("join request")
+        verbose_name_plural = _("join requests")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "user"], condition=models.Q(status="pending"),
+                                    name="joinrequest_one_open_per_user"),
+        ]
+        indexes = [models.Index(fields=["organisation", "status"], name="joinrequest_org_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.organisation}"
 
 
 class AuditEvent(models.Model):

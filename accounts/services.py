@@ -5,14 +5,15 @@ Keyword-only, atomic; e-mail leaves only after the transaction commits (through 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext_lazy
+from django.utils.translation import ngettext, ngettext_lazy
 
 from accounts.mail import mail_send, recipient_language, site_url
 from accounts.mail_limits import (
@@ -31,12 +32,14 @@ from accounts.models import (
     ROLE_FIELDS,
     AuditEvent,
     Invitation,
+    JoinRequest,
     Membership,
     Organisation,
     Role,
     User,
     invitation_expiry,
 )
+from accounts.tenancy import activate_organisation
 
 
 def audit_record(*, organisation: Organisation, actor: User | None, action: str, **data: Any) -> AuditEvent:
@@ -247,3 +250,124 @@ def organisation_update(*, organisation: Organisation, by: User, changed: list[s
     organisation.save()
     audit_record(organisation=organisation, actor=by, action="organisation.update", fields=changed)
     return organisation
+
+
+# --- Join requests ---------------------------------------------------------------------------------------
+
+# A person asks at most this many organisations to let them in per 24 hours; an organisation receives at most
+# this many requests per 24 hours (each one mails its administrators); after a refusal the same person waits
+# this many days before asking that organisation again.
+JOIN_REQUESTS_PER_USER_PER_DAY = 5
+JOIN_REQUESTS_PER_ORGANISATION_PER_DAY = 50
+JOIN_REQUEST_AFTER_REFUSAL_DAYS = 30
+
+
+def join_request_create(*, organisation: Organisation, user: User, message: str = "") -> JoinRequest:
+    """Ask to join an organisation that allows join requests; its administrators are told by e-mail.
+
+    Refused (ValidationError) when the organisation does not take requests, the person is already a member or
+    already has an open request there, was refused recently, or a daily limit is reached."""
+    try:
+        return _join_request_create(organisation=organisation, user=user, message=message)
+    except IntegrityError:  # a second click raced the first: the constraint keeps one open request
+        raise ValidationError(_("You have already asked to join %(organisation)s; an administrator will decide.")
+                              % {"organisation": organisation.name}, code="duplicate") from None
+
+
+@transaction.atomic
+def _join_request_create(*, organisation: Organisation, user: User, message: str) -> JoinRequest:
+    # Lock the organisation (no key update: only other join requests to it wait) so the limits hold under races.
+    organisation = Organisation.objects.select_for_update(no_key=True).get(pk=organisation.pk)
+    if not organisation.allow_join_requests:
+        raise ValidationError(_("%(organisation)s does not take join requests. Ask its administrator for an "
+                                "invitation.") % {"organisation": organisation.name}, code="closed")
+    activate_organisation(organisation)
+    if Membership.objects.for_organisation(organisation).filter(user=user).exists():
+        raise ValidationError(_("You are already a member of %(organisation)s.")
+                              % {"organisation": organisation.name}, code="member")
+    mine = JoinRequest.objects.for_user(user)
+    if mine.filter(organisation=organisation, status=JoinRequest.Status.PENDING).exists():
+        raise ValidationError(_("You have already asked to join %(organisation)s; an administrator will decide.")
+                              % {"organisation": organisation.name}, code="duplicate")
+    now = timezone.now()
+    refused_since = now - timedelta(days=JOIN_REQUEST_AFTER_REFUSAL_DAYS)
+    if mine.filter(organisation=organisation, status=JoinRequest.Status.REFUSED, decided_at__gt=refused_since).exists():
+        raise ValidationError(ngettext(
+            "%(organisation)s refused your request less than %(days)s day ago; you can ask again later.",
+            "%(organisation)s refused your request less than %(days)s days ago; you can ask again later.",
+            JOIN_REQUEST_AFTER_REFUSAL_DAYS) % {"organisation": organisation.name,
+                                                 "days": JOIN_REQUEST_AFTER_REFUSAL_DAYS}, code="refused")
+    day_ago = now - timedelta(hours=24)
+    if mine.filter(created_at__gt=day_ago).count() >= JOIN_REQUESTS_PER_USER_PER_DAY:
+        raise ValidationError(ngettext(
+            "You have asked %(max)s organisation to let you in during the last 24 hours, the most allowed. "
+            "Try again tomorrow.",
+            "You have asked %(max)s organisations to let you in during the last 24 hours, the most allowed. "
+            "Try again tomorrow.", JOIN_REQUESTS_PER_USER_PER_DAY) % {"max": JOIN_REQUESTS_PER_USER_PER_DAY},
+            code="user_limit")
+    received = JoinRequest.objects.for_organisation(organisation).filter(created_at__gt=day_ago).count()
+    if received >= JOIN_REQUESTS_PER_ORGANISATION_PER_DAY:
+        raise ValidationError(_("%(organisation)s has received the most join requests allowed in 24 hours. "
+                                "Try again tomorrow.") % {"organisation": organisation.name}, code="org_limit")
+    join_request = JoinRequest.objects.create(organisation=organisation, user=user, message=message.strip())
+    audit_record(organisation=organisation, actor=user, action="join_request.create", email=user.email,
+                 join_request=join_request.pk)
+    admins = Membership.objects.for_organisation(organisation).with_role(Role.ADMIN).select_related("user")
+    link = site_url("join_request_decide", org=organisation.slug, pk=join_request.pk)
+    for admin in admins:
+        mail_send(to=admin.user.email, template="accounts/email/join_request", organisation=organisation,
+                  language=recipient_language(admin.user, organisation),
+                  context={"organisation": organisation, "requester": user, "join_request": join_request,
+                           "link": link})
+    return join_request
+
+
+def _pending_for_decision(join_request: JoinRequest) -> JoinRequest:
+    locked: JoinRequest = JoinRequest.objects.for_organisation(join_request.organisation_id).select_for_update().get(
+        pk=join_request.pk)
+    if locked.status != JoinRequest.Status.PENDING:
+        raise ValidationError(_("This request has already been decided."), code="decided")
+    return locked
+
+
+@transaction.atomic
+def join_request_approve(*, join_request: JoinRequest, by: User) -> Membership:
+    """Approve: the person becomes a professional member (or gains that role) and is told by e-mail."""
+    join_request = _pending_for_decision(join_request)
+    organisation = join_request.organisation
+    membership = Membership.objects.for_organisation(organisation).filter(user=join_request.user).first()
+    if membership is None:
+        membership = Membership(organisation=organisation, user=join_request.user)
+    membership.is_professional = True
+    membership.save()
+    join_request.status = JoinRequest.Status.APPROVED
+    join_request.decided_at = timezone.now()
+    join_request.decided_by = by
+    join_request.save(update_fields=["status", "decided_at", "decided_by"])
+    audit_record(organisation=organisation, actor=by, action="join_request.approve",
+                 email=join_request.user.email, join_request=join_request.pk, role=str(Role.PROFESSIONAL))
+    mail_send(to=join_request.user.email, template="accounts/email/join_request_approved", organisation=organisation,
+              language=recipient_language(join_request.user, organisation),
+              context={"organisation": organisation, "link": site_url("org_home", org=organisation.slug)})
+    return membership
+
+
+@transaction.atomic
+def join_request_refuse(*, join_request: JoinRequest, by: User, reason: str) -> JoinRequest:
+    """Refuse with a reason, which the person receives by e-mail."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why, so the person knows what to do instead.")]})
+    join_request = _pending_for_decision(join_request)
+    organisation = join_request.organisation
+    join_request.status = JoinRequest.Status.REFUSED
+    join_request.reason = reason
+    join_request.decided_at = timezone.now()
+    join_request.decided_by = by
+    join_request.save(update_fields=["status", "reason", "decided_at", "decided_by"])
+    audit_record(organisation=organisation, actor=by, action="join_request.refuse",
+                 email=join_request.user.email, join_request=join_request.pk)
+    mail_send(to=join_request.user.email, template="accounts/email/join_request_refused", organisation=organisation,
+              language=recipient_language(join_request.user, organisation),
+              context={"organisation": organisation, "reason": reason})
+    return join_request

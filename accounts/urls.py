@@ -6,6 +6,7 @@ from accounts import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("profile/", views.profile, name="profile"),
+    path("join/<slug:slug>/", views.join_request_create, name="join_request_create"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("healthz", views.healthz, name="healthz"),
     path("brand/<str:colour>.css", views.brand_stylesheet, name="brand_stylesheet"),
@@ -22,5 +23,7 @@ org_urlpatterns: list[URLPattern | URLResolver] = [
     path("manage/invitations/<int:pk>/resend/", views.invitation_resend, name="invitation_resend"),
     path("manage/invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
     path("manage/settings/", views.organisation_settings, name="organisation_settings"),
+    path("manage/join-requests/", views.join_requests, name="join_requests"),
+    path("manage/join-requests/<int:pk>/", views.join_request_decide, name="join_request_decide"),
     path("manage/audit/", views.audit_log, name="audit_log"),
 ]

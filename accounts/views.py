@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from typing import cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -21,6 +22,8 @@ from accounts import audit, services
 from accounts.access import INVITATION_LINK, open_token_link
 from accounts.forms import (
     InvitationForm,
+    JoinRefuseForm,
+    JoinRequestForm,
     LanguageForm,
     MembershipRolesForm,
     OrganisationSettingsForm,
@@ -29,7 +32,7 @@ from accounts.forms import (
     logo_image_type,
 )
 from accounts.mail_limits import MailLimitReached
-from accounts.models import AuditEvent, Invitation, Membership, Organisation, Role
+from accounts.models import AuditEvent, Invitation, JoinRequest, Membership, Organisation, Role, User
 from accounts.pagination import page_of
 from accounts.requests import OrgRequest
 from accounts.tenancy import NotFound, member_required
@@ -47,7 +50,49 @@ def home(request: HttpRequest) -> HttpResponse:
                        .order_by("organisation__name"))
     if len(memberships) == 1:
         return redirect("org_home", org=memberships[0].organisation.slug)
-    return render(request, "accounts/choose_organisation.html", {"memberships": memberships})
+    return render(request, "accounts/choose_organisation.html", _joining(request, memberships))
+
+
+def _joining(request: HttpRequest, memberships: list[Membership], form: JoinRequestForm | None = None,
+             failed_slug: str = "") -> dict[str, object]:
+    """What a signed-in person can join: the organisations that take requests (their names only), with the
+    person's own open or recent requests."""
+    requests = list(JoinRequest.objects.for_user(request.user).select_related("organisation")
+                    .order_by("-created_at")[:20])
+    pending = {item.organisation_id for item in requests if item.status == JoinRequest.Status.PENDING}
+    member_of = {membership.organisation_id for membership in memberships}
+    open_organisations = [
+        {"organisation": organisation, "pending": organisation.pk in pending,
+         "form": form if form is not None and organisation.slug == failed_slug
+         else JoinRequestForm(auto_id=f"join-{organisation.slug}-%s")}
+        for organisation in Organisation.objects.filter(allow_join_requests=True).only("pk", "name", "slug")
+        if organisation.pk not in member_of]
+    return {"memberships": memberships, "open_organisations": open_organisations,
+            "join_requests": [item for item in requests if item.organisation_id not in member_of]}
+
+
+@require_POST
+@login_required
+def join_request_create(request: HttpRequest, slug: str) -> HttpResponse:
+    """Ask to join an organisation that takes join requests (any other address answers 404)."""
+    organisation = Organisation.objects.filter(slug=slug, allow_join_requests=True).first()
+    if organisation is None:
+        raise NotFound(_("There is no organisation at this address that takes join requests."))
+    form = JoinRequestForm(request.POST, auto_id=f"join-{organisation.slug}-%s")
+    if form.is_valid():
+        try:
+            services.join_request_create(organisation=organisation, user=cast(User, request.user),
+                                         message=form.cleaned_data["message"])
+        except ValidationError as error:
+            form_add_errors(form, error)
+        else:
+            messages.success(request, _("Your request to join %(organisation)s has been sent to its administrators. "
+                                        "You will receive an e-mail when they have decided.")
+                             % {"organisation": organisation.name})
+            return redirect("home")
+    memberships = list(Membership.objects.for_user(request.user).select_related("organisation"))
+    return render(request, "accounts/choose_organisation.html",
+                  _joining(request, memberships, form, organisation.slug), status=422)
 
 
 @require_http_methods(["GET", "POST"])
@@ -220,6 +265,47 @@ def audit_log(request: OrgRequest, org: str) -> HttpResponse:
     page = page_of(request, qs)
     return render(request, "accounts/audit_log.html",
                   {"page": page, "action": action, "actions": audit.action_choices()})
+
+
+@require_GET
+@member_required(Role.ADMIN)
+def join_requests(request: OrgRequest, org: str) -> HttpResponse:
+    qs = JoinRequest.objects.for_organisation(request.organisation).select_related("user", "decided_by")
+    status = request.GET.get("status", JoinRequest.Status.PENDING)
+    if status in JoinRequest.Status.values:
+        qs = qs.filter(status=status)
+    return render(request, "accounts/join_requests.html",
+                  {"page": page_of(request, qs), "status": status, "statuses": JoinRequest.Status.choices})
+
+
+@require_http_methods(["GET", "POST"])
+@member_required(Role.ADMIN)
+def join_request_decide(request: OrgRequest, org: str, pk: int) -> HttpResponse:
+    join_request = get_object_or_404(JoinRequest.objects.for_organisation(request.organisation)
+                                     .select_related("user", "decided_by"), pk=pk)
+    action = request.POST.get("action")
+    refuse = JoinRefuseForm(request.POST if action == "refuse" else None)
+    error = None
+    if request.method == "POST":
+        try:
+            if action == "approve":
+                services.join_request_approve(join_request=join_request, by=request.user)
+                messages.success(request, _("%(user)s is now a professional member.") % {"user": join_request.user})
+                return redirect("join_requests", org=org)
+            if action == "refuse" and refuse.is_valid():
+                services.join_request_refuse(join_request=join_request, by=request.user,
+                                             reason=refuse.cleaned_data["reason"])
+                messages.success(request, _("The request of %(user)s has been refused; they have been told why.")
+                                 % {"user": join_request.user})
+                return redirect("join_requests", org=org)
+        except ValidationError as exc:
+            if action == "refuse":
+                form_add_errors(refuse, exc)  # a missing reason on its field; "already decided" above the form
+            else:
+                error = exc.messages[0]
+    failed = request.method == "POST"
+    return render(request, "accounts/join_request_decide.html",
+                  {"join_request": join_request, "refuse": refuse, "error": error}, status=422 if failed else 200)
 
 
 # --- Invitation links -----------------------------------------------------------------------------

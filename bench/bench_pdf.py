@@ -1,7 +1,8 @@
 """Benchmark: rendering the PDFs the workers render (WeasyPrint), each at two sizes: a submitted dossier's
 (dossiers/tasks.py `render_pdf` on a snapshot built by `snapshot_build`) for a Noloc dossier with 30 and with
 300 counted activities (one evidence file per ten), and an invoice's (billing/tasks.py `render_invoice`) with 3
-and 30 lines. Prints the median of each and t(large)/t(small); DOCUMENTS lists them (add the certificate there).
+and 30 lines, and a certificate's (certificates/tasks.py `render_certificate`, one page) with 1 and 4 scope entries.
+Prints the median of each and t(large)/t(small); DOCUMENTS lists them.
 
 Target (issue 14): 300 activities in under 2 s, and time growing linearly with the size (a ratio near
 10, not more).
@@ -150,17 +151,57 @@ def invoice_document(size: int) -> "Document":
     return Document(render=render, detail=f"{size} lines")
 
 
+def certificate_document(size: int) -> "Document":
+    """A CMI certificate (one page, with its QR code) naming `size` of the scheme's scope options, rendered in
+    Dutch as the worker renders it."""
+    from accounts.models import Membership, Organisation, User
+    from accounts.tenancy import maintenance, tenant_context
+    from certificates import services
+    from certificates.models import Certificate
+    from certificates.tasks import render_certificate
+    from portfolios.models import Certification
+    from schemes.services import scheme_adopt
+
+    scope = ["career-guidance", "career-coaching", "outplacement", "reintegration-second-track"][:size]
+    slug = f"bench-pdf-certificate-{size}"
+    with maintenance():
+        organisation = Organisation.objects.filter(slug=slug).first()
+        if organisation is None:
+            print(f"Creating a certificate with {size} scope entries…", flush=True)
+            organisation = Organisation.objects.create(slug=slug, name="PDF benchmark (certificates)")
+            holder = User.objects.create_user(email=f"pro@{slug}.bench", first_name="Pat", last_name="Professional")
+            Membership.objects.create(organisation=organisation, user=holder, is_professional=True)
+            version = scheme_adopt(organisation=organisation, code="cmi-register-loopbaanprofessional", by=holder,
+                                   effective_from=dt.date(2020, 1, 1))
+            certification = Certification.objects.create(
+                organisation=organisation, holder=holder, scheme_version=version, number=f"CERT-{size}",
+                issued_on=dt.date(2026, 3, 10), expires_on=dt.date(2029, 3, 10),
+                recertification_date=dt.date(2029, 3, 10))
+            services.certificate_ensure(certification, scope=scope)
+    with tenant_context(organisation):
+        certificate = (Certificate.objects.for_organisation(organisation)
+                       .select_related("certification__holder", "certification__scheme_version",
+                                       "certification__organisation").get())
+
+    def render() -> bytes:
+        with tenant_context(organisation):
+            return render_certificate(certificate, "nl")
+
+    return Document(render=render, detail=f"{size} scope entries")
+
+
 @dataclass(frozen=True)
 class Document:
     render: Callable[[], bytes]
     detail: str
 
 
-# name → (builder of one document of a size, the sizes measured). A new PDF (the certificate) is one entry here:
-# a function building its document for a size, and the sizes whose times and ratio to report.
+# name → (builder of one document of a size, the sizes measured). A new PDF is one entry here: a function building
+# its document for a size, and the sizes whose times and ratio to report.
 DOCUMENTS: dict[str, tuple[Callable[[int], Document], tuple[int, ...]]] = {
     "dossier": (dossier_document, (30, 300)),
     "invoice": (invoice_document, (3, 30)),
+    "certificate": (certificate_document, (1, 4)),
 }
 
 

@@ -10,10 +10,15 @@ class CertificatesConfig(AppConfig):
         """Certificates sit on top: they register with the apps below (the audit trail's wording; evidence
         visibility for decision makers)."""
         from accounts import audit
-        from certificates import access, services
+        from certificates import access, lifecycle, services
+        from portfolios.lifecycle import register_prefetch, register_stage
 
         audit.register(services.AUDIT_ACTIONS)
         access.register_rules()
+        register_prefetch(lifecycle.fetch_decisions)
+        register_stage(lifecycle.advice_stage, order=50)
+        register_stage(lifecycle.decided_stage, order=55)
+        register_stage(lifecycle.certificate_stage, order=60)
 
     def seed_demo(self) -> None:
         """Called by `manage.py seed_demo` (inside maintenance): certificates in every state per organisation."""

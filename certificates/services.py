@@ -494,19 +494,25 @@ def _decision_record(*, organisation: Organisation, submission_id: int, by: User
         submitted_at=submission.submitted_at, dossier_kind=submission.dossier.kind)
     audit_record(organisation=organisation, actor=by, action="decision.record", number=certification.number,
                  outcome=outcome, submission=submission.pk, decision=decision.pk)
+    issued = None
     if outcome == Decision.Outcome.GRANT:
-        _grant(decision, submission, certification, by=by, day=day)
+        issued = _grant(decision, submission, certification, by=by, day=day)
     deadline = None
     if outcome == Decision.Outcome.REFUSE:
         deadline = rules.appeal_deadline(definition_for(certification, day), day)
     _mail(certification, "decision", decision=decision, outcome=decision.get_outcome_display(),
           reasons=decision.reasons, appeal_until=deadline, expires_on=certification.expires_on)
+    if issued is not None:  # once per grant: the decision is frozen and a case is decided once
+        _mail(certification, "issued", certificate=issued, renewed=submission.dossier.kind != "initial",
+              verify=site_url("verify", code=issued.code), expires_on=certification.expires_on)
     hooks.decision_recorded.send(sender=Decision, decision=decision, submission=submission)
     return decision
 
 
 def _grant(decision: Decision, submission: Submission, certification: Certification, *, by: User,
-           day: dt.date) -> None:
+           day: dt.date) -> Certificate | None:
+    """Issue or renew the certificate by the rule; returns it when issued or renewed (a yearly return extends
+    the series instead, and series_extend tells the holder itself)."""
     definition = definition_for(certification, day)
     initial = submission.dossier.kind == "initial"
     certificate, created = certificate_ensure(certification, scope=scope_of(submission))
@@ -553,6 +559,7 @@ def _grant(decision: Decision, submission: Submission, certification: Certificat
                                        customer_id=certification.holder_id, version=submission.scheme_version,
                                        reason=f"submission:{submission.pk}", tax_point=day,
                                        submission_id=submission.pk)
+    return None if rules.yearly_returns(definition) and not initial else certificate
 
 
 # --- the PeopleCert product series ------------------------------------------------------------------------------

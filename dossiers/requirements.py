@@ -4,7 +4,8 @@ A scheme's section lists requirements; each has a `KIND` (the rules engine's def
 questions, declaration, choice, points_summary). Everything the Django side does differently per kind is
 here, once, in that kind's `RequirementKind`:
 
-- `state`: the checklist's verdict (started, complete, what is missing) from what the dossier holds;
+- `state`: the checklist's verdict (started, complete, what is missing) from what the dossier holds, and
+  optionally a `summary` in a few words that the checklist's badge shows instead of "Draft" (points);
 - `fields` and `values`: the section form's fields, and what a valid form hands the service;
 - `save`: what the service stores for it (normalised and checked), or None when the section form does not
   edit it (documents are uploads, statements are signed by others, points come from the activity log);
@@ -372,12 +373,36 @@ register(RequirementKind(code="choice", state=_choice_state, fields=_choice_fiel
 
 # --- points summary: the rules engine decides, from the activity log ----------------------------------------
 
+def points_words(points: PointsSummary) -> str:
+    """The points state in a few words, for the checklist's badge: "62 of 75 PE points; 13 to go", "Met: 80 of
+    75 PE points" (the engine's counted total against its required total; a category still short says so)."""
+    counted, unit = reports.number(points.counted), points.unit
+    if points.required is None:
+        if points.compliant:
+            return _("Met: %(counted)s %(unit)s") % {"counted": counted, "unit": unit}
+        return _("%(counted)s %(unit)s; not met yet") % {"counted": counted, "unit": unit}
+    values = {"counted": counted, "required": reports.number(points.required), "unit": unit}
+    if points.compliant:
+        return _("Met: %(counted)s of %(required)s %(unit)s") % values
+    if points.counted < points.required:
+        return _("%(counted)s of %(required)s %(unit)s; %(missing)s to go") % {
+            **values, "missing": reports.number(points.required - points.counted)}
+    short = [category for category in points.categories if category.missing]
+    if short:
+        return ngettext("%(counted)s of %(required)s %(unit)s; %(missing)s to go in %(count)s category",
+                        "%(counted)s of %(required)s %(unit)s; %(missing)s to go in %(count)s categories",
+                        len(short)) % {**values, "count": len(short),
+                                       "missing": reports.number(sum(c.missing for c in short))}
+    return _("%(counted)s of %(required)s %(unit)s; not met yet") % values
+
+
 def _points_state(state: RequirementState, spec: Any, held: Held) -> None:
     points = held.points
     if points is None:
         state.missing.append(_("the points cannot be counted until the certificate's dates are complete."))
     else:
         state.started = points.counted > 0
+        state.summary = points_words(points)
         if not points.compliant:
             state.missing.extend(points.problems or [_("the points do not meet the scheme's requirements yet.")])
     state.complete = not state.missing

@@ -6,6 +6,10 @@
 - Review holds: an app registers a function `(submission) -> str | None` giving the reason review must wait
   (billing: "the recertification invoice is not paid yet"). `submission_holds(submission)` lists the reasons
   in force; when a reason goes away its app sends `submission_hold_released` so the review app can look again.
+- `submission_resubmitted` is sent inside the resubmitting transaction after a request for information, once
+  the submission holds its new version (`sender=Submission`, `submission=...`).
+- Dossier panels: an app registers a function `(request, dossier) -> HTML or ""` whose output the dossier page
+  shows above its checklist (the review app: the questions of a request for information, the resubmit button).
 - Progress: the review app registers one function `(submission) -> list of steps` ({"code", "label", "at"}) that
   the dossier page shows the professional (submitted → in review → information requested → advice given).
 """
@@ -18,10 +22,11 @@ from typing import TYPE_CHECKING, Any
 from django.dispatch import Signal
 
 if TYPE_CHECKING:
-    from dossiers.models import Submission
+    from dossiers.models import Dossier, Submission
 
 submission_submitted = Signal()
 submission_hold_released = Signal()
+submission_resubmitted = Signal()
 
 ReviewHold = Callable[["Submission"], "str | None"]
 _review_holds: list[ReviewHold] = []
@@ -55,3 +60,19 @@ def submission_progress(submission: Submission) -> list[dict[str, Any]]:
     for provider in _progress_providers:
         return provider(submission)
     return []
+
+
+DossierPanel = Callable[[Any, "Dossier"], str]
+_dossier_panels: list[DossierPanel] = []
+
+
+def dossier_panel(panel: DossierPanel) -> DossierPanel:
+    """Register a panel of the dossier page (call from `AppConfig.ready`)."""
+    if panel not in _dossier_panels:
+        _dossier_panels.append(panel)
+    return panel
+
+
+def dossier_panels(request: Any, dossier: Dossier) -> list[str]:
+    """The registered panels' HTML for this dossier (the empty ones left out)."""
+    return [html for panel in _dossier_panels if (html := panel(request, dossier))]

@@ -1,13 +1,14 @@
 """Renewal-deadline reminders: a daily set-based scan, a claim through a unique constraint, one send each.
 
 **The scan** (`reminder_scan`, run daily by beat through `reminder_scan_task`) works organisation by
-organisation inside its tenant context, and there `SCAN_CHUNK` certifications at a time (keyset on the id,
-each chunk its own transaction, so memory stays flat at a million certifications), with a fixed number of
-queries per chunk: once, the versions in force; per chunk, the active certifications whose anchor date can
-make a reminder due today (a conservative SQL pre-filter: the engine's `reminder_window`, see
-`certification_filter`); their holders' activities; their submitted dossiers; their opt-outs. The rules
-engine then decides, per pre-filtered certification, which reminders are due (`Report.reminders`): nothing
-here re-implements a rule.
+organisation inside its tenant context, and there over windows of `SCAN_CHUNK` certification ids (keyset
+on the id, each chunk its own transaction, so memory stays flat at a million certifications), with a fixed
+number of queries per chunk: once, the versions in force and the organisation's id range; per chunk, the
+active certifications whose anchor date can make a reminder due today (a conservative SQL pre-filter: the
+engine's `reminder_window`, see `certification_filter`); their submitted dossiers; their opt-outs; the
+activities of the holders whose reminders depend on them. The rules engine then decides which reminders
+are due (`Report.reminders`), once per certification pattern where the activities cannot matter and per
+certification where they can (`Patterns`): nothing here re-implements a rule.
 
 **The claim** is the unique constraint on (organisation, certification, code, send_on): every due
 reminder is inserted with `INSERT … ON CONFLICT DO NOTHING RETURNING id`, batch by batch, and only the
@@ -36,13 +37,13 @@ import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from celery import shared_task
 from django.core import signing
 from django.db import DatabaseError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Max, Min, Q
 from django.db.models.functions import ExtractDay, ExtractMonth
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
@@ -73,9 +74,9 @@ SEND_BATCH = 100
 # this many days back for one it has not sent (a scan missed, a certificate entered late), not further.
 CATCH_UP_DAYS = 7
 CLAIM_BATCH = 1000
-# Certifications read, evaluated and claimed per transaction: memory and transaction size stay flat, and the
-# five reading queries per chunk are a small share of a chunk's time.
-SCAN_CHUNK = 5000
+# Certification ids per chunk (read, evaluated and claimed in one transaction): memory and transaction size
+# stay flat, and the four reading queries per chunk are a small share of a chunk's time.
+SCAN_CHUNK = 10_000
 # A claimed reminder still unsent this long after its claim lost its task (the broker lost a message): the
 # next scan queues it again. Harmless if the first task turns up after all: the status guard lets one through.
 REQUEUE_AFTER = dt.timedelta(hours=1)
@@ -188,12 +189,12 @@ def reminder_scan(*, today: dt.date | None = None, catch_up_days: int = CATCH_UP
 def _scan_organisation(organisation: Organisation, today: dt.date, catch_up_days: int, result: ScanResult,
                        chunk_size: int) -> None:
     """One organisation, chunk by chunk (keyset on the certification's id), each chunk a transaction of its
-    own inside the tenant context: five queries to read it (`due_claims_chunk`), one per thousand due
+    own inside the tenant context: at most four queries to read it (`due_claims_chunk`), one per thousand due
     reminders for the claim and one per thousand sends for the outbox; then one for reminders left unsent by
     a lost task. Each chunk's sends are published once it commits."""
     with tenant_context(organisation):
         conditions = scan_conditions(organisation, today, catch_up_days)
-    after: int | None = 0
+    after: int | None = conditions.first - 1 if conditions is not None else None
     while conditions is not None and after is not None:
         with tenant_context(organisation):
             claims, after = due_claims_chunk(organisation, today, conditions, after=after, limit=chunk_size,
@@ -222,6 +223,9 @@ class ScanConditions:
     versions: dict[str, SchemeVersion]
     filter: Q
     yearly: frozenset[str]
+    first: int = 0  # the lowest and highest id of the organisation's active certifications
+    last: int = 0
+    patterns: Patterns = field(default_factory=lambda: Patterns())
 
 
 def scan_conditions(organisation: Organisation, today: dt.date,
@@ -238,7 +242,12 @@ def scan_conditions(organisation: Organisation, today: dt.date,
                 yearly.add(window.field)
     if not conditions:
         return None
-    return ScanConditions(versions=versions, filter=conditions, yearly=frozenset(yearly))
+    bounds = Certification.objects.for_organisation(organisation).filter(
+        status=Certification.Status.ACTIVE).aggregate(first=Min("pk"), last=Max("pk"))
+    if bounds["first"] is None:
+        return None
+    return ScanConditions(versions=versions, filter=conditions, yearly=frozenset(yearly), first=bounds["first"],
+                          last=bounds["last"])
 
 
 def due_claims(organisation: Organisation, today: dt.date, catch_up_days: int = CATCH_UP_DAYS,
@@ -247,7 +256,7 @@ def due_claims(organisation: Organisation, today: dt.date, catch_up_days: int = 
     `due_claims_chunk` together. Runs inside the organisation's tenant context."""
     conditions = scan_conditions(organisation, today, catch_up_days)
     claims: list[Claim] = []
-    after: int | None = 0
+    after: int | None = conditions.first - 1 if conditions is not None else None
     while conditions is not None and after is not None:
         chunk, after = due_claims_chunk(organisation, today, conditions, after=after, limit=SCAN_CHUNK,
                                         result=result)
@@ -257,29 +266,32 @@ def due_claims(organisation: Organisation, today: dt.date, catch_up_days: int = 
 
 def due_claims_chunk(organisation: Organisation, today: dt.date, conditions: ScanConditions, *, after: int,
                      limit: int, result: ScanResult | None = None) -> tuple[list[Claim], int | None]:
-    """The reminders due `today` of the next `limit` pre-filtered certifications with an id above `after`,
-    and the id to continue after (None: this was the last chunk).
+    """The reminders due `today` of the pre-filtered certifications with an id in the next `limit` ids
+    above `after` (from the organisation's first), and the id to continue after (None: this was the last
+    chunk).
 
-    Five queries whatever the chunk's size: the certifications (keyset: `id > after ORDER BY id LIMIT`),
-    their holders' activities, submitted dossiers and opt-outs. Runs inside the tenant context.
+    At most four queries whatever the chunk's size: the certifications (keyset on id windows: `id > after
+    AND id <= after + limit`, so PostgreSQL walks the primary key's index once over the whole scan instead
+    of filtering the organisation's rows again for every `ORDER BY id LIMIT`), their holders' submitted
+    dossiers and opt-outs, and the activities of the holders whose certification needs them (see
+    `Patterns`). Runs inside the tenant context.
     """
     result = result if result is not None else ScanResult(today=today)
     versions = conditions.versions
     candidates = list(
         Certification.objects.for_organisation(organisation)
-        .filter(status=Certification.Status.ACTIVE, pk__gt=after)
+        .filter(status=Certification.Status.ACTIVE, pk__gt=after, pk__lte=after + limit)
         .annotate(scheme_code=F("scheme_version__code"),
                   **{f"{name}_md": ExtractMonth(name) * 100 + ExtractDay(name) for name in sorted(conditions.yearly)})
         .filter(conditions.filter)
         .only("pk", "organisation", "holder", "number", "exam_passed_on", "recertification_date", "cycle_start",
               "designation", "product_series")
-        .order_by("pk")[:limit])
+        .order_by("pk"))
+    following = after + limit if after + limit < conditions.last else None
     if not candidates:
-        return [], None
-    following = candidates[-1].pk if len(candidates) == limit else None
+        return [], following
     result.candidates += len(candidates)
     holders = sorted({certification.holder_id for certification in candidates})
-    activities = activity_inputs(Activity.objects.for_organisation(organisation).filter(owner_id__in=holders))
     submitted: dict[int, list[tuple[int, str, str, dt.date]]] = defaultdict(list)
     for certification_id, owner_id, series, code, reference in (
             Dossier.objects.for_organisation(organisation)
@@ -289,26 +301,93 @@ def due_claims_chunk(organisation: Organisation, today: dt.date, conditions: Sca
     opted_out = set(ReminderOptOut.objects.for_organisation(organisation).filter(user_id__in=holders)
                     .values_list("user_id", "code"))
 
-    claims: list[Claim] = []
-    mandatory = {code: {reminder.code for reminder in version.rules.reminders if reminder.mandatory}
-                 for code, version in versions.items()}
+    # The engine's verdict on each certification's pattern first (no activities); only the certifications
+    # whose reminders then still depend on their activities are evaluated one by one, with them.
+    found: list[tuple[Any, Sequence[rules.ReminderDue]]] = []  # (annotated certification, reminders)
+    one_by_one: list[tuple[Any, bool]] = []
     for certification in candidates:
         definition = versions[certification.scheme_code].rules
+        covered = bool(submitted) and dossier_submitted(certification, definition, submitted, today)
         try:
-            report = reports.evaluate_certification(
-                certification, definition, activities.get(certification.holder_id, ()), as_of=today,
-                dossier_submitted=dossier_submitted(certification, definition, submitted, today))
+            known = conditions.patterns.reminders(certification, definition, today, covered)
         except rules.ContextError:
             result.errors += 1
             continue
-        for due in report.reminders:
-            skip = due.code not in mandatory[certification.scheme_code] and (
-                certification.holder_id, due.code) in opted_out
+        if known is None:
+            one_by_one.append((certification, covered))
+        elif known:
+            found.append((certification, known))
+    if one_by_one:
+        activities = activity_inputs(Activity.objects.for_organisation(organisation).filter(
+            owner_id__in=sorted({certification.holder_id for certification, _covered in one_by_one})))
+        for certification, covered in one_by_one:
+            report = reports.evaluate_certification(
+                certification, versions[certification.scheme_code].rules,
+                activities.get(certification.holder_id, ()), as_of=today, dossier_submitted=covered)
+            if report.reminders:
+                found.append((certification, report.reminders))
+    found.sort(key=lambda item: item[0].pk)
+
+    claims: list[Claim] = []
+    for certification, due_reminders in found:
+        mandatory = conditions.patterns.mandatory(certification.scheme_code, versions)
+        for due in due_reminders:
+            skip = due.code not in mandatory and (certification.holder_id, due.code) in opted_out
             claims.append(Claim(organisation.pk, certification.pk, certification.holder_id, due.code,
                                 due.anchor_date, due.send_on,
                                 Reminder.Status.SKIPPED if skip else Reminder.Status.CLAIMED,
                                 "opted-out" if skip else ""))
     return claims, following
+
+
+class Patterns:
+    """The engine's reminders per certification *pattern* — scheme, the dates and designation its context
+    takes from the certification, and whether a submitted dossier covers it — evaluated once per pattern
+    without activities, for a whole scan of an organisation.
+
+    A reminder depends on the activities only through its `not_compliant` condition (`reminders_due`). A
+    scheme without such a reminder: the report without activities is the answer. Otherwise, when no period
+    is compliant without activities (checked on the report), that report has every reminder that can be due
+    for the pattern, and exactly those whose condition is not `not_compliant`: when it has no reminder,
+    none is due for any certification of the pattern; when none of its reminders is conditional on
+    compliance, they are the answer; else (or should a period be compliant without activities) the
+    certification is evaluated with its activities (`reminders` answers None).
+    """
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[Any, ...], tuple[rules.ReminderDue, ...] | None] = {}
+        self._refused: set[tuple[Any, ...]] = set()  # patterns whose context the engine refused
+        self._mandatory: dict[str, frozenset[str]] = {}
+
+    def reminders(self, certification: Certification, definition: rules.SchemeDefinition, today: dt.date,
+                  covered: bool) -> tuple[rules.ReminderDue, ...] | None:
+        """The certification's due reminders, or None when they depend on its activities (raises
+        rules.ContextError when the certification lacks the date its scheme counts from)."""
+        key = (definition.code, definition.version, certification.exam_passed_on,
+               certification.recertification_date, certification.cycle_start, certification.designation, covered)
+        if key in self._refused:
+            raise rules.ContextError(f"certification {certification.pk} lacks the date its scheme counts from")
+        if key not in self._known:
+            try:
+                report = reports.evaluate_certification(certification, definition, (), as_of=today,
+                                                        dossier_submitted=covered)
+            except rules.ContextError:
+                self._refused.add(key)
+                raise
+            conditional = {reminder.code for reminder in definition.reminders
+                           if reminder.condition == "not_compliant"}
+            compliant_without = any(period.compliant for period in report.periods) or bool(
+                report.cycle is not None and report.cycle.compliant)
+            depends = bool(conditional) and (compliant_without or any(due.code in conditional
+                                                                      for due in report.reminders))
+            self._known[key] = None if depends else report.reminders
+        return self._known[key]
+
+    def mandatory(self, code: str, versions: dict[str, SchemeVersion]) -> frozenset[str]:
+        if code not in self._mandatory:
+            self._mandatory[code] = frozenset(reminder.code for reminder in versions[code].rules.reminders
+                                              if reminder.mandatory)
+        return self._mandatory[code]
 
 
 def dossier_submitted(certification: Certification, definition: rules.SchemeDefinition,

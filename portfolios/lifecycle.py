@@ -12,15 +12,23 @@ A stage is `done`, `current` (the person acts now), `waiting` (someone else acts
 sentence is the `next_step` of the first current stage; with none, the text of the last waiting stage; with
 neither, the last done stage's. Providers get the certification, its scheme definition, the engine's report,
 the dossier for the current reference date (or the latest submitted one) and its checklist, so they need no
-queries of their own for what portfolios knows; an app that needs its own rows should fetch them once per
-card (the card count is the person's certifications: a handful).
+queries of their own for what portfolios knows. An app that needs its own rows registers a bulk fetch,
+called once per page for all its dossiers before any card is built, which leaves its rows in `extra` (each card
+gets a copy of what the fetches left, so what one card's provider adds stays its own), so a page's queries do
+not grow with its cards:
+
+    from portfolios.lifecycle import register_prefetch
+    register_prefetch(fetch_cases)   # (organisation, dossiers, extra) -> None; extra["review.cases"] = {...}
+
+A provider called without the page's fetch (an empty `extra`) fetches for its own card. A stage waiting on
+someone else is over once a later stage is done or waiting: it is shown done (submitted, then in review).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -98,7 +106,30 @@ def register_stage(provider: Provider, *, order: int) -> None:
 
 def lifecycle(context: LifecycleContext) -> Lifecycle:
     stages = [stage for _order, _name, provider in _providers if (stage := provider(context)) is not None]
+    for index, stage in enumerate(stages):
+        if stage.status == WAITING and any(later.status in (DONE, WAITING) for later in stages[index + 1:]):
+            stages[index] = replace(stage, status=DONE)
     return Lifecycle(stages)
+
+
+Prefetch = Callable[[Any, list[Any], dict[str, Any]], None]
+_prefetches: list[tuple[str, Prefetch]] = []
+
+
+def register_prefetch(fetch: Prefetch) -> None:
+    """Add a bulk fetch `(organisation, dossiers, extra) -> None` (registering it again replaces it)."""
+    name = f"{fetch.__module__}.{fetch.__qualname__}"
+    _prefetches[:] = [item for item in _prefetches if item[0] != name]
+    _prefetches.append((name, fetch))
+
+
+def prefetch(organisation: Any, dossiers: list[Any]) -> dict[str, Any]:
+    """Every registered bulk fetch, once, for a page's dossiers: pass a copy as each card's `extra`."""
+    extra: dict[str, Any] = {}
+    found = [dossier for dossier in dossiers if dossier is not None]
+    for _name, fetch in _prefetches:
+        fetch(organisation, found, extra)
+    return extra
 
 
 # --- the gap, in words (issue 13 item 2: the overall gap and every category gap together, shortest first) --

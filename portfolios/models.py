@@ -94,7 +94,12 @@ class Activity(models.Model):
         verbose_name = _("activity")
         verbose_name_plural = _("activities")
         ordering = ["-date", "-id"]
-        indexes = [models.Index(fields=["organisation", "owner", "date"], name="activity_org_owner_date_idx")]
+        indexes = [
+            models.Index(fields=["organisation", "owner", "date"], name="activity_org_owner_date_idx"),
+            # The kept reports' fingerprint (portfolios/kept.py): count, max(id), max(updated_at) from the index.
+            models.Index(fields=["organisation", "owner"], include=["id", "updated_at"],
+                         name="activity_org_owner_changed_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["organisation", "import_key"], condition=~models.Q(import_key=""),
                                     name="activity_org_import_key"),
@@ -185,3 +190,24 @@ class DeletionRequest(models.Model):
 
     def __str__(self) -> str:
         return self.user_email
+
+
+class KeptReport(models.Model):
+    """A certification's rules-engine report, kept with the fingerprint of its inputs (portfolios/kept.py):
+    re-evaluated only when the fingerprint the dashboard reads changes."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    certification = models.OneToOneField(Certification, on_delete=models.CASCADE, related_name="kept_report")
+    fingerprint = models.CharField(max_length=64)
+    summary = models.TextField(blank=True)  # the report without its per-activity results (kept.dump_report)
+    activities = models.TextField(blank=True)  # the per-activity results, read only when asked for
+    error = models.TextField(blank=True)  # why the certification cannot be evaluated (a ContextError), if so
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TenantManager()
+
+    class Meta:
+        indexes = [models.Index(fields=["organisation"], name="keptreport_org_idx")]
+
+    def __str__(self) -> str:
+        return f"kept report of {self.certification_id}"

@@ -20,7 +20,7 @@ from accounts.access import Access, register_rule
 from accounts.models import Membership, User
 from accounts.tenancy import NotFound
 from dossiers.models import Evidence, Submission
-from review.models import Allocation, ReviewCase
+from review.models import Allocation, InformationRequest, ReviewCase
 from review.services import is_coordinator
 
 LIVE = (Allocation.Status.PENDING, Allocation.Status.ACTIVE, Allocation.Status.SUBMITTED)
@@ -140,3 +140,13 @@ def allocated_evidence(access: Access) -> Q | None:
 def register_rules() -> None:
     register_rule("dossier", allocated_dossier)
     register_rule("evidence", allocated_evidence)
+
+
+def information_request_for(request: HttpRequest, pk: int) -> InformationRequest:
+    """A request for information, for the candidate it was sent to; 404 for everyone else."""
+    found = (InformationRequest.objects.for_organisation(request.organisation)  # type: ignore[attr-defined]
+             .select_related("case", "case__organisation", "case__submission", "case__submission__dossier")
+             .filter(pk=pk, case__candidate=request.user).first())
+    if found is None:
+        raise NotFound(_("There is no request for information at this address."))
+    return found

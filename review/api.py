@@ -2,7 +2,8 @@
 
 - `cases_awaiting_decision(organisation)`: cases whose advice was sent and that await a decision;
 - `advice_of(submission)`: the frozen advice of a submission (or None);
-- `people_involved(case_id, organisation)`: the user ids who took part (candidate, assessors, deciders), so
+- `people_involved(case_id, organisation)`: the user ids who took part (candidate, assessors, deciders, the
+  interview committee), so
   the decision is taken by people who did not assess the case (ISO 17024).
 """
 
@@ -14,7 +15,7 @@ from typing import Any
 
 from accounts.models import Organisation
 from dossiers.models import Submission
-from review.models import Advice, Allocation, ReviewCase
+from review.models import Advice, Allocation, Interview, ReviewCase
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,9 @@ def people_involved(case_id: int, organisation: Organisation | int) -> set[int]:
         return set()
     ids = set(Allocation.objects.for_organisation(organisation).filter(case_id=case_id)
               .values_list("assessor_id", flat=True))
+    for assessor_id, chair_id in (Interview.objects.for_organisation(organisation).filter(case_id=case_id)
+                                  .values_list("assessor_id", "chair_id")):
+        ids |= {assessor_id, chair_id}  # the interview committee took part too
     return ids | {case.candidate_id}
 
 
@@ -118,6 +122,10 @@ class ReviewAdviceSource:
         for case_id, assessor_id in (Allocation.objects.for_organisation(organisation).filter(case_id__in=by_case)
                                      .values_list("case_id", "assessor_id")):
             found[by_case[case_id]].add(assessor_id)
+        for case_id, assessor_id, chair_id in (Interview.objects.for_organisation(organisation)
+                                               .filter(case_id__in=by_case)
+                                               .values_list("case_id", "assessor_id", "chair_id")):
+            found[by_case[case_id]] |= {assessor_id, chair_id}
         return found
 
     def involved_user_ids(self, submission: Submission) -> set[int]:

@@ -242,3 +242,124 @@ class Advice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.outcome}"
+
+
+class Interview(models.Model):
+    """The oral interview of a case (CMI initial certification): when and where, the committee (an assessor
+    and a chair), then the chair's record of attendance, minutes and outcome. Rescheduling changes this row
+    (the audit trail keeps every version); `sequence` counts the versions for the calendar file."""
+
+    class Attendance(models.TextChoices):
+        ATTENDED = "attended", _("Attended")
+        ABSENT = "absent", _("Did not attend")
+        EXCUSED = "excused", _("Excused")
+
+    class Outcome(models.TextChoices):
+        POSITIVE = "positive", _("Positive")
+        NEGATIVE = "negative", _("Negative")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    case = models.OneToOneField(ReviewCase, on_delete=models.CASCADE, related_name="interview")
+    starts_at = models.DateTimeField(_("date and time"))
+    duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"), default=60)
+    place = models.CharField(_("place"), max_length=300, blank=True)
+    video_link = models.URLField(_("video link"), max_length=500, blank=True)
+    assessor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("assessor"))
+    chair = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("chair"))
+    scheduled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    scheduled_at = models.DateTimeField()
+    sequence = models.PositiveSmallIntegerField(default=0)
+    attendance = models.CharField(_("attendance"), max_length=10, choices=Attendance.choices, blank=True)
+    minutes = models.TextField(_("minutes"), blank=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True)
+    reasons = models.TextField(_("reasons"), blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    recorded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("interview")
+        verbose_name_plural = _("interviews")
+        indexes = [models.Index(fields=["organisation", "starts_at"], name="interview_org_starts_idx")]
+
+    def __str__(self) -> str:
+        return f"interview {self.case_id} {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def recorded(self) -> bool:
+        return self.recorded_at is not None
+
+
+class AssessorCredit(models.Model):
+    """An assessor's completed assessments of one calendar year, offered as their own activity (Noloc's
+    `register-mentor-assessor`): pending until the certification coordinator confirms it (the activity is
+    created then, so only a confirmed credit counts in the engine) or rejects it with a reason."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending confirmation")
+        CONFIRMED = "confirmed", _("Confirmed")
+        REJECTED = "rejected", _("Rejected")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    assessor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+    candidates = models.PositiveIntegerField(_("candidates assessed"))
+    type_code = models.SlugField(max_length=80)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    offered_at = models.DateTimeField()
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    activity = models.OneToOneField("portfolios.Activity", on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("assessor credit")
+        verbose_name_plural = _("assessor credits")
+        ordering = ["-year", "id"]
+        indexes = [models.Index(fields=["organisation", "status"], name="assessorcredit_status_idx")]
+        constraints = [models.UniqueConstraint(
+            fields=["organisation", "assessor", "year"], condition=models.Q(status__in=["pending", "confirmed"]),
+            name="assessorcredit_one_per_year")]
+
+    def __str__(self) -> str:
+        return f"{self.assessor_id} {self.year}: {self.candidates}"
+
+
+class InformationRequest(models.Model):
+    """Questions the assessors send the candidate, each about a named section, statement or activity of the
+    snapshot, which the request reopens (review/rfi.py); answered when the candidate resubmits."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for the candidate")
+        ANSWERED = "answered", _("Answered and resubmitted")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    case = models.ForeignKey(ReviewCase, on_delete=models.CASCADE, related_name="information_requests")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    due_on = models.DateField(_("answer by"))
+    # [{"kind": "section" | "statement" | "activity", "ref": code or id, "label": ..., "question": ...,
+    #   "answer": ...}] in the order asked.
+    items = models.JSONField(default=list)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    from_version = models.PositiveSmallIntegerField(default=1)
+    to_version = models.PositiveSmallIntegerField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TenantManager()
+
+    class Meta:
+        ordering = ["case_id", "requested_at", "id"]
+        indexes = [models.Index(fields=["organisation", "case"], name="rfi_case_idx"),
+                   models.Index(fields=["organisation", "status", "due_on"], name="rfi_due_idx")]
+        constraints = [models.UniqueConstraint(fields=["organisation", "case"], condition=models.Q(status="open"),
+                                               name="rfi_one_open_per_case")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.status}"

@@ -30,7 +30,16 @@ from dossiers.models import Submission
 from dossiers.signals import submission_holds
 from portfolios import reports
 from review import conflicts, workspace
-from review.models import Advice, Allocation, Assessment, AssessorProfile, CaseMessage, Relationship, ReviewCase
+from review.models import (
+    Advice,
+    Allocation,
+    Assessment,
+    AssessorProfile,
+    CaseMessage,
+    InformationRequest,
+    Relationship,
+    ReviewCase,
+)
 from schemes import rules
 
 AUDIT_ACTIONS = {
@@ -681,10 +690,15 @@ def advice_disallowed(case: ReviewCase) -> set[int]:
 
 
 def advice_draft(case: ReviewCase) -> dict[str, Any]:
+    from review import interview
+
     rows = comparison(case)
     points = workspace.recompute(case, advice_disallowed(case))
-    positive_possible = all(row["joint"] == Assessment.Judgement.MEETS for row in rows)
-    return {"rows": rows, "points": points, "positive_possible": positive_possible}
+    oral = interview.advice_row(case)  # None without an interview; its judgement empty until it has an outcome
+    positive_possible = (all(row["joint"] == Assessment.Judgement.MEETS for row in rows)
+                         and not interview.advice_problem(oral, Advice.Outcome.POSITIVE))
+    return {"rows": rows, "points": points, "positive_possible": positive_possible, "interview": oral,
+            "interview_waiting": oral is not None and not oral["judgement"]}
 
 
 @transaction.atomic
@@ -699,11 +713,18 @@ def advice_send(*, case: ReviewCase, by: User, outcome: str, summary: str) -> Ad
     draft = advice_draft(case)
     if outcome not in Advice.Outcome.values:
         raise ValidationError({"outcome": _("Choose positive or negative.")})
+    from review import interview
+
+    waiting = interview.advice_problem(draft["interview"], outcome)
+    if waiting:
+        raise ValidationError({"outcome": waiting})
     if outcome == Advice.Outcome.POSITIVE and not draft["positive_possible"]:
         raise ValidationError({"outcome": _("A positive advice needs every section to meet the requirements.")})
     sections = [{"code": row["code"], "label": str(row["label"]), "judgement": row["joint"],
                  "reasons": [entry.get("comment", "") for entry in row["entries"] if entry.get("comment")]}
                 for row in draft["rows"]]
+    if draft["interview"] is not None:
+        sections.append(draft["interview"])
     assessors = [{"id": a.allocation.assessor_id, "name": a.allocation.assessor.get_full_name()}
                  for a in submitted_assessments(case)]
     decider = decider_of(case)
@@ -754,8 +775,12 @@ def progress(case: ReviewCase | None, submission: Submission) -> list[dict[str, 
                       "at": case.closed_at})
         return steps
     steps.append({"code": "in_review", "label": _("In review"), "at": case.review_started_at})
-    if case.state == ReviewCase.State.INFORMATION_REQUESTED:
-        steps.append({"code": "information_requested", "label": _("Information requested"), "at": None})
+    requests = list(InformationRequest.objects.for_organisation(case.organisation_id).filter(case=case))
+    for asked in requests:
+        steps.append({"code": "information_requested", "label": _("Information requested (answer by %(date)s)")
+                      % {"date": reports.date(asked.due_on)}, "at": asked.requested_at})
+        if asked.answered_at:
+            steps.append({"code": "resubmitted", "label": _("Resubmitted"), "at": asked.answered_at})
     advice = Advice.objects.for_organisation(case.organisation_id).filter(case=case).first()
     steps.append({"code": "advice_given", "label": _("Advice given"), "at": advice.sent_at if advice else None})
     return steps

@@ -1,5 +1,5 @@
 """Review's organisation-scoped pages (mounted under /<org>/review/ by config/urls.py)."""
 
-from review.views import urlpatterns
+from review import rfi_views, views
 
-__all__ = ["urlpatterns"]
+urlpatterns = [*views.urlpatterns, *rfi_views.urlpatterns]

@@ -26,8 +26,10 @@ from accounts.requests import OrgRequest
 from accounts.spreadsheets import csv_response
 from accounts.storage import stored_file_response
 from accounts.tenancy import NotFound, member_required
-from review import access, services, workspace
-from review.models import Allocation, Assessment, CaseMessage, Relationship, ReviewCase
+from dossiers.models import SubmissionVersion
+from review import access, redline, rfi, services, workspace
+from review.forms import InformationRequestForm
+from review.models import Allocation, Assessment, CaseMessage, InformationRequest, Relationship, ReviewCase
 from schemes.models import SchemeVersion
 
 SORTS = {"opened": ("opened_at", "pk"), "-opened": ("-opened_at", "-pk")}
@@ -167,7 +169,8 @@ def review_overdue(request: OrgRequest, org: str) -> HttpResponse:
     rows = list(Allocation.objects.for_organisation(request.organisation)  # type: ignore[attr-defined]
                 .filter(status__in=Allocation.OPEN, due_on__lt=today)
                 .select_related("case", "assessor").order_by("due_on", "pk")[:500])
-    return render(request, "review/overdue.html", {"rows": rows, "today": today})
+    return render(request, "review/overdue.html", {"rows": rows, "today": today,
+                                                   "requests": rfi.overdue_requests(request.organisation, today)})
 
 
 # --- The assessor's own ------------------------------------------------------------------------------------
@@ -234,7 +237,7 @@ def _posted_assessment(request: HttpRequest, case: ReviewCase) -> tuple[dict[str
     return sections, activities
 
 
-def _case_context(request: HttpRequest, case: ReviewCase, allocation: Allocation | None) -> dict[str, Any]:
+def case_context(request: HttpRequest, case: ReviewCase, allocation: Allocation | None) -> dict[str, Any]:
     snapshot = case.submission.snapshot
     coordinator = allocation is None
     context: dict[str, Any] = {"case": case, "allocation": allocation, "coordinator": coordinator,
@@ -267,6 +270,24 @@ def _case_context(request: HttpRequest, case: ReviewCase, allocation: Allocation
             context["draft"] = services.advice_draft(case)
     if case.state == ReviewCase.State.ADVICE_GIVEN:
         context["advice"] = case.advice
+    if context["content"]:
+        context.update(rfi_context(case, allocation))
+    return context
+
+
+def rfi_context(case: ReviewCase, allocation: Allocation | None) -> dict[str, Any]:
+    """Requests for information on the case, the form to send one, and the redline of the latest version."""
+    context: dict[str, Any] = {"information_requests": list(InformationRequest.objects.for_organisation(
+        case.organisation_id).filter(case=case))}
+    if rfi.may_request(case, allocation):
+        context["rfi_form"] = InformationRequestForm(snapshot=case.submission.snapshot,
+                                                     initial={"due_on": rfi.default_due()})
+    versions = list(SubmissionVersion.objects.for_organisation(case.organisation_id)
+                    .filter(submission=case.submission).order_by("-number")[:2])
+    if len(versions) == 2:
+        current, previous = versions
+        context["redline"] = redline.redline(previous.snapshot, current.snapshot, previous.number, current.number)
+        context["previous_version"], context["current_version"] = previous, current
     return context
 
 
@@ -274,7 +295,7 @@ def _case_context(request: HttpRequest, case: ReviewCase, allocation: Allocation
 @member_required()
 def review_case(request: OrgRequest, org: str, pk: int) -> HttpResponse:
     case, allocation = access.case_for(request, pk)
-    return render(request, "review/case.html", _case_context(request, case, allocation))
+    return render(request, "review/case.html", case_context(request, case, allocation))
 
 
 @require_POST
@@ -461,4 +482,17 @@ urlpatterns = [
     path("allocations/<int:pk>/decline/", review_decline, name="review_decline"),
     path("allocations/<int:pk>/save/", review_save, name="review_save"),
     path("allocations/<int:pk>/recompute/", review_recompute, name="review_recompute"),
+]
+
+# --- The oral interview (review/interview.py) and assessors' credits (review/credit.py) ----------------------
+from review import credit, interview  # noqa: E402
+
+urlpatterns += [
+    path("cases/<int:pk>/interview/", interview.interview_page, name="review_interview"),
+    path("cases/<int:pk>/interview/schedule/", interview.interview_schedule, name="review_interview_schedule"),
+    path("cases/<int:pk>/interview/record/", interview.interview_record, name="review_interview_record"),
+    path("cases/<int:pk>/interview/interview.ics", interview.interview_ics, name="review_interview_ics"),
+    path("credits/", credit.credit_list, name="review_credits"),
+    path("credits/offer/", credit.credit_offer_view, name="review_credit_offer"),
+    path("credits/<int:pk>/decide/", credit.credit_decide, name="review_credit_decide"),
 ]

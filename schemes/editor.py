@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -298,3 +299,90 @@ def attach_errors(groups: list[Group], errors: dict[str, list[str]]) -> list[str
         else:
             target.errors.extend(messages)
     return loose
+
+
+# What one item of a top-level list is called in the list of changes ("Category “Contribution to the field”").
+ITEM_LABELS = {
+    "categories": _("Category"), "activity_types": _("Activity type"), "designations": _("Designation"),
+    "sections": _("Dossier section"), "reminders": _("Reminder"), "fees": _("Fee"),
+    "quantity_units": _("Quantity unit"), "prerequisites": _("Prerequisite"), "norm_documents": _("Norm document"),
+}
+PATH_TOKEN = re.compile(r"([^.\[\]]+)|\[([^\]]+)\]")
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    """One change between two versions as the administrator reads it: where (by label), before and after."""
+
+    where: str
+    old: Any
+    new: Any
+    path: str
+
+
+def _item(container: Any, key: str) -> Any:
+    """The list item with code ``key`` (or at position ``key``), or the object's member ``key``."""
+    if isinstance(container, list):
+        found = next((item for item in container if isinstance(item, dict) and item.get("code") == key), None)
+        if found is None and key.isdigit() and int(key) < len(container):
+            found = container[int(key)]
+        return found
+    return container.get(key) if isinstance(container, dict) else None
+
+
+def _named(labels: Any, fallback: str) -> str:
+    return f"“{local_text(labels, fallback)}”"
+
+
+def change_label(old: dict[str, Any], new: dict[str, Any], path: str) -> str:
+    """``categories[community].max`` → ``Category “Contribution to the professional group” · maximum``."""
+    tokens = [(match.group(1), match.group(2)) for match in PATH_TOKEN.finditer(path)]
+    if not tokens:
+        return str(_("The whole definition"))
+    parts: list[str] = []
+    here_new: Any = new
+    here_old: Any = old
+    parent = ""
+    for position, (name, bracket) in enumerate(tokens):
+        key = name if name is not None else bracket
+        next_new, next_old = _item(here_new, key), _item(here_old, key)
+        item = next_new if next_new is not None else next_old
+        if position == 0 and key in ITEM_LABELS:
+            parts.append(str(GROUP_LABELS.get(key, key)))
+        elif position == 1 and parent in ITEM_LABELS:
+            parts[-1] = f"{ITEM_LABELS[parent]} {_named(item.get('label') if isinstance(item, dict) else None, key)}"
+        elif parent in ("label", "label_plural", "text", "description") and key in LANGUAGES:
+            parts.append(key.upper())
+        elif isinstance(here_new if next_new is not None else here_old, list):
+            if isinstance(item, dict) and ("label" in item or "code" in item):
+                parts.append(_named(item.get("label"), str(item.get("code", key))))
+            elif isinstance(item, dict) and "from_year" in item:
+                parts.append(str(item["from_year"]))
+            else:
+                parts.append(str(int(key) + 1) if key.isdigit() else key)
+        else:
+            label = str(GROUP_LABELS[key]) if position == 0 and key in GROUP_LABELS else str(FIELD_LABELS.get(key, key))
+            if label:
+                parts.append(label)
+        here_new, here_old, parent = next_new, next_old, key
+    return " · ".join(parts)
+
+
+def _shown(value: Any) -> Any:
+    """A changed value as text: a list or object (a whole item added or removed) as compact JSON."""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    return value
+
+
+def change_rows(old: dict[str, Any], new: dict[str, Any], changes: list[rules.Change]) -> list[ChangeRow]:
+    """The engine's changes (by JSON path) as rows named by the definition's labels in the current language."""
+    rows = []
+    for change in changes:
+        where = change_label(old, new, change.path)
+        if change.kind == "reordered":
+            where = str(_("%(where)s · order")) % {"where": where}
+        rows.append(ChangeRow(where, _shown(change.old), _shown(change.new), change.path))
+    return rows

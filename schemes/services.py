@@ -14,7 +14,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, User
@@ -24,13 +25,14 @@ from schemes.models import SchemePreview, SchemeVersion
 
 
 def definition_validate(data: Any) -> rules.SchemeDefinition:
-    """Validate a definition document; ValidationError maps each path to its reasons."""
+    """Validate a definition document; ValidationError maps each path to its reasons, in the active language."""
     try:
         return rules.load_definition(data)
     except rules.DefinitionError as error:
+        language = translation.get_language() or "en"
         by_path: dict[str, list[str]] = defaultdict(list)
-        for path, reason in error.errors:
-            by_path[path or "definition"].append(reason)
+        for path, message in error.problems:
+            by_path[path or "definition"].append(rules.render_message(message, None, language, gettext))
         raise ValidationError(dict(by_path)) from error
 
 

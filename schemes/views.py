@@ -112,8 +112,7 @@ def scheme_edit(request: OrgRequest, org: str, code: str) -> HttpResponse:
             definition = None if errors else validated
         loose = editor.attach_errors(groups, errors)
         if definition is not None and meta_ok:
-            changes = rules.diff_definitions(latest.definition, rules.dump_definition(definition) | {
-                "version": latest.definition.get("version")})
+            changes = _change_rows(latest.definition, rules.dump_definition(definition))
             if request.POST.get("action") == "save":
                 return _save(request, org, latest, rules.dump_definition(definition), meta,
                              SchemeVersion.Source.EDITED)
@@ -132,6 +131,12 @@ def scheme_edit(request: OrgRequest, org: str, code: str) -> HttpResponse:
         response["HX-Reswap"] = "outerHTML"
         return response
     return render(request, "schemes/scheme_edit.html", context, status=422 if failed else 200)
+
+
+def _change_rows(before: dict[str, Any], after: dict[str, Any]) -> list[editor.ChangeRow]:
+    """The changes from ``before`` to ``after`` (the version number aside), named by label."""
+    proposed = after | {"version": before.get("version")}
+    return editor.change_rows(before, proposed, rules.diff_definitions(before, proposed))
 
 
 def _has_errors(groups: list[editor.Group]) -> bool:
@@ -174,7 +179,7 @@ def scheme_edit_json(request: OrgRequest, org: str, code: str) -> HttpResponse:
                 data = rules.dump_definition(definition)
                 if request.POST.get("action") == "save":
                     return _save(request, org, latest, data, form, SchemeVersion.Source.EDITED)
-                changes = rules.diff_definitions(latest.definition, data | {"version": latest.definition["version"]})
+                changes = _change_rows(latest.definition, data)
                 impact = services.scheme_preview_start(organisation=request.organisation, code=code,
                                                        proposed=definition, by=request.user)
     return render(request, "schemes/scheme_json.html",
@@ -225,8 +230,7 @@ def scheme_import(request: OrgRequest, org: str) -> HttpResponse:
                 return _save(request, org, existing, canonical, confirm, SchemeVersion.Source.IMPORTED)
             context.update({
                 "definition": definition, "existing": existing,
-                "changes": rules.diff_definitions(existing.definition, canonical | {
-                    "version": existing.definition.get("version")}) if existing else None,
+                "changes": _change_rows(existing.definition, canonical) if existing else None,
                 "impact": services.scheme_preview_start(organisation=request.organisation, code=definition.code,
                                                         proposed=definition, by=request.user) if existing else None,
                 "confirm": DefinitionJSONForm(initial={

@@ -68,11 +68,15 @@ def test_dashboard_query_count_does_not_grow_with_activities(client, org_a, alic
     factories.activity(org_a, alice, "course", dt.date(2025, 3, 1), 5)
     client.force_login(alice)
     home(client, org_a)
-    with django_assert_max_num_queries(20) as few:
+    with django_assert_max_num_queries(16) as few:
         home(client, org_a)
     for day in range(60):
         factories.activity(org_a, alice, "workshop", dt.date(2024, 1, 1) + dt.timedelta(days=day * 7), 2)
-    with django_assert_max_num_queries(20) as many:
+    # The first visit after a change evaluates again (reading the activities, keeping the new reports: two
+    # more); the next ones read the kept reports.
+    with django_assert_max_num_queries(len(few.captured_queries) + 2):
+        home(client, org_a)
+    with django_assert_max_num_queries(16) as many:
         home(client, org_a)
     assert len(few.captured_queries) == len(many.captured_queries)
 

@@ -76,10 +76,37 @@ def database_side(table: str) -> dict[str, Any]:
     return {"rls": rls, "policies": policies, "triggers": triggers, "indexes": indexes, "constraints": constraints}
 
 
+def lend_later_columns() -> list[tuple[Any, Any]]:
+    """The columns today's models have that the old state's tables lack yet (added by migrations after the move,
+    e.g. an organisation's `allow_join_requests`), added so the seeding can use today's models; `return_columns`
+    drops them again before the old state is measured and migrated forward."""
+    lent = []
+    with connection.cursor() as cursor:
+        tables = set(connection.introspection.table_names(cursor))
+        for model in django_apps.get_models():
+            if model._meta.db_table not in tables or not model._meta.managed:
+                continue
+            columns = {column.name for column in
+                       connection.introspection.get_table_description(cursor, model._meta.db_table)}
+            lent += [(model, field) for field in model._meta.local_concrete_fields if field.column not in columns]
+    with connection.schema_editor() as editor:
+        for model, field in lent:
+            editor.add_field(model, field)
+    return lent
+
+
+def return_columns(lent: list[tuple[Any, Any]]) -> None:
+    with connection.schema_editor() as editor:
+        for model, field in lent:
+            editor.remove_field(model, field)
+    lent.clear()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_seeded_database_migrates_through_the_move_with_every_row_and_policy(client, monkeypatch):
     target = latest()
     migrate(BEFORE_THE_MOVE)
+    lent = lend_later_columns()
     try:
         assert not applied("dossiers")
         assert "0007_dossier_models_moved" not in applied("portfolios")
@@ -111,18 +138,25 @@ def test_a_seeded_database_migrates_through_the_move_with_every_row_and_policy(c
             DeliveryFailure.objects.create(organisation=organisation, email="gone@example.com",
                                            reason="550 no such user")
 
+        return_columns(lent)
         before = {table: rows(table) for table in TABLES}
         before_side = {table: database_side(table) for table in TABLES}
         assert all(before[table][0] > 0 for table in TABLES), before
         assert all(before_side[table]["policies"] for table in MOVED_TABLES)
     finally:
+        return_columns(lent)
         migrate(target)
 
     assert "0001_moved_from_portfolios" in applied("dossiers")
     assert "0007_dossier_models_moved" in applied("portfolios")
     assert "0005_outbox_moved_from_notifications" in applied("accounts")
     assert {table: rows(table) for table in TABLES} == before
-    assert {table: database_side(table) for table in TABLES} == before_side
+    after_side = {table: database_side(table) for table in TABLES}
+    assert {table: after_side[table] for table in MOVED_TABLES} == {table: before_side[table] for table in MOVED_TABLES}
+    # The tables that did not move keep their row-level security; later migrations may index them (the kept
+    # reports' covering index on activities).
+    assert ({table: (after_side[table]["rls"], after_side[table]["policies"]) for table in TABLES}
+            == {table: (before_side[table]["rls"], before_side[table]["policies"]) for table in TABLES})
     for table in MOVED_TABLES:
         assert before_side[table]["rls"] == (True, True), table
         assert [name for name, *_rest in before_side[table]["policies"]] == ["tenant_isolation"], table

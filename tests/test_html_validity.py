@@ -17,6 +17,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from accounts import services as account_services
 from accounts.tenancy import maintenance
 from dossiers.services import dossiers as dossier_services
 from dossiers.services import statements as statement_services
@@ -55,7 +56,10 @@ def page(client, path: str) -> bytes:
 
 def test_main_pages_pass_the_nu_html_checker(client, tmp_path, mailoutbox, django_capture_on_commit_callbacks):
     with maintenance(), django_capture_on_commit_callbacks(execute=True):
-        noloc = factories.organisation(slug="noloc", name="Noloc")
+        noloc = factories.organisation(slug="noloc", name="Noloc", allow_join_requests=True)
+        factories.organisation(slug="ccmg", name="CCMG", allow_join_requests=True)
+        nora = factories.user("nora@example.com", first_name="Nora")
+        join_request = account_services.join_request_create(organisation=noloc, user=nora, message="Member 4711")
         alice = factories.member(noloc, "alice@example.com", "professional", first_name="Alice")
         ada = factories.member(noloc, "ada@example.com", "admin", first_name="Ada")
         certification = factories.certification(noloc, alice, "noloc-register-jobcoach",
@@ -71,6 +75,8 @@ def test_main_pages_pass_the_nu_html_checker(client, tmp_path, mailoutbox, djang
         "home": "/", "sign in": "/accounts/login/", "sign up": "/accounts/signup/",
         "statement signing": link.replace(settings.SITE_URL, ""),
     }.items()}
+    client.force_login(nora)
+    pages["no organisation yet (join requests)"] = page(client, "/")
     client.force_login(alice)
     pages |= {name: page(client, path) for name, path in {
         "dashboard": reverse("org_home", kwargs=org),
@@ -93,6 +99,8 @@ def test_main_pages_pass_the_nu_html_checker(client, tmp_path, mailoutbox, djang
         "schemes": reverse("scheme_list", kwargs=org),
         "scheme editor": reverse("scheme_edit", kwargs={**org, "code": "noloc-register-jobcoach"}),
         "imports": reverse("activity_import", kwargs=org),
+        "join requests": reverse("join_requests", kwargs=org),
+        "join request": reverse("join_request_decide", kwargs={**org, "pk": join_request.pk}),
     }.items()}
     errors = checker_errors(pages, tmp_path)
     assert not errors, "The Nu HTML checker reports:\n" + "\n".join(errors)

@@ -83,7 +83,8 @@ def test_edit_preview_and_save_a_new_version(client, org_a, ada, alice, noloc_a,
         preview = client.post(url("scheme_edit", org_a, code=NOLOC), form)
     body = preview.content.decode()
     assert preview.status_code == 200
-    assert "categories[societal].max" in body  # the diff names the change
+    assert "Category “Other societal activities” · maximum" in body  # the diff names the change by its labels
+    assert "categories[societal].max" not in body
     job = SchemePreview.objects.get(organisation=org_a, code=NOLOC)
     poll = url("scheme_preview", org_a, code=NOLOC, pk=job.pk)
     assert f'hx-get="{poll}"' in body
@@ -235,3 +236,30 @@ def test_scheme_list_queries_do_not_grow_with_versions(client, org_a, ada, noloc
     with django_assert_max_num_queries(20) as more:
         client.get(url("scheme_list", org_a))
     assert len(few.captured_queries) == len(more.captured_queries)
+
+
+def test_change_labels_name_items_and_fields_by_label():
+    from schemes import editor, rules
+
+    old = rules.shipped_definitions()["noloc-register-jobcoach"]
+    new = json.loads(json.dumps(old))
+    new["categories"][3]["max"] = "25"
+    new["label"]["nl"] = "Nieuw"
+    rows = editor.change_rows(old, new, rules.diff_definitions(old, new))
+    assert [row.where for row in rows] == ["Name · NL", "Category “Contribution to the professional group” · maximum"]
+    assert [(row.old, row.new) for row in rows] == [(old["label"]["nl"], "Nieuw"), ("30", "25")]
+
+
+def test_definition_errors_in_the_active_language():
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    from schemes import rules, services
+
+    data = rules.shipped_definitions()["noloc-register-jobcoach"]
+    data["categories"][5]["max"] = "-5"
+    for language, expected in (("en", "Must not be negative (-5)."), ("nl", "Mag niet negatief zijn (-5)."),
+                               ("nb", "Kan ikke være negativ (-5).")):
+        with translation.override(language), pytest.raises(ValidationError) as caught:
+            services.definition_validate(data)
+        assert caught.value.message_dict == {"categories[5].max": [expected]}

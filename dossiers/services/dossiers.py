@@ -51,6 +51,36 @@ AUDIT_ACTIONS = {
 
 KINDS = ("recertification", "initial")
 KIND_LABELS = {"recertification": gettext_lazy("recertification"), "initial": gettext_lazy("initial certification")}
+
+
+def yearly(definition: rules.SchemeDefinition, kind: str) -> bool:
+    """Whether a dossier of `kind` is the scheme's yearly submission (an anniversary scheme's recertification
+    dossier is one CPD year's record, PeopleCert), rather than a recertification dossier."""
+    return kind == "recertification" and rules.yearly_returns(definition) and bool(definition.cycle.period_label)
+
+
+def submission_kind(definition: rules.SchemeDefinition, kind: str) -> str:
+    """What the scheme calls this kind of submission, in a phrase: "CPD year record" (a yearly one, in the
+    scheme's own name for its period), "recertification dossier", "initial certification dossier"."""
+    if yearly(definition, kind):
+        return _("%(period)s record") % {"period": reports.label(definition.cycle.period_label)}
+    return _("%(kind)s dossier") % {"kind": KIND_LABELS.get(kind, kind)}
+
+
+def submission_title(definition: rules.SchemeDefinition, kind: str, reference_date: dt.date) -> str:
+    """The submission's title, wherever the professional sees it (the dossier and submit pages, the PDF, the
+    e-mails): "Record for the CPD year to 30 April 2026" for a yearly one, else "Recertification dossier"."""
+    if yearly(definition, kind):
+        return _("Record for the %(period)s to %(date)s") % {
+            "period": reports.label(definition.cycle.period_label), "date": reports.date(reference_date)}
+    words = submission_kind(definition, kind)
+    return words[:1].upper() + words[1:]
+
+
+def dossier_title(dossier: Dossier) -> str:
+    return submission_title(dossier.scheme_version.rules, dossier.kind, dossier.reference_date)
+
+
 # A choice requirement offering both options decides the engine's `level_changed` (CMI "level-change").
 LEVEL_SAME, LEVEL_CHANGED = "same", "changed"
 # The checklist item shown for a scheme with point rules but no points-summary section in its definition.
@@ -126,15 +156,57 @@ def covered_certifications(dossier: Dossier) -> list[Certification]:
                 .exclude(status=Certification.Status.WITHDRAWN).order_by("number"))
 
 
+def year_problem(certification: Certification, definition: rules.SchemeDefinition, year_end: dt.date,
+                 today: dt.date) -> ValidationError | None:
+    """Why the CPD year ending on `year_end` cannot be started now, or None (a yearly submission only).
+
+    SCHEMES.md: each CPD year's points are due by its anniversary (only activities dated in the year count),
+    and N consecutive compliant years renew the certificate. So a past year that was not submitted stays open
+    while it can still be one of the N consecutive years ending with the current one (`first_open_year_end`);
+    an older one has closed ("closed"). A date that is not a CPD year's end of this certificate is no year at
+    all ("no_year"), and a year already submitted is not started again ("submitted").
+    """
+    try:
+        current = _reference_date(certification, definition, "recertification", today)
+        is_year_end = _reference_date(certification, definition, "recertification", year_end) == year_end
+    except ValidationError as error:
+        return error
+    period = reports.label(definition.cycle.period_label)
+    if not yearly(definition, "recertification") or not is_year_end or year_end > current:
+        return ValidationError(_("Certificate %(number)s has no %(period)s ending on %(date)s.") % {
+            "number": certification.number, "period": period, "date": reports.date(year_end)}, code="no_year")
+    submitted = Dossier.objects.for_organisation(certification.organisation_id).filter(
+        owner_id=certification.holder_id, reference_date=year_end, kind="recertification",
+        product_series=certification.product_series, scheme_version__code=certification.scheme_version.code
+    ).exclude(status=Dossier.Status.DRAFT).exists()
+    if submitted:
+        return ValidationError(_("The record for the %(period)s to %(date)s has already been submitted.")
+                               % {"period": period, "date": reports.date(year_end)}, code="submitted")
+    if year_end < first_open_year_end(definition, current):
+        return ValidationError(_("The %(period)s to %(date)s has closed: it can no longer count in a chain of "
+                                 "consecutive years with the current one, so it can no longer be submitted.")
+                               % {"period": period, "date": reports.date(year_end)}, code="closed")
+    return None
+
+
+def first_open_year_end(definition: rules.SchemeDefinition, current: dt.date) -> dt.date:
+    """The end of the oldest CPD year that may still be submitted, given the current year's end: with a renewal
+    by N consecutive years (PeopleCert: 3), the N − 1 years before the current one stay open, since a late
+    record of them can still complete a chain with it; without one, only the current year is open."""
+    renewal = definition.cycle.renewal
+    return rules.add_years(current, -(renewal.consecutive_periods - 1)) if renewal else current
+
+
 @transaction.atomic
 def dossier_start(*, certification: Certification, by: User, kind: str = "recertification",
-                  today: dt.date | None = None) -> tuple[Dossier, bool]:
+                  today: dt.date | None = None, year_end: dt.date | None = None) -> tuple[Dossier, bool]:
     """Start (or find) the draft dossier for a certification; returns (dossier, created).
 
     The dossier keeps the scheme version in force today. With per-series submission (PeopleCert) one
     dossier per product series and deadline covers all of the person's certificates of that series, so
     starting from a second certificate of the series opens the existing one. Refused while a required
-    membership has lapsed.
+    membership has lapsed. `year_end` chooses the CPD year of a yearly submission (refused with the reason
+    from `year_problem` when that year cannot be submitted); without it, the current one.
     """
     today = today or timezone.localdate()
     organisation = certification.organisation
@@ -153,6 +225,11 @@ def dossier_start(*, certification: Certification, by: User, kind: str = "recert
     if problem:
         raise ValidationError(problem, code="membership")
     reference = _reference_date(certification, definition, kind, today)
+    if year_end is not None and year_end != reference:
+        problem_year = year_problem(certification, definition, year_end, today)
+        if problem_year is not None:
+            raise problem_year
+        reference = year_end
     series = certification.product_series
     existing = Dossier.objects.for_organisation(organisation).filter(
         owner=by, kind=kind, reference_date=reference, product_series=series, scheme_version__code=code)
@@ -196,10 +273,11 @@ def section_definition(definition: rules.SchemeDefinition, code: str) -> Section
     return next((section for section in definition.sections if section.code == code), None)
 
 
-def lock_draft(dossier: Dossier) -> Dossier:
-    """Lock the dossier row for the rest of the transaction; refuse if it is no longer a draft."""
+def lock_draft(dossier: Dossier, *, section: str | None = None) -> Dossier:
+    """Lock the dossier row for the rest of the transaction; refuse if it is no longer a draft (or, with
+    `section`, if that section is not one a request for information reopened)."""
     locked = Dossier.objects.for_organisation(dossier.organisation_id).select_for_update().get(pk=dossier.pk)
-    if locked.is_locked:
+    if locked.section_locked(section) if section is not None else locked.is_locked:
         raise ValidationError(_("This dossier has been submitted and can no longer be changed."), code="locked")
     return locked
 
@@ -213,7 +291,7 @@ def dossier_section_save(*, dossier: Dossier, code: str, values: dict[str, dict[
     {"ticked": [checkbox codes]} (declaration) or {"selected": [option codes]} (choice). A declaration
     keeps the moment each box was first ticked; unticking removes it.
     """
-    lock_draft(dossier)
+    lock_draft(dossier, section=code)
     definition = dossier.scheme_version.rules
     section = section_definition(definition, code)
     if section is None or dossier.kind not in section.applies_to:
@@ -276,6 +354,7 @@ class RequirementState:
     evidence: list[Evidence] = field(default_factory=list)
     counts: list[CountLine] = field(default_factory=list)
     signer: str = ""
+    summary: str = ""  # the kind's state in a few words, for the badge (points: "62 of 75 PE points; 13 to go")
     upload: dict[str, Any] | None = None  # set by the section page for the shared evidence drop zone
 
 
@@ -293,6 +372,11 @@ class SectionState:
 
     @property
     def state_label(self) -> str:
+        """The badge's words: the requirements' own summary when each gives one (a points section: "62 of 75
+        PE points; 13 to go"), otherwise the state (Not started, Draft, Complete, …)."""
+        summaries = [requirement.summary for requirement in self.requirements]
+        if self.required and summaries and all(summaries):
+            return " · ".join(summaries)
         return str(STATE_LABELS[self.state])
 
     @property

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Membership, Organisation, User
 from accounts.services import audit_record
 from accounts.storage import stored_files_delete_on_commit
-from dossiers.models import Dossier, DossierSection, Evidence
+from dossiers.models import Dossier, DossierSection, Evidence, Submission
 from portfolios import evidence_files, reports
 from portfolios.models import Activity
 
@@ -41,7 +41,7 @@ def evidence_parent_locked(evidence: Evidence) -> bool:
     if evidence.activity is not None:
         return evidence.activity.is_locked
     if evidence.section is not None:
-        return evidence.section.dossier.is_locked
+        return evidence.section.dossier.section_locked(evidence.section.code)
     return False
 
 
@@ -71,7 +71,7 @@ def _check_parent(*, organisation: Organisation, activity: Activity | None, sect
         return activity.owner_id
     assert section is not None
     dossier = Dossier.objects.for_organisation(organisation).select_for_update().get(pk=section.dossier_id)
-    if dossier.is_locked:
+    if dossier.section_locked(section.code):
         raise ValidationError(_("This dossier has been submitted; its files can no longer change."), code="locked")
     requirement = _section_requirement(section, requirement_code)
     if getattr(requirement, "KIND", "") == "document" and not requirement.multiple and (
@@ -207,6 +207,14 @@ def evidence_delete(*, evidence: Evidence, by: User) -> None:
         raise ValidationError(_("This file belongs to a submitted dossier and can no longer be deleted."),
                               code="locked")
     data = {"name": evidence.original_name, "evidence": evidence.pk}
+    if (Submission.objects.for_organisation(evidence.organisation_id)
+            .filter(snapshot__evidence__contains=[{"id": evidence.pk}]).exists()):
+        # A file of a submitted version (deleted while a request for information reopened its part) leaves the
+        # dossier but stays stored, so the version it was submitted with keeps its file.
+        evidence.activity, evidence.section = None, None
+        evidence.save(update_fields=["activity", "section"])
+        audit_record(organisation=evidence.organisation, actor=by, action="evidence.delete", kept=True, **data)
+        return
     file_name = evidence.file.name
     evidence.delete()
     stored_files_delete_on_commit([file_name])

@@ -59,6 +59,9 @@ AUDIT_ACTIONS = {
                        gettext_lazy("%(email)s signed the statement for section %(section)s as %(signed_name)s")),
     "statement.decline": (gettext_lazy("Statement declined"),
                           gettext_lazy("%(email)s declined to sign the statement for section %(section)s")),
+    "statement.rerequest": (gettext_lazy("Statement asked for again"),
+                            gettext_lazy("Asked %(email)s to sign the statement for section %(section)s again "
+                                         "(the earlier signature no longer counts)")),
 }
 
 
@@ -256,7 +259,8 @@ def statement_resend(*, statement: StatementRequest, by: User) -> StatementReque
 
 @transaction.atomic
 def _statement_resend(*, statement: StatementRequest, by: User) -> StatementRequest:
-    lock_draft(statement.dossier)
+    if not statement.dossier.statement_reopened(statement.pk):
+        lock_draft(statement.dossier)
     locked = _lock(statement)
     state = statement_state(locked)
     if state == StatementRequest.Status.SIGNED:
@@ -291,13 +295,42 @@ def statement_withdraw(*, statement: StatementRequest, by: User) -> StatementReq
     return locked
 
 
+def statement_rerequest(*, statement: StatementRequest, by: User) -> StatementRequest:
+    """A request for information asks for this statement again: the earlier request (signed or not) is
+    withdrawn, so its signature no longer counts, and its signer gets a new request with a new link (sent on
+    behalf of the dossier's owner, within their mail limits). The caller reopens the new request on the
+    submitted dossier (Dossier.reopened) in the same transaction."""
+    locked = _lock(statement)
+    if statement_state(locked) == StatementRequest.Status.WITHDRAWN:
+        raise ValidationError(_("This request was withdrawn; request a new statement instead."), code="withdrawn")
+    locked.status = StatementRequest.Status.WITHDRAWN
+    locked.closed_at = timezone.now()
+    locked.save(update_fields=["status", "closed_at"])
+    fresh = StatementRequest(organisation=locked.organisation, dossier=locked.dossier,
+                             section_code=locked.section_code, requirement_code=locked.requirement_code,
+                             signer_name=locked.signer_name, signer_email=locked.signer_email,
+                             signer_role=locked.signer_role, message=locked.message)
+    token = _new_token(fresh)
+    fresh.save()
+    audit_record(organisation=locked.organisation, actor=by, action="statement.rerequest", email=fresh.signer_email,
+                 section=fresh.section_code, statement=fresh.pk, previous=locked.pk, dossier=locked.dossier_id)
+    try:
+        with transaction.atomic():
+            _send(fresh, token, locked.dossier.owner)
+    except MailLimitReached as refusal:  # the request stands; the professional can send it again later
+        audit_record(organisation=fresh.organisation, actor=by, action="statement.send_refused",
+                     email=fresh.signer_email, section=fresh.section_code, statement=fresh.pk,
+                     attempt="rerequest", **refusal_data(refusal))
+    return fresh
+
+
 def sign_state(statement: StatementRequest) -> str:
     """What the signer's link shows: "open", or why it is closed (expired, signed, declined, withdrawn,
     submitted)."""
     state = statement_state(statement)
     if state != StatementRequest.Status.REQUESTED:
         return state
-    if statement.dossier.is_locked:
+    if statement.dossier.is_locked and not statement.dossier.statement_reopened(statement.pk):
         return "submitted"
     return "open"
 

@@ -37,6 +37,7 @@ from dossiers.services.dossiers import (
     RequirementState,
     SectionState,
     dossier_checklist,
+    dossier_title,
     statement_state,
 )
 from dossiers.signals import submission_submitted
@@ -185,6 +186,7 @@ def snapshot_build(checklist: Checklist, *, by: User, submitted_at: dt.datetime)
         "language": language,
         "organisation": {"slug": dossier.organisation.slug, "name": dossier.organisation.name},
         "dossier": {"id": dossier.pk, "kind": dossier.kind, "kind_label": str(KIND_LABELS.get(dossier.kind, "")),
+                    "title": dossier_title(dossier),
                     "reference_date": _iso(dossier.reference_date), "product_series": dossier.product_series,
                     "created_at": _iso(dossier.created_at), "submitted_at": _iso(submitted_at)},
         "owner": {"id": dossier.owner_id, "name": dossier.owner.get_full_name(), "email": dossier.owner.email},
@@ -236,7 +238,8 @@ def _confirmation_email(submission: Submission, dossier: Dossier) -> None:
               language=recipient_language(owner, organisation), context=lambda: {
                   "owner": owner, "organisation": organisation, "dossier": dossier, "submission": submission,
                   "link": site_url("dossier_detail", org=organisation.slug, pk=dossier.pk),
-                  "scheme": dossier.scheme_version.label, "reference_date": reports.date(dossier.reference_date),
+                  "scheme": dossier.scheme_version.label, "title": dossier_title(dossier),
+                  "reference_date": reports.date(dossier.reference_date),
                   "submitted_on": reports.date(timezone.localtime(submission.submitted_at).date())})
 
 

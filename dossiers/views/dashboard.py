@@ -1,7 +1,8 @@
 """The professional's home: one card per certification, everything computed by the rules engine.
 
-A fixed number of queries whatever the number of activities: certifications, the versions in force,
-the person's activities, their dossiers, and per card with a draft dossier its checklist (sections,
+A fixed number of queries whatever the number of activities: certifications with their kept reports
+(portfolios/kept.py: the engine runs only when an input changed, and then once), the versions in force, their
+dossiers, and per card with a draft dossier its checklist (sections,
 statements, evidence). Each card shows the certification's whole lifecycle (portfolios/lifecycle.py: points,
 dossier, submitted, and what the apps above add) and one sentence naming the next thing to do.
 """
@@ -23,8 +24,14 @@ from accounts.home import waiting
 from accounts.requests import OrgRequest
 from accounts.tenancy import member_required
 from dossiers.models import Dossier
-from dossiers.services.dossiers import dossier_checklist, membership_problem
-from portfolios import lifecycle, reports
+from dossiers.services.dossiers import (
+    dossier_checklist,
+    first_open_year_end,
+    membership_problem,
+    submission_title,
+    yearly,
+)
+from portfolios import kept, lifecycle, reports
 from portfolios.models import Certification
 from schemes import rules
 
@@ -101,31 +108,45 @@ class Card:
     lifecycle: lifecycle.Lifecycle | None = None
     chain: str = ""
     past_short: bool = False
+    submission_title: str = ""  # a yearly submission's own name: "Record for the CPD year to 30 April 2027"
+    years: list[YearLine] = field(default_factory=list)  # a yearly submission's CPD years, newest first
+
+
+@dataclass
+class YearLine:
+    """One CPD year of a yearly submission on the card: its record, or whether it can still be started."""
+
+    end: Any
+    title: str
+    dossier: Dossier | None
+    open: bool
+    closed: str = ""
 
 
 def certification_cards(request: OrgRequest) -> list[Card]:
     organisation, user = request.organisation, request.user
     today = timezone.localdate()
-    held = reports.held_certifications(organisation, user, today)
+    held = kept.held_reports(organisation, user, today)
     if not held:
         return []
-    activities = reports.owner_activities(organisation, user)
     dossiers = list(Dossier.objects.for_organisation(organisation).filter(owner=user, kind="recertification")
-                    .select_related("certification", "scheme_version").order_by("-created_at", "-pk"))
+                    .select_related("certification", "scheme_version").defer("scheme_version__definition")
+                    .order_by("-created_at", "-pk"))
+    extra = lifecycle.prefetch(organisation, dossiers)  # the apps' rows for every card at once
     cards = []
-    for certification, version in held:
+    for item in held:
+        certification, version, report = item.certification, item.version, item.report
         definition = version.rules
-        card = Card(certification=certification, scheme_label=version.label,
+        card = Card(certification=certification, scheme_label=reports.label(definition.label, version.code),
                     unit_label=reports.label(definition.points.label_plural))
         # The one judgement of the prerequisite (PeopleCert Plus), shared with starting and submitting dossiers.
         card.membership_lapsed = membership_problem(certification, definition, today) is not None
-        try:
-            report = reports.evaluate_certification(certification, definition, activities, today)
-        except rules.ContextError as error:
-            card.problem = reports.context_problem(certification, error)
+        if report is None:
+            assert item.error is not None
+            card.problem = reports.context_problem(certification, item.error)
             card.lifecycle = lifecycle.lifecycle(lifecycle.LifecycleContext(
                 organisation=organisation, user=user, certification=certification, definition=definition,
-                report=None, today=today))
+                report=None, today=today, extra=dict(extra)))
             cards.append(card)
             continue
         card.compliant = report.compliant
@@ -138,11 +159,14 @@ def certification_cards(request: OrgRequest) -> list[Card]:
         except rules.ContextError:
             reference = card.due
         card.dossier = _dossier_for(dossiers, certification, definition, reference)
+        if yearly(definition, "recertification"):
+            card.submission_title = submission_title(definition, "recertification", reference)
+            card.years = _years(dossiers, certification, definition, report, today)
         checklist = (dossier_checklist(card.dossier, today=today)
                      if card.dossier is not None and card.dossier.status == Dossier.Status.DRAFT else None)
         card.lifecycle = lifecycle.lifecycle(lifecycle.LifecycleContext(
             organisation=organisation, user=user, certification=certification, definition=definition, report=report,
-            today=today, dossier=card.dossier, checklist=checklist, deadline=card.due))
+            today=today, dossier=card.dossier, checklist=checklist, deadline=card.due, extra=dict(extra)))
         card.missing = [reports.say(message, definition) for message in report.problems]
         card.explanations = [reports.say(message, definition) for message in report.explanations]
         categories = {category.code: category for category in definition.categories}
@@ -160,9 +184,29 @@ def certification_cards(request: OrgRequest) -> list[Card]:
     return cards
 
 
+def _years(dossiers: list[Dossier], certification: Certification, definition: rules.SchemeDefinition,
+           report: rules.Report, today: Any) -> list[YearLine]:
+    """The CPD years so far, newest first: each with its record if one was started, else open (the current
+    year, and the past years that can still complete a chain of consecutive years with it:
+    `first_open_year_end`) or closed."""
+    lines = []
+    started = [p for p in report.periods if p.start <= today]
+    first_open = first_open_year_end(definition, started[-1].end) if started else today
+    for period in reversed(started):
+        dossier = _dossier_for(dossiers, certification, definition, period.end)
+        closed = "" if dossier is not None or period.end >= first_open else gettext(
+            "Closed: it can no longer count in a chain of consecutive years with the current one.")
+        lines.append(YearLine(period.end, submission_title(definition, "recertification", period.end), dossier,
+                              open=dossier is None and not closed, closed=closed))
+    return lines
+
+
 def _dossier_for(dossiers: list[Dossier], certification: Certification, definition: rules.SchemeDefinition,
                  due: Any) -> Dossier | None:
-    """The dossier judged on the card's date (with per-series submission, any of the series' certificates')."""
+    """The dossier judged on the card's date (with per-series submission, any of the series' certificates'),
+    else the latest submitted one of the certification: what became of it (its review, the decision, the
+    certificate) stays on the card until the next dossier is started. Not for yearly returns (PeopleCert): each
+    CPD year has its own submission, and the card asks for this year's."""
     per_series = bool(definition.product_series and definition.product_series.per_series
                       and certification.product_series)
     for dossier in dossiers:
@@ -171,7 +215,11 @@ def _dossier_for(dossiers: list[Dossier], certification: Certification, definiti
         if dossier.certification_id == certification.pk or (
                 per_series and dossier.product_series == certification.product_series):
             return dossier
-    return None
+    if rules.yearly_returns(definition):
+        return None
+    submitted = [dossier for dossier in dossiers if dossier.certification_id == certification.pk
+                 and dossier.status != Dossier.Status.DRAFT and dossier.submitted_at is not None]
+    return max(submitted, key=lambda dossier: (dossier.submitted_at, dossier.pk), default=None)
 
 
 def _chain(report: rules.Report, definition: rules.SchemeDefinition) -> tuple[str, bool]:
@@ -204,7 +252,7 @@ urlpatterns: list = []
 def org_home(request: OrgRequest, org: str) -> HttpResponse:
     """The organisation's home: a professional's certification cards, and the tools of the other roles."""
     cards = certification_cards(request) if request.membership.is_professional else []
-    work = waiting(request.organisation) if request.membership.is_admin else []
+    work = waiting(request.organisation, membership=request.membership)
     return render(request, "dossiers/org_home.html", {"cards": cards, "waiting": work})
 
 

@@ -7,6 +7,8 @@ read-only and every change answers 403.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
@@ -32,8 +34,9 @@ from dossiers.services import dossiers as services
 from dossiers.services import statements as statement_services
 from dossiers.services.submission import counted_activity_ids
 from dossiers.services.submission import dossier_submit as submit_service
-from dossiers.signals import submission_progress
+from dossiers.signals import dossier_panels, submission_progress
 from portfolios import evidence_files, reports
+from schemes import rules
 
 
 def locked_message() -> str:
@@ -48,11 +51,6 @@ def _send_allowances(request: OrgRequest, dossier: Dossier, checklist: services.
         return None
     return statement_services.statement_allowances(organisation=request.organisation, sender=request.user,
                                                    statements=checklist.statements)
-
-
-def _refuse_if_locked(dossier: Dossier) -> None:
-    if dossier.is_locked:
-        raise PermissionDenied(locked_message())
 
 
 @require_GET
@@ -73,9 +71,13 @@ def dossier_list(request: OrgRequest, org: str) -> HttpResponse:
     startable = []
     for certification, version in reports.held_certifications(request.organisation, request.user, today):
         definition = version.rules
+        try:
+            reference = reports.dossier_reference_date(certification, definition, "recertification", today)
+        except rules.ContextError:
+            reference = None
         startable.append({
             "certification": certification, "scheme": version.label,
-            "kinds": [(kind, services.KIND_LABELS[kind]) for kind in services.kinds_offered(definition)],
+            "kinds": [(kind, _start_label(definition, kind, reference)) for kind in services.kinds_offered(definition)],
             "problem": services.membership_problem(certification, definition, today),
             "series": next((reports.label(series.label, series.code) for series in
                             (definition.product_series.series if definition.product_series else ())
@@ -85,15 +87,37 @@ def dossier_list(request: OrgRequest, org: str) -> HttpResponse:
     return render(request, "dossiers/dossier_list.html", context)
 
 
+def _start_label(definition: rules.SchemeDefinition, kind: str, reference: dt.date | None) -> str:
+    """The start button in the scheme's words: "Start the record for the CPD year to 30 April 2027" (a yearly
+    submission), "Start the recertification dossier", "Start an initial certification dossier"."""
+    if kind == "initial":
+        return _("Start an initial certification dossier")
+    if services.yearly(definition, kind) and reference is not None:
+        return _("Start the record for the %(period)s to %(date)s") % {
+            "period": reports.label(definition.cycle.period_label), "date": reports.date(reference)}
+    return _("Start the recertification dossier")
+
+
 @require_POST
 @member_required(Role.PROFESSIONAL)
 def dossier_start(request: OrgRequest, org: str, certification: int) -> HttpResponse:
     held = access.certification_for(request, certification, write=True)
     form = DossierStartForm(request.POST or {"kind": "recertification"})
     kind = form.cleaned_data["kind"] if form.is_valid() else "recertification"
+    year_end = None
+    if request.POST.get("year"):  # a chosen CPD year (a yearly submission): its last day, ISO
+        try:
+            year_end = dt.date.fromisoformat(request.POST["year"])
+        except ValueError as error:
+            raise NotFound(_("There is no such year to submit.")) from error
     try:
-        dossier, created = services.dossier_start(certification=held, by=request.user, kind=kind)
+        dossier, created = services.dossier_start(certification=held, by=request.user, kind=kind,
+                                                  year_end=year_end)
     except ValidationError as error:
+        if year_end is not None and error.code == "no_year":
+            raise NotFound(" ".join(error.messages)) from error
+        if year_end is not None and error.code in ("closed", "submitted"):
+            raise PermissionDenied(" ".join(error.messages)) from error
         messages.error(request, " ".join(error.messages))
         return redirect("dossier_list", org=org)
     if created:
@@ -114,9 +138,12 @@ def dossier_detail(request: OrgRequest, org: str, pk: int) -> HttpResponse:
     return render(request, "dossiers/dossier_detail.html", {
         "dossier": dossier, "checklist": checklist, "submission": submission,
         "new_statement_allowance": _send_allowances(request, dossier, checklist),
-        "scheme_label": dossier.scheme_version.label, "kind_label": services.KIND_LABELS.get(dossier.kind, ""),
-        "locked_message": locked_message() if dossier.is_locked else "",
+        "scheme_label": dossier.scheme_version.label, "title": services.dossier_title(dossier),
+        "locked_message": (_("The assessors asked for more information: only the parts they named are open "
+                             "for changes until you resubmit.") if dossier.is_reopened
+                           else locked_message() if dossier.is_locked else ""),
         "progress": submission_progress(submission) if submission else [],
+        "panels": dossier_panels(request, dossier) if submission else [],
         "today": timezone.now()})
 
 
@@ -131,8 +158,9 @@ def dossier_section(request: OrgRequest, org: str, pk: int, code: str) -> HttpRe
     state = next((section for section in checklist.sections if section.code == code), None)
     if state is None:
         raise NotFound(_("This dossier has no such section."))
-    if request.method == "POST":
-        _refuse_if_locked(dossier)
+    locked = dossier.section_locked(code)  # a submitted dossier's section opens only when information is requested
+    if request.method == "POST" and locked:
+        raise PermissionDenied(locked_message())
     spec = None if state.synthetic else services.section_definition(checklist.definition, code)
     form = None
     status = 200
@@ -140,7 +168,7 @@ def dossier_section(request: OrgRequest, org: str, pk: int, code: str) -> HttpRe
     if spec is not None and state.has_form:
         stored = (state.row.data or {}).get("requirements", {}) if state.row else {}
         form = SectionForm(request.POST if request.method == "POST" else None, section=spec, stored=stored,
-                           readonly=dossier.is_locked)
+                           readonly=locked)
         if request.method == "POST":
             if form.is_valid():
                 try:
@@ -162,7 +190,8 @@ def dossier_section(request: OrgRequest, org: str, pk: int, code: str) -> HttpRe
                "new_statement_allowance": _send_allowances(request, dossier, checklist)
                if not (request.htmx and request.method == "POST") else None,
                "fields": form.requirement_fields() if form else {},
-               "locked_message": locked_message() if dossier.is_locked else "", **_upload_context(request, state)}
+               "locked_message": locked_message() if locked else "", "section_locked": locked,
+               **_upload_context(request, state)}
     if request.htmx and request.method == "POST":
         return render(request, "dossiers/dossier_section.html#autosave", context, status=status)
     return render(request, "dossiers/dossier_section.html", context, status=status)
@@ -206,7 +235,7 @@ def dossier_submit(request: OrgRequest, org: str, pk: int) -> HttpResponse:
     missing = errors or checklist.missing
     files = sum(len(r.evidence) for section in checklist.sections for r in section.requirements)
     return render(request, "dossiers/dossier_submit.html", {
-        "dossier": dossier, "checklist": checklist, "missing": missing,
+        "dossier": dossier, "checklist": checklist, "missing": missing, "title": services.dossier_title(dossier),
         "activity_count": len(counted_activity_ids(checklist)), "file_count": files,
         "signed_count": sum(1 for s in checklist.statements if s.status == s.Status.SIGNED),
     }, status=422 if request.method == "POST" else 200)

@@ -27,6 +27,7 @@ from accounts.storage import stored_file_response
 from accounts.tenancy import NotFound, member_required
 from dossiers import access
 from dossiers.models import DossierSection, Evidence
+from dossiers.services import dossiers as dossier_services
 from dossiers.services import evidence as services
 from portfolios import evidence_files
 from portfolios.models import Activity
@@ -104,8 +105,11 @@ def _evidence_upload(request: OrgRequest, org: str, limiter: evidence_files.Size
     if request.htmx:
         if errors:
             return HttpResponseBadRequest(" ".join(errors), content_type="text/plain; charset=utf-8")
-        return render(request, "portfolios/activities/_evidence_list.html", _list_context(
-            request, activity=activity, section=section, requirement_code=requirement))
+        context = _list_context(request, activity=activity, section=section, requirement_code=requirement)
+        if section is not None:  # the section's state and what it still needs follow the upload (out of band)
+            return render(request, "dossiers/_section_upload.html",
+                          {**context, **_section_state(section)})
+        return render(request, "portfolios/activities/_evidence_list.html", context)
     for evidence in saved:
         messages.success(request, _("“%(name)s” has been uploaded.") % {"name": evidence.original_name})
     for message in errors:
@@ -113,9 +117,17 @@ def _evidence_upload(request: OrgRequest, org: str, limiter: evidence_files.Size
     return redirect(_next_url(request, _fallback(request, activity)))
 
 
+def _section_state(section: DossierSection) -> dict[str, Any]:
+    """The section's checklist state after a change to its files (for the out-of-band parts of the answer)."""
+    checklist = dossier_services.dossier_checklist(section.dossier)
+    state = next((item for item in checklist.sections if item.code == section.code), None)
+    return {"section": state, "dossier": section.dossier, "oob": True} if state is not None else {}
+
+
 def _list_context(request: OrgRequest, *, activity: Activity | None, section: DossierSection | None,
                   requirement_code: str) -> dict[str, Any]:
-    locked = activity.is_locked if activity is not None else section.dossier.is_locked if section else False
+    locked = (activity.is_locked if activity is not None
+              else section.dossier.section_locked(section.code) if section else False)
     if activity is not None:
         list_id = f"evidence-list-activity-{activity.pk}"
     else:

@@ -90,7 +90,7 @@ def statement_request(request: OrgRequest, org: str, pk: int) -> HttpResponse:
 def statement_resend(request: OrgRequest, org: str, pk: int) -> HttpResponse:
     """Send a new link; a limit reached comes back as a message naming it and when it resets."""
     statement = access.statement_for(request, pk, write=True)
-    if statement.dossier.is_locked:
+    if statement.dossier.is_locked and not statement.dossier.statement_reopened(statement.pk):
         raise PermissionDenied(locked_message())
     try:
         services.statement_resend(statement=statement, by=request.user)

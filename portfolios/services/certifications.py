@@ -483,8 +483,10 @@ def compliance_rows(*, organisation: Organisation, scheme: str = "", query: str 
     dossiers: dict[tuple[int, dt.date], Any] = {}
     for dossier in (Dossier.objects.for_organisation(organisation).filter(
             certification__in=certifications, kind="recertification").only(
-            "pk", "certification_id", "reference_date", "status", "submitted_at").order_by("created_at", "pk")):
+            "pk", "organisation_id", "certification_id", "reference_date", "status", "submitted_at")
+            .order_by("created_at", "pk")):
         dossiers[(dossier.certification_id, dossier.reference_date)] = dossier
+    extra = lifecycle.prefetch(organisation, list(dossiers.values()))  # the apps' rows for every row at once
     rows = []
     for certification in certifications:
         version = versions.get(certification.scheme_version.code)
@@ -506,7 +508,7 @@ def compliance_rows(*, organisation: Organisation, scheme: str = "", query: str 
         stages = lifecycle.lifecycle(lifecycle.LifecycleContext(
             organisation=organisation, user=certification.holder, certification=certification,
             definition=definition, report=report, today=as_of, dossier=dossiers.get((certification.pk, reference)),
-            deadline=due))
+            deadline=due, extra=dict(extra)))
         beyond = [stage for stage in stages.stages if stage.code != "points"]
         missing = [stage.next_step or stage.text for stage in stages.stages if stage.status in (
             lifecycle.CURRENT, lifecycle.TO_DO)]

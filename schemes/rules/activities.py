@@ -1,7 +1,9 @@
 """Points for one activity, and the rules one activity must pass on its own.
 
-``score`` (behind ``activity_points``) is the only place a formula is applied: the live form preview
-calls ``activity_points``, and the engine calls ``score`` for every activity it evaluates.
+``score`` (behind ``activity_points``) is where a formula is applied: the live form preview calls
+``activity_points``, and the engine's reference path calls ``score`` for every activity it evaluates. Its
+fast path (engine/columns.py) applies the same formulas and checks, keeps the points of each (type,
+quantity) met, and calls ``score`` for whatever ``score`` would object to, which then says what.
 """
 
 from __future__ import annotations

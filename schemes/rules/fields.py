@@ -20,7 +20,9 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, dataclass_transform
 
-Errors = list[tuple[str, str]]
+from .messages import Message, gettext_noop, problem
+
+Errors = list[tuple[str, Message]]
 
 CODE_PATTERN = re.compile(r"[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*\Z")
 KEY_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
@@ -78,28 +80,32 @@ class Kind(ABC):
 class Str(Kind):
     """A non-blank string, optionally matching a pattern."""
 
-    def __init__(self, pattern: re.Pattern[str] | None = None, what: str = "text") -> None:
+    def __init__(self, pattern: re.Pattern[str] | None = None, what: str = gettext_noop("text")) -> None:
         self.pattern = pattern
         self.what = what
 
     def load(self, value: Any, path: str, errors: Errors) -> Any:
         if not isinstance(value, str) or not value.strip():
-            errors.append((_where(path), f"Must be a non-empty {self.what}."))
+            errors.append((_where(path), problem(
+                gettext_noop("Must be a non-empty %(what)s."), what=problem(self.what)
+            )))
             return INVALID
         if self.pattern is not None and not self.pattern.match(value):
-            errors.append((_where(path), f'"{value}" is not a valid {self.what}.'))
+            errors.append((_where(path), problem(
+                gettext_noop('"%(value)s" is not a valid %(what)s.'), value=value, what=problem(self.what)
+            )))
             return INVALID
         return value
 
 
 def code() -> Str:
     """A stable code: letters and digits, optionally joined by ``.``, ``-`` or ``_`` (``A3.1``, ``CCStP``)."""
-    return Str(CODE_PATTERN, "code (letters and digits, joined by '.', '-' or '_')")
+    return Str(CODE_PATTERN, gettext_noop("code (letters and digits, joined by '.', '-' or '_')"))
 
 
 def key() -> Str:
     """A lower-case kebab-case code (``professional-experience``), safe to use in dotted paths."""
-    return Str(KEY_PATTERN, "code (lower-case letters and digits joined by '-')")
+    return Str(KEY_PATTERN, gettext_noop("code (lower-case letters and digits joined by '-')"))
 
 
 class Enum(Kind):
@@ -109,7 +115,9 @@ class Enum(Kind):
     def load(self, value: Any, path: str, errors: Errors) -> Any:
         if value not in self.values or not isinstance(value, str):
             choices = ", ".join(f'"{v}"' for v in self.values)
-            errors.append((_where(path), f"Must be one of {choices}, not {_show(value)}."))
+            errors.append((_where(path), problem(
+                gettext_noop("Must be one of %(choices)s, not %(value)s."), choices=choices, value=_show(value)
+            )))
             return INVALID
         return value
 
@@ -117,7 +125,9 @@ class Enum(Kind):
 class Bool(Kind):
     def load(self, value: Any, path: str, errors: Errors) -> Any:
         if not isinstance(value, bool):
-            errors.append((_where(path), f"Must be true or false, not {_show(value)}."))
+            errors.append((_where(path), problem(
+                gettext_noop("Must be true or false, not %(value)s."), value=_show(value)
+            )))
             return INVALID
         return value
 
@@ -130,10 +140,14 @@ class Int(Kind):
 
     def load(self, value: Any, path: str, errors: Errors) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
-            errors.append((_where(path), f"Must be a whole number, not {_show(value)}."))
+            errors.append((_where(path), problem(
+                gettext_noop("Must be a whole number, not %(value)s."), value=_show(value)
+            )))
             return INVALID
         if value < self.minimum:
-            errors.append((_where(path), f"Must be at least {self.minimum}, not {value}."))
+            errors.append((_where(path), problem(
+                gettext_noop("Must be at least %(minimum)s, not %(value)s."), minimum=self.minimum, value=value
+            )))
             return INVALID
         return value
 
@@ -149,16 +163,19 @@ class Dec(Kind):
             errors.append(
                 (
                     _where(path),
-                    f'Must be a decimal number written as a string, such as "0.5", not {_show(value)}.',
+                    problem(
+                        gettext_noop('Must be a decimal number written as a string, such as "0.5", not %(value)s.'),
+                        value=_show(value)
+                    ),
                 )
             )
             return INVALID
         number = Decimal(value)
         if number < 0:
-            errors.append((_where(path), f"Must not be negative ({value})."))
+            errors.append((_where(path), problem(gettext_noop("Must not be negative (%(value)s)."), value=value)))
             return INVALID
         if self.positive and number == 0:
-            errors.append((_where(path), "Must be more than 0."))
+            errors.append((_where(path), problem(gettext_noop("Must be more than 0."))))
             return INVALID
         return number
 
@@ -175,7 +192,9 @@ class Day(Kind):
                 return date.fromisoformat(value)
             except ValueError:
                 pass
-        errors.append((_where(path), f"Must be a date written as YYYY-MM-DD, not {_show(value)}."))
+        errors.append((_where(path), problem(
+            gettext_noop("Must be a date written as YYYY-MM-DD, not %(value)s."), value=_show(value)
+        )))
         return INVALID
 
     def dump(self, value: Any) -> Any:
@@ -192,7 +211,9 @@ class MonthDay(Kind):
                 return value
             except ValueError:
                 pass
-        errors.append((_where(path), f"Must be a day of the year written as MM-DD, not {_show(value)}."))
+        errors.append((_where(path), problem(
+            gettext_noop("Must be a day of the year written as MM-DD, not %(value)s."), value=_show(value)
+        )))
         return INVALID
 
 
@@ -201,18 +222,22 @@ class Text(Kind):
 
     def load(self, value: Any, path: str, errors: Errors) -> Any:
         if not isinstance(value, dict):
-            errors.append((_where(path), 'Must be an object of texts per language, such as {"en": "..."}.'))
+            errors.append((_where(path), problem(
+                gettext_noop('Must be an object of texts per language, such as {"en": "..."}.')
+            )))
             return INVALID
         ok = True
         for language, text in value.items():
             if not LANGUAGE_PATTERN.match(language):
-                errors.append((join(path, language), f'"{language}" is not a language code such as "nl".'))
+                errors.append((join(path, language), problem(
+                    gettext_noop('"%(language)s" is not a language code such as "nl".'), language=language
+                )))
                 ok = False
             elif not isinstance(text, str) or not text.strip():
-                errors.append((join(path, language), "Must be a non-empty text."))
+                errors.append((join(path, language), problem(gettext_noop("Must be a non-empty text."))))
                 ok = False
         if "en" not in value:
-            errors.append((join(path, "en"), "An English text is required."))
+            errors.append((join(path, "en"), problem(gettext_noop("An English text is required."))))
             ok = False
         return LocalText(MappingProxyType(dict(value))) if ok else INVALID
 
@@ -240,7 +265,7 @@ class ListOf(Kind):
     def load_partial(self, value: Any, path: str, errors: Errors) -> Any:
         """Load every element, keeping ``INVALID`` placeholders so cross-checks still see good siblings."""
         if not isinstance(value, list):
-            errors.append((_where(path), f"Must be a list, not {_show(value)}."))
+            errors.append((_where(path), problem(gettext_noop("Must be a list, not %(value)s."), value=_show(value))))
             return INVALID
         return tuple(self.inner.load(item, join(path, i), errors) for i, item in enumerate(value))
 
@@ -259,7 +284,7 @@ class IntMap(Kind):
 
     def load(self, value: Any, path: str, errors: Errors) -> Any:
         if not isinstance(value, dict):
-            errors.append((_where(path), "Must be an object of whole numbers."))
+            errors.append((_where(path), problem(gettext_noop("Must be an object of whole numbers."))))
             return INVALID
         ok = all(
             Int().load(number, join(path, name), errors) is not INVALID for name, number in value.items()
@@ -279,7 +304,9 @@ class CountOrColumn(Kind):
         if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
             return value
         errors.append(
-            (_where(path), f"Must be a whole number or a year-table column code, not {_show(value)}.")
+            (_where(path), problem(
+                gettext_noop("Must be a whole number or a year-table column code, not %(value)s."), value=_show(value)
+            ))
         )
         return INVALID
 
@@ -305,7 +332,9 @@ class MapOf(Kind):
 
     def load_partial(self, value: Any, path: str, errors: Errors) -> Any:
         if not isinstance(value, dict):
-            errors.append((_where(path), f"Must be an object keyed by code, not {_show(value)}."))
+            errors.append((_where(path), problem(
+                gettext_noop("Must be an object keyed by code, not %(value)s."), value=_show(value)
+            )))
             return INVALID
         items = {}
         for name, item in value.items():
@@ -313,7 +342,12 @@ class MapOf(Kind):
                 errors.append(
                     (
                         join(path, name),
-                        f"\"{name}\" is not a valid code (lower-case letters and digits joined by '-').",
+                        problem(
+                            gettext_noop(
+                                "\"%(name)s\" is not a valid code (lower-case letters and digits joined by '-')."
+                            ),
+                            name=name
+                        ),
                     )
                 )
                 items[name] = INVALID
@@ -340,14 +374,20 @@ class OneOf(Kind):
 
     def load(self, value: Any, path: str, errors: Errors) -> Any:
         if not isinstance(value, dict):
-            errors.append((_where(path), f"Must be an object with a {self.noun} kind, not {_show(value)}."))
+            errors.append((_where(path), problem(
+                gettext_noop("Must be an object with a %(noun)s kind, not %(value)s."),
+                noun=problem(self.noun), value=_show(value)
+            )))
             return INVALID
         kind = value.get("kind")
         cls = self.classes.get(kind) if isinstance(kind, str) else None
         if cls is None:
             choices = ", ".join(f'"{name}"' for name in self.classes)
             errors.append(
-                (join(path, "kind"), f"Unknown {self.noun} kind {_show(kind)}; expected one of {choices}.")
+                (join(path, "kind"), problem(
+                    gettext_noop("Unknown %(noun)s kind %(kind)s; expected one of %(choices)s."),
+                    noun=problem(self.noun), kind=_show(kind), choices=choices
+                ))
             )
             return INVALID
         return load_object(cls, value, path, errors, extra_keys=("kind",))
@@ -397,7 +437,7 @@ def json_fields(cls: type) -> list[tuple[str, Kind, bool]]:
 def check_keys(value: dict[str, Any], allowed: set[str], path: str, errors: Errors) -> None:
     for name in value:
         if name not in allowed:
-            errors.append((join(path, name), "This key is not part of the definition format."))
+            errors.append((join(path, name), problem(gettext_noop("This key is not part of the definition format."))))
 
 
 def load_object(
@@ -415,7 +455,7 @@ def load_object(
     added too, with paths relative to the object.
     """
     if not isinstance(value, dict):
-        errors.append((_where(path), f"Must be an object, not {_show(value)}."))
+        errors.append((_where(path), problem(gettext_noop("Must be an object, not %(value)s."), value=_show(value))))
         return INVALID
     specs = [
         (name, kind, required) for name, kind, required in json_fields(cls) if not (code and name == "code")
@@ -428,7 +468,7 @@ def load_object(
             loaded[name] = kind.load(value[name], join(path, name), errors)
             ok = ok and loaded[name] is not INVALID
         elif required:
-            errors.append((join(path, name), "A value is required."))
+            errors.append((join(path, name), problem(gettext_noop("A value is required."))))
             ok = False
     if not ok:
         return INVALID

@@ -48,6 +48,11 @@ class Message:
     params: Mapping[str, Any] = field(default_factory=dict)
 
 
+def problem(template: str, **params: Any) -> Message:
+    """A problem with a scheme definition: ``template`` is written as ``gettext_noop("...")`` by the caller."""
+    return Message("definition", template, params)
+
+
 MONTHS = {
     "en": (
         "January",

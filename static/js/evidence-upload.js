@@ -4,7 +4,7 @@
  * Without JavaScript the form works as it is: a real <input type="file" multiple> inside a <label>, and an
  * Upload button that posts the form. With it, files chosen or dropped are sent one at a time with
  * XMLHttpRequest (so each gets a progress bar), the server answers with the parent's file list, and the
- * list is replaced. Results are announced in the form's aria-live status region. No libraries.
+ * list is replaced (with any out-of-band part of the answer: a dossier section's state follows the upload). Results are announced in the form's aria-live status region. No libraries.
  *
  * Markup (templates/portfolios/activities/_evidence_upload.html):
  *   <form data-evidence-upload data-list="#list-id" data-max-bytes="…" data-msg-…="…"> … </form>
@@ -62,6 +62,15 @@
       if (fresh) {
         target.replaceWith(document.adoptNode(fresh));
       }
+      // Out-of-band parts of the answer (a dossier section's state and what it still needs) replace the
+      // page's element with the same id, and only that.
+      parsed.querySelectorAll("[data-hx-swap-oob][id]").forEach(function (part) {
+        var current = document.getElementById(part.id);
+        if (current && part.id !== target.id) {
+          part.removeAttribute("data-hx-swap-oob");
+          current.replaceWith(document.adoptNode(part));
+        }
+      });
     }
 
     function next() {

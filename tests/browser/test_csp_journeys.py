@@ -180,7 +180,7 @@ def test_administrator_journeys_under_the_policy(new_page, csp_watch):
     page.get_by_label("Takes effect on").fill("2027-01-01")
     page.get_by_role("button", name="Preview the effect").click()
     preview = page.locator("#preview-panel")
-    expect(preview).to_contain_text("categories[societal].max")
+    expect(preview).to_contain_text("Category “Other societal activities” · maximum")
     expect(page).to_have_url(re.compile(r"/edit/$"))  # htmx swapped the preview in; no navigation
     page.goto("/acme/manage/schemes/noloc-register-jobcoach/edit/json/")
     expect(page.locator("#id_definition")).to_have_value(re.compile('"code": "noloc-register-jobcoach"'))

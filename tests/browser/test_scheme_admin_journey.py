@@ -41,7 +41,7 @@ def test_adopt_edit_preview_save_export_import(new_page, tmp_path):
     page.get_by_label("What changed and why").fill("Board decision of 1 December")
     page.get_by_role("button", name="Preview the effect").click()
     preview = page.locator("#preview-panel")
-    expect(preview).to_contain_text("categories[societal].max")
+    expect(preview).to_contain_text("Category “Other societal activities” · maximum")
     expect(preview).to_contain_text("nobody's compliance changes")
     page.get_by_role("button", name="Save as a new version").click()
     expect(page.get_by_text("Version 2 has been saved")).to_be_visible()

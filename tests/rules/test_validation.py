@@ -239,3 +239,19 @@ def test_optional_keys_may_be_left_out(raw):
     definition = load_definition(minimal)
     assert definition.categories == ()
     assert definition.activity_types == {}
+
+
+def test_problems_are_translatable_messages_with_raw_parameters():
+    from schemes.rules import Message, render_message
+
+    raw = shipped_definitions()["noloc-register-jobcoach"]
+    raw["categories"][2]["max"] = "-5"
+    with pytest.raises(DefinitionError) as caught:
+        load_definition(raw)
+    ((path, message),) = caught.value.problems
+    assert path == "categories[2].max"
+    assert message == Message("definition", "Must not be negative (%(value)s).", {"value": "-5"})
+    dutch = {"Must not be negative (%(value)s).": "Mag niet negatief zijn (%(value)s)."}
+    assert render_message(message, None, "nl", lambda template: dutch.get(template, template)) == (
+        "Mag niet negatief zijn (-5).")
+    assert caught.value.errors == [(path, "Must not be negative (-5).")]

@@ -1,6 +1,7 @@
 """Isolation-sweep registry for accounts (see tests/test_isolation_sweep.py)."""
 
-from accounts.models import Membership
+from accounts.models import JoinRequest, Membership
+from accounts.tenancy import maintenance
 from tests import factories
 
 PUBLIC = {
@@ -11,7 +12,8 @@ PUBLIC = {
     "mfa_authenticate",
 }
 PERSONAL = {
-    "profile", "account_reauthenticate", "account_email", "account_change_password", "account_set_password",
+    "profile", "join_request_create",
+    "account_reauthenticate", "account_email", "account_change_password", "account_set_password",
     "mfa_index", "mfa_reauthenticate", "mfa_activate_totp", "mfa_deactivate_totp", "mfa_view_recovery_codes",
     "mfa_generate_recovery_codes", "mfa_download_recovery_codes",
 }
@@ -21,6 +23,8 @@ ORG_SCOPED = {
     "invitation_create": None,
     "organisation_settings": None,
     "audit_log": None,
+    "join_requests": None,
+    "join_request_decide": lambda w: {"pk": w.b["join_request"]},
     "member_edit": lambda w: {"pk": w.b["membership"]},
     "member_remove": lambda w: {"pk": w.b["membership"]},
     "invitation_resend": lambda w: {"pk": w.b["invitation"]},
@@ -32,4 +36,8 @@ ORG_SCOPED = {
 def make_b_objects(world):
     invitation, token = factories.invitation(world.org_b, "invitee@example.com")
     membership = Membership.objects.get(organisation=world.org_b, user=world.b_user)
-    return {"membership": membership.pk, "invitation": invitation.pk, "invitation_token": token}
+    with maintenance():
+        asker = factories.user("asker@example.com")
+        join_request = JoinRequest.objects.create(organisation=world.org_b, user=asker, message="Let me in")
+    return {"membership": membership.pk, "invitation": invitation.pk, "invitation_token": token,
+            "join_request": join_request.pk}

@@ -20,11 +20,22 @@ ORG_SCOPED = {
     "review_decline": lambda w: {"pk": w.b["allocation"]},
     "review_save": lambda w: {"pk": w.b["allocation"]},
     "review_recompute": lambda w: {"pk": w.b["allocation"]},
+    "review_interview": lambda w: {"pk": w.b["interview_case"]},
+    "review_interview_schedule": lambda w: {"pk": w.b["interview_case"]},
+    "review_interview_record": lambda w: {"pk": w.b["interview_case"]},
+    "review_interview_ics": lambda w: {"pk": w.b["interview_case"]},
+    "review_credits": None,
+    "review_credit_offer": None,
+    "review_credit_decide": lambda w: {"pk": w.b["credit"]},
+    "review_rfi_send": lambda w: {"pk": w.b["case"]},
+    "review_rfi_answer": lambda w: {"pk": w.b["information_request"]},
 }
 
 
 def make_b_objects(world):
-    from review.models import Allocation, Relationship
+    from django.utils import timezone
+
+    from review.models import Allocation, InformationRequest, Relationship
     from review.services import allocate
     from tests.review_helpers import case_of, submitted
 
@@ -35,4 +46,24 @@ def make_b_objects(world):
         allocation = Allocation.objects.filter(case=case).first() or allocate(case=case, assessor=assessor, by=None)
         relationship = Relationship.objects.create(organisation=world.org_b, assessor=assessor, kind="person",
                                                    name="Someone")
-    return {"case": case.pk, "allocation": allocation.pk, "relationship": relationship.pk}
+        asked = InformationRequest.objects.create(
+            organisation=world.org_b, case=case, requested_by=assessor, requested_at=timezone.now(),
+            due_on=timezone.localdate(), items=[{"kind": "section", "ref": "scope", "label": "Scope",
+                                                 "question": "Why?", "answer": ""}])
+    # An initial CMI dossier of B with its interview scheduled, and a credit of B's assessor.
+    import datetime as dt
+
+    from review.models import AssessorCredit, Interview
+
+    initial = case_of(submitted(world.org_b, factories.member(world.org_b, "b-initial@example.com", "professional"),
+                                kind="initial"))
+    chair = factories.member(world.org_b, "b-chair@example.com", "assessor")
+    with maintenance():
+        Interview.objects.create(organisation=world.org_b, case=initial, place="Utrecht",
+                                 starts_at=timezone.now() + dt.timedelta(days=9), assessor=assessor, chair=chair,
+                                 scheduled_at=timezone.now())
+        credit = AssessorCredit.objects.create(organisation=world.org_b, assessor=assessor, year=2026, candidates=2,
+                                               type_code="register-mentor-assessor", offered_at=timezone.now())
+    return {"case": case.pk, "allocation": allocation.pk, "relationship": relationship.pk,
+            "interview_case": initial.pk, "credit": credit.pk,
+            "information_request": asked.pk}

@@ -6,6 +6,7 @@ import re
 from decimal import Decimal
 
 from ..fields import Bool, Dec, Enum, Int, ListOf, LocalText, MonthDay, Nullable, Obj, Str, Text, frame, key, spec
+from ..messages import Message, gettext_noop, problem
 from .common import DOSSIER_KINDS, Option
 
 
@@ -34,8 +35,8 @@ class ReviewSample:
     previous_negative: bool = spec(Bool(), default=True)
     many_points: ManyPoints | None = spec(Nullable(Obj(ManyPoints)), default=None)
 
-    def problems(self) -> list[tuple[str, str]]:
-        return [("percent", "A percentage is at most 100.")] if self.percent > 100 else []
+    def problems(self) -> list[tuple[str, Message]]:
+        return [("percent", problem(gettext_noop("A percentage is at most 100.")))] if self.percent > 100 else []
 
 
 DISAGREEMENT_RULES = ("third_assessor", "lead_assessor")
@@ -86,8 +87,8 @@ class Reminder:
     offsets: tuple[Offset, ...] = spec(ListOf(Obj(Offset)))
     mandatory: bool = spec(Bool(), default=False, written_when_set=True)
 
-    def problems(self) -> list[tuple[str, str]]:
-        return [] if self.offsets else [("offsets", "A reminder needs at least one offset.")]
+    def problems(self) -> list[tuple[str, Message]]:
+        return [] if self.offsets else [("offsets", problem(gettext_noop("A reminder needs at least one offset.")))]
 
 
 @frame
@@ -98,7 +99,7 @@ class Validity:
     apply_before_months: int | None = spec(Nullable(Int(0)), default=None)
     apply_preferably_before_months: int | None = spec(Nullable(Int(0)), default=None)
 
-    def problems(self) -> list[tuple[str, str]]:
+    def problems(self) -> list[tuple[str, Message]]:
         if (
             self.apply_before_months is not None
             and self.apply_preferably_before_months is not None
@@ -107,7 +108,7 @@ class Validity:
             return [
                 (
                     "apply_preferably_before_months",
-                    "The preferred lead time is shorter than the required one.",
+                    problem(gettext_noop("The preferred lead time is shorter than the required one.")),
                 )
             ]
         return []
@@ -130,9 +131,11 @@ class FeeBilling:
     on: str = spec(Enum(*BILLING_TRIGGERS))
     review_after_payment: bool = spec(Bool(), default=False)
 
-    def problems(self) -> list[tuple[str, str]]:
+    def problems(self) -> list[tuple[str, Message]]:
         if self.review_after_payment and self.on != "submission":
-            return [("review_after_payment", "Only a fee billed on submission can hold the review until it is paid.")]
+            return [("review_after_payment", problem(
+                gettext_noop("Only a fee billed on submission can hold the review until it is paid.")
+            ))]
         return []
 
 
@@ -149,7 +152,7 @@ class Fee:
     code: str = spec(key())
     label: LocalText = spec(Text())
     amount: Decimal = spec(Dec())
-    currency: str = spec(Str(re.compile(r"[A-Z]{3}\Z"), "currency code such as EUR"))
+    currency: str = spec(Str(re.compile(r"[A-Z]{3}\Z"), gettext_noop("currency code such as EUR")))
     vat_rate: Decimal = spec(Dec())
     vat_included: bool = spec(Bool())
     per: str = spec(Enum("once", "year"))
@@ -157,15 +160,19 @@ class Fee:
     vat_category: str | None = spec(Nullable(Enum(*VAT_CATEGORIES)), default=None, written_when_set=True)
     billing: FeeBilling | None = spec(Nullable(Obj(FeeBilling)), default=None, written_when_set=True)
 
-    def problems(self) -> list[tuple[str, str]]:
-        problems: list[tuple[str, str]] = []
+    def problems(self) -> list[tuple[str, Message]]:
+        problems: list[tuple[str, Message]] = []
         if self.billing is not None and self.billing.on == "annual":
             if self.per != "year":
-                problems.append(("billing.on", 'A fee billed every year must be "per": "year".'))
+                problems.append(("billing.on", problem(gettext_noop('A fee billed every year must be "per": "year".'))))
             if self.reference_date is None:
-                problems.append(("reference_date", "A fee billed every year needs its reference date (MM-DD)."))
+                problems.append(("reference_date", problem(
+                    gettext_noop("A fee billed every year needs its reference date (MM-DD).")
+                )))
         if self.vat_category in ("zero", "exempt") and self.vat_rate != 0:
-            problems.append(("vat_rate", f"A {self.vat_category} fee has no VAT: its rate must be 0."))
+            problems.append(("vat_rate", problem(
+                gettext_noop("A %(vat_category)s fee has no VAT: its rate must be 0."), vat_category=self.vat_category
+            )))
         return problems
 
 
@@ -203,14 +210,19 @@ class CertificatePolicy:
     appeal_days: int = spec(Int(1), default=30)
     register_public: bool = spec(Bool(), default=False)
 
-    def problems(self) -> list[tuple[str, str]]:
-        problems: list[tuple[str, str]] = []
+    def problems(self) -> list[tuple[str, Message]]:
+        problems: list[tuple[str, Message]] = []
         if not self.languages:
-            problems.append(("languages", "A certificate needs at least one language it is issued in."))
+            problems.append(("languages", problem(
+                gettext_noop("A certificate needs at least one language it is issued in.")
+            )))
         for index, paid in enumerate(self.paid_languages):
             if paid.language in self.languages:
                 problems.append((f"paid_languages[{index}].language",
-                                 f"The certificate is already issued in {paid.language} at no charge."))
+                                 problem(
+                                     gettext_noop("The certificate is already issued in %(language)s at no charge."),
+                                     language=paid.language
+                                 )))
         return problems
 
 

@@ -4,6 +4,7 @@ which date of the candidate each model counts from."""
 from __future__ import annotations
 
 from ..fields import Enum, Int, LocalText, Nullable, Obj, Text, frame, spec
+from ..messages import Message, gettext_noop, problem
 
 # Which bound scopes and reminder anchors each cycle model has: a window is a single period (the cycle),
 # anniversary years have no enclosing cycle, and a fixed cycle has both yearly periods and the cycle.
@@ -33,19 +34,23 @@ class Cycle:
     cycle_label: LocalText | None = spec(Nullable(Text()), default=None)
     renewal: Renewal | None = spec(Nullable(Obj(Renewal)), default=None)
 
-    def problems(self) -> list[tuple[str, str]]:
+    def problems(self) -> list[tuple[str, Message]]:
         scopes = SCOPES_BY_MODEL[self.model]
         problems = []
         if (self.years is None) == (self.model != "anniversary"):
-            needed = "needs" if self.years is None else "does not use"
-            problems.append(("years", f"The {self.model} model {needed} a number of years."))
+            problems.append(("years", problem(
+                gettext_noop("The %(model)s model needs a number of years.") if self.years is None
+                else gettext_noop("The %(model)s model does not use a number of years."), model=self.model)))
         for scope, text in (("period", self.period_label), ("cycle", self.cycle_label)):
             if (text is None) == (scope in scopes):
-                needed = "needs a" if text is None else "has no"
-                problems.append((f"{scope}_label", f"The {self.model} model {needed} {scope} label."))
+                problems.append((f"{scope}_label", problem(
+                    gettext_noop("The %(model)s model needs a %(scope)s label.") if text is None
+                    else gettext_noop("The %(model)s model has no %(scope)s label."), model=self.model, scope=scope)))
         if self.renewal is not None and self.model != "anniversary":
             problems.append(
-                ("renewal", "Only the anniversary model extends a certificate by consecutive periods.")
+                ("renewal", problem(
+                    gettext_noop("Only the anniversary model extends a certificate by consecutive periods.")
+                ))
             )
         return problems
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from ..fields import Bool, Dec, Enum, ListOf, LocalText, Nullable, Obj, OneOf, Text, code, frame, key, spec
+from ..messages import Message, gettext_noop, problem
 from .common import Option, order_problems, unique_problems
 
 ATTRIBUTE_TYPES = ("integer", "decimal", "text", "boolean")
@@ -57,7 +58,7 @@ class PointRules:
     activity_min: Decimal | None = spec(Nullable(Dec()), default=None)
     activity_max: Decimal | None = spec(Nullable(Dec()), default=None)
 
-    def problems(self) -> list[tuple[str, str]]:
+    def problems(self) -> list[tuple[str, Message]]:
         return order_problems(self.activity_min, self.activity_max, "activity_min")
 
 
@@ -146,10 +147,13 @@ class Attribute:
     min: Decimal | None = spec(Nullable(Dec()), default=None)
     max: Decimal | None = spec(Nullable(Dec()), default=None)
 
-    def problems(self) -> list[tuple[str, str]]:
+    def problems(self) -> list[tuple[str, Message]]:
         if self.type not in ("integer", "decimal") and (self.min is not None or self.max is not None):
             return [
-                ("min", f"Only integer and decimal attributes can have bounds, not a {self.type} attribute.")
+                ("min", problem(
+                    gettext_noop("Only integer and decimal attributes can have bounds, not a %(type)s attribute."),
+                    type=self.type
+                ))
             ]
         return order_problems(self.min, self.max)
 
@@ -161,10 +165,10 @@ class Evidence:
     required: str = spec(Enum("one", "all", "none"))
     items: tuple[Option, ...] = spec(ListOf(Obj(Option)))
 
-    def problems(self) -> list[tuple[str, str]]:
-        problems = unique_problems((item.code for item in self.items), "items", "evidence")
+    def problems(self) -> list[tuple[str, Message]]:
+        problems = unique_problems((item.code for item in self.items), "items", gettext_noop("evidence"))
         if self.required != "none" and not self.items:
-            problems.append(("items", "Evidence is required but no evidence item is listed."))
+            problems.append(("items", problem(gettext_noop("Evidence is required but no evidence item is listed."))))
         return problems
 
 
@@ -174,7 +178,7 @@ class ActivityType:
     category: str = spec(key())
     label: LocalText = spec(Text())
     description: LocalText | None = spec(Nullable(Text()), default=None)
-    formula: Formula = spec(OneOf("formula", *FORMULA_KINDS))
+    formula: Formula = spec(OneOf(gettext_noop("formula"), *FORMULA_KINDS))
     # The most one activity of the type can plausibly have (None: the default of its quantity unit).
     quantity_max: Decimal | None = spec(Nullable(Dec(positive=True)), default=None, written_when_set=True)
     attributes: tuple[Attribute, ...] = spec(ListOf(Obj(Attribute)), default=())
@@ -183,8 +187,9 @@ class ActivityType:
     # whose ``completed`` attribute is false is shown but not counted yet.
     awarded_on_completion: bool = spec(Bool(), default=False)
 
-    def problems(self) -> list[tuple[str, str]]:
-        return unique_problems((attribute.code for attribute in self.attributes), "attributes", "attribute")
+    def problems(self) -> list[tuple[str, Message]]:
+        noun = gettext_noop("attribute")
+        return unique_problems((attribute.code for attribute in self.attributes), "attributes", noun)
 
     @property
     def plausible_quantity(self) -> Decimal:
@@ -212,7 +217,7 @@ class Category:
     max: Decimal | None = spec(Nullable(Dec()), default=None)
     sub_caps: tuple[SubCap, ...] = spec(ListOf(Obj(SubCap)), default=())
 
-    def problems(self) -> list[tuple[str, str]]:
+    def problems(self) -> list[tuple[str, Message]]:
         return order_problems(self.min, self.max)
 
 
@@ -233,9 +238,9 @@ class CategoryBound:
     min: Decimal | None = spec(Nullable(Dec()), default=None)
     max: Decimal | None = spec(Nullable(Dec()), default=None)
 
-    def problems(self) -> list[tuple[str, str]]:
+    def problems(self) -> list[tuple[str, Message]]:
         if self.min is None and self.max is None:
-            return [("min", "A category bound needs a minimum, a maximum or both.")]
+            return [("min", problem(gettext_noop("A category bound needs a minimum, a maximum or both.")))]
         return order_problems(self.min, self.max)
 
 

@@ -31,6 +31,7 @@ from ..fields import (
     key,
     spec,
 )
+from ..messages import Message, gettext_noop, problem, render_message
 from .administration import CertificatePolicy, Fee, Note, ProductSeries, Reminder, Review, Validity
 from .common import Option
 from .cycle import Cycle
@@ -40,10 +41,15 @@ from .validation import cross_check
 
 
 class DefinitionError(ValueError):
-    """A definition document is not valid; ``errors`` lists every ``(path, reason)``."""
+    """A definition document is not valid; ``problems`` lists every ``(path, Message)``.
 
-    def __init__(self, errors: Iterable[tuple[str, str]]) -> None:
-        self.errors = list(errors)
+    ``errors`` is the same list with each message rendered in English, ``(path, reason)``; a user interface
+    renders ``problems`` in the reader's language with ``render_message``.
+    """
+
+    def __init__(self, problems: Iterable[tuple[str, Message]]) -> None:
+        self.problems = list(problems)
+        self.errors = [(path, render_message(message, None)) for path, message in self.problems]
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -112,14 +118,14 @@ def load_definition(data: Any) -> SchemeDefinition:
     """Validate a definition document and build it; raise ``DefinitionError`` with every problem found."""
     errors: Errors = []
     if not isinstance(data, dict):
-        raise DefinitionError([("definition", "A scheme definition must be a JSON object.")])
+        raise DefinitionError([("definition", problem(gettext_noop("A scheme definition must be a JSON object.")))])
     specs = json_fields(SchemeDefinition)
     check_keys(data, {name for name, _, _ in specs}, "", errors)
     parts: dict[str, Any] = {}
     for name, kind, required in specs:
         if name not in data:
             if required:
-                errors.append((name, "A value is required."))
+                errors.append((name, problem(gettext_noop("A value is required."))))
                 parts[name] = INVALID
             continue
         # Lists and maps load partially so the cross-checks below still see the good entries.

@@ -25,6 +25,7 @@ from ..fields import (
     key,
     spec,
 )
+from ..messages import Message, gettext_noop, problem
 from .common import DOSSIER_KINDS, Option, unique_problems
 
 FIELD_TYPES = ("text", "date", "boolean", "integer")
@@ -37,9 +38,12 @@ class Exemption:
     start: date = spec(Day())
     end: date = spec(Day())
 
-    def problems(self) -> list[tuple[str, str]]:
+    def problems(self) -> list[tuple[str, Message]]:
         if self.start > self.end:
-            return [("start", f"The exemption starts ({self.start}) after it ends ({self.end}).")]
+            return [("start", problem(
+                gettext_noop("The exemption starts (%(start)s) after it ends (%(end)s)."),
+                start=self.start.isoformat(), end=self.end.isoformat()
+            ))]
         return []
 
 
@@ -60,17 +64,21 @@ class YearTable:
     # What a year before the first row gets: the first row's values, or no requirement at all.
     before_first_row: str = spec(Enum("first_row", "not_required"))
 
-    def problems(self) -> list[tuple[str, str]]:
-        problems = unique_problems((column.code for column in self.columns), "columns", "column")
+    def problems(self) -> list[tuple[str, Message]]:
+        problems = unique_problems((column.code for column in self.columns), "columns", gettext_noop("column"))
         if not self.rows:
-            problems.append(("rows", "A year table needs at least one row."))
+            problems.append(("rows", problem(gettext_noop("A year table needs at least one row."))))
         names = {column.code for column in self.columns}
         for index, row in enumerate(self.rows):
             if index and row.from_year <= self.rows[index - 1].from_year:
-                problems.append((f"rows[{index}].from_year", "Rows must be in increasing year order."))
+                problems.append((f"rows[{index}].from_year", problem(
+                    gettext_noop("Rows must be in increasing year order.")
+                )))
             if set(row.values) != names:
                 expected = ", ".join(sorted(names))
-                problems.append((f"rows[{index}].values", f"Each row needs exactly the columns: {expected}."))
+                problems.append((f"rows[{index}].values", problem(
+                    gettext_noop("Each row needs exactly the columns: %(expected)s."), expected=expected
+                )))
         return problems
 
     def values_for(self, year: int) -> Mapping[str, int] | None:
@@ -102,9 +110,9 @@ class StatementField:
     type: str = spec(Enum(*FIELD_TYPES))
     count_true: int | str | None = spec(Nullable(CountOrColumn()), default=None)
 
-    def problems(self) -> list[tuple[str, str]]:
+    def problems(self) -> list[tuple[str, Message]]:
         if self.count_true is not None and self.type != "boolean":
-            return [("count_true", "Only a boolean field can require a number of yes answers.")]
+            return [("count_true", problem(gettext_noop("Only a boolean field can require a number of yes answers.")))]
         return []
 
 
@@ -120,8 +128,8 @@ class StatementRequirement:
     fields: tuple[StatementField, ...] = spec(ListOf(Obj(StatementField)))
     count: int | str = spec(CountOrColumn(), default=1)
 
-    def problems(self) -> list[tuple[str, str]]:
-        return unique_problems((item.code for item in self.fields), "fields", "field")
+    def problems(self) -> list[tuple[str, Message]]:
+        return unique_problems((item.code for item in self.fields), "fields", gettext_noop("field"))
 
 
 @frame
@@ -135,8 +143,8 @@ class QuestionsRequirement:
     questions: tuple[Option, ...] = spec(ListOf(Obj(Option)))
     profile_references_min: int = spec(Int(0), default=0)
 
-    def problems(self) -> list[tuple[str, str]]:
-        return unique_problems((item.code for item in self.questions), "questions", "question")
+    def problems(self) -> list[tuple[str, Message]]:
+        return unique_problems((item.code for item in self.questions), "questions", gettext_noop("question"))
 
 
 @frame
@@ -149,8 +157,8 @@ class DeclarationRequirement:
     description: LocalText | None = spec(Nullable(Text()), default=None)
     checkboxes: tuple[Option, ...] = spec(ListOf(Obj(Option)))
 
-    def problems(self) -> list[tuple[str, str]]:
-        return unique_problems((item.code for item in self.checkboxes), "checkboxes", "checkbox")
+    def problems(self) -> list[tuple[str, Message]]:
+        return unique_problems((item.code for item in self.checkboxes), "checkboxes", gettext_noop("checkbox"))
 
 
 @frame
@@ -165,10 +173,12 @@ class ChoiceRequirement:
     min_selected: int = spec(Int(0), default=1)
     options: tuple[Option, ...] = spec(ListOf(Obj(Option)))
 
-    def problems(self) -> list[tuple[str, str]]:
-        problems = unique_problems((item.code for item in self.options), "options", "option")
+    def problems(self) -> list[tuple[str, Message]]:
+        problems = unique_problems((item.code for item in self.options), "options", gettext_noop("option"))
         if self.min_selected > (len(self.options) if self.multiple else 1):
-            problems.append(("min_selected", f"{self.min_selected} options cannot be selected here."))
+            problems.append(("min_selected", problem(
+                gettext_noop("%(min_selected)s options cannot be selected here."), min_selected=self.min_selected
+            )))
         return problems
 
 
@@ -212,15 +222,20 @@ class Section:
     required_from: date | None = spec(Nullable(Day()), default=None)
     exemptions: tuple[Exemption, ...] = spec(ListOf(Obj(Exemption)), default=())
     year_table: YearTable | None = spec(Nullable(Obj(YearTable)), default=None)
-    requirements: tuple[Requirement, ...] = spec(ListOf(OneOf("requirement", *REQUIREMENT_KINDS)))
+    requirements: tuple[Requirement, ...] = spec(ListOf(OneOf(gettext_noop("requirement"), *REQUIREMENT_KINDS)))
 
-    def problems(self) -> list[tuple[str, str]]:
-        problems = unique_problems((item.code for item in self.requirements), "requirements", "requirement")
+    def problems(self) -> list[tuple[str, Message]]:
+        noun = gettext_noop("requirement")
+        problems = unique_problems((item.code for item in self.requirements), "requirements", noun)
         if not self.applies_to or len(set(self.applies_to)) != len(self.applies_to):
             problems.append(
                 (
                     "applies_to",
-                    "List each dossier kind (initial, recertification) at most once, and at least one.",
+                    problem(
+                        gettext_noop(
+                            "List each dossier kind (initial, recertification) at most once, and at least one."
+                        )
+                    ),
                 )
             )
         columns = {column.code for column in self.year_table.columns} if self.year_table else set()
@@ -233,7 +248,9 @@ class Section:
                     for number, item in enumerate(requirement.fields)
                 )
             problems.extend(
-                (where, f'"{value}" is not a column of this section\'s year table.')
+                (where, problem(
+                    gettext_noop('"%(value)s" is not a column of this section\'s year table.'), value=value
+                ))
                 for where, value in counts
                 if isinstance(value, str) and value not in columns
             )

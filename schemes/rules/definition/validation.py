@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..fields import INVALID, Errors
+from ..messages import Message, gettext_noop, problem
 from .common import unique_at, unique_problems
 from .cycle import ANCHORS_BY_MODEL, SCOPES_BY_MODEL
 from .points import WHOLE_QUANTITY_KINDS, ActivityType, Category, PerYearPlusPerCandidate, QuantityUnit, Totals
@@ -21,14 +22,14 @@ from .points import WHOLE_QUANTITY_KINDS, ActivityType, Category, PerYearPlusPer
 FORMAT_VERSION = 1
 # Lists whose items must have distinct codes, with the noun an error names them by.
 CODED_LISTS = (
-    ("quantity_units", "quantity unit"),
-    ("categories", "category"),
-    ("designations", "designation"),
-    ("prerequisites", "prerequisite"),
-    ("sections", "section"),
-    ("reminders", "reminder"),
-    ("fees", "fee"),
-    ("norm_documents", "norm document"),
+    ("quantity_units", gettext_noop("quantity unit")),
+    ("categories", gettext_noop("category")),
+    ("designations", gettext_noop("designation")),
+    ("prerequisites", gettext_noop("prerequisite")),
+    ("sections", gettext_noop("section")),
+    ("reminders", gettext_noop("reminder")),
+    ("fees", gettext_noop("fee")),
+    ("norm_documents", gettext_noop("norm document")),
 )
 
 
@@ -60,12 +61,17 @@ class _Parts:
 
     def scope_problems(self, where: str, per: str) -> Errors:
         if self.model and per not in self.scopes:
-            return [(where, f'The {self.model} model has no "{per}" scope; use {" or ".join(self.scopes)}.')]
+            return [(where, problem(
+                gettext_noop('The %(model)s model has no "%(per)s" scope; use %(choices)s.'),
+                model=self.model, per=per, choices=" or ".join(self.scopes)
+            ))]
         return []
 
     def totals_problems(self, where: str, totals: Totals) -> Errors:
         return [
-            (f"{where}.{scope}_min", f"The {self.model} model has no {scope} total.")
+            (f"{where}.{scope}_min", problem(
+                gettext_noop("The %(model)s model has no %(scope)s total."), model=self.model, scope=scope
+            ))
             for scope, value in (("period", totals.period_min), ("cycle", totals.cycle_min))
             if value is not None and self.model and scope not in self.scopes
         ]
@@ -74,7 +80,9 @@ class _Parts:
 def cross_check(parts: dict[str, Any], raw: dict[str, Any], errors: Errors) -> None:
     """Append every problem that spans parts of the document to ``errors``."""
     if parts.get("format") not in (INVALID, None, FORMAT_VERSION):
-        errors.append(("format", f"Only format {FORMAT_VERSION} is supported."))
+        errors.append(("format", problem(
+            gettext_noop("Only format %(version)s is supported."), version=FORMAT_VERSION
+        )))
     cycle = parts.get("cycle")
     activity_types = raw.get("activity_types")
     found = _Parts(
@@ -106,7 +114,8 @@ def _duplicate_codes(parts: dict[str, Any]) -> Errors:
         problems.extend(unique_at(((index, item.code) for index, item in valid(parts.get(name))), name, noun))
     series = parts.get("product_series")
     if series not in (None, INVALID):
-        problems.extend(unique_problems((item.code for item in series.series), "product_series.series", "series"))
+        noun = gettext_noop("series")
+        problems.extend(unique_problems((item.code for item in series.series), "product_series.series", noun))
     return problems
 
 
@@ -123,26 +132,33 @@ def _category_problems(found: _Parts) -> Errors:
             cap_path = f"{path}.sub_caps[{number}]"
             if cap.code in seen_caps or cap.code in found.categories:
                 problems.append(
-                    (f"{cap_path}.code", f'The code "{cap.code}" is already used by a category or sub-cap.')
+                    (f"{cap_path}.code", problem(
+                        gettext_noop('The code "%(code)s" is already used by a category or sub-cap.'), code=cap.code
+                    ))
                 )
             seen_caps[cap.code] = category.code
             for position, name in enumerate(cap.activity_types):
                 where = f"{cap_path}.activity_types[{position}]"
-                problem = _member_problem(found, name, category.code, capped_types)
-                if problem:
-                    problems.append((where, problem))
+                member = _member_problem(found, name, category.code, capped_types)
+                if member:
+                    problems.append((where, member))
                 capped_types.setdefault(name, cap.code)
     return problems
 
 
-def _member_problem(found: _Parts, name: str, category: str, capped_types: dict[str, str]) -> str | None:
+def _member_problem(found: _Parts, name: str, category: str, capped_types: dict[str, str]) -> Message | None:
     """What is wrong with listing the activity type ``name`` in a sub-cap of ``category``, if anything."""
     if name not in found.types and name not in found.declared_types:
-        return f'Unknown activity type "{name}".'
+        return problem(gettext_noop('Unknown activity type "%(name)s".'), name=name)
     if name in found.types and found.types[name].category != category:
-        return f'"{name}" belongs to the category "{found.types[name].category}", not "{category}".'
+        return problem(
+            gettext_noop('"%(name)s" belongs to the category "%(category)s", not "%(category2)s".'),
+            name=name, category=found.types[name].category, category2=category
+        )
     if name in capped_types:
-        return f'"{name}" is already in the sub-cap "{capped_types[name]}".'
+        return problem(
+            gettext_noop('"%(name)s" is already in the sub-cap "%(name2)s".'), name=name, name2=capped_types[name]
+        )
     return None
 
 
@@ -153,17 +169,21 @@ def _activity_type_problems(found: _Parts) -> Errors:
     for name, activity_type in found.types.items():
         path = f"activity_types.{name}"
         if activity_type.category not in found.declared_categories:
-            problems.append((f"{path}.category", f'Unknown category "{activity_type.category}".'))
+            problems.append((f"{path}.category", problem(
+                gettext_noop('Unknown category "%(category)s".'), category=activity_type.category
+            )))
         formula = activity_type.formula
         unit = found.units.get(formula.unit)
         if formula.unit not in found.declared_units:
-            problems.append((f"{path}.formula.unit", f'Unknown quantity unit "{formula.unit}".'))
+            problems.append((f"{path}.formula.unit", problem(
+                gettext_noop('Unknown quantity unit "%(unit)s".'), unit=formula.unit
+            )))
         elif unit is not None and formula.KIND in WHOLE_QUANTITY_KINDS and not unit.whole:
             problems.append(
                 (
                     f"{path}.formula.unit",
-                    f"A {formula.KIND} formula counts whole things, but the unit "
-                    f'"{unit.code}" allows fractions.',
+                    problem(gettext_noop('A %(kind)s formula counts whole things, but the unit "%(code)s" allows '
+                                         "fractions."), kind=formula.KIND, code=unit.code),
                 )
             )
         maximum = activity_type.quantity_max
@@ -171,7 +191,10 @@ def _activity_type_problems(found: _Parts) -> Errors:
             problems.append(
                 (
                     f"{path}.quantity_max",
-                    f'The unit "{unit.code}" counts whole things, so its maximum must be a whole number.',
+                    problem(
+                        gettext_noop('The unit "%(code)s" counts whole things, so its maximum must be a whole number.'),
+                        code=unit.code
+                    ),
                 )
             )
         if isinstance(formula, PerYearPlusPerCandidate):
@@ -182,7 +205,10 @@ def _activity_type_problems(found: _Parts) -> Errors:
                 problems.append(
                     (
                         f"{path}.formula.attribute",
-                        f'The type needs an integer attribute "{formula.attribute}" to count candidates.',
+                        problem(
+                            gettext_noop('The type needs an integer attribute "%(attribute)s" to count candidates.'),
+                            attribute=formula.attribute
+                        ),
                     )
                 )
     return problems
@@ -198,11 +224,16 @@ def _designation_problems(found: _Parts) -> Errors:
         for number, bound in enumerate(designation.category_bounds):
             where = f"{path}.category_bounds[{number}]"
             if bound.category not in found.declared_categories:
-                problems.append((f"{where}.category", f'Unknown category "{bound.category}".'))
+                problems.append((f"{where}.category", problem(
+                    gettext_noop('Unknown category "%(category)s".'), category=bound.category
+                )))
             problems.extend(found.scope_problems(f"{where}.per", bound.per))
             if (bound.category, bound.per) in scopes_seen:
                 problems.append(
-                    (where, f'"{bound.category}" already has a {bound.per} bound in this designation.')
+                    (where, problem(
+                        gettext_noop('"%(category)s" already has a %(per)s bound in this designation.'),
+                        category=bound.category, per=bound.per
+                    ))
                 )
             scopes_seen.add((bound.category, bound.per))
     return problems
@@ -216,7 +247,10 @@ def _reminder_problems(found: _Parts) -> Errors:
     return [
         (
             f"reminders[{index}].anchor",
-            f'The {model} model has no "{reminder.anchor}" date; use {" or ".join(anchors)}.',
+            problem(
+                gettext_noop('The %(model)s model has no "%(anchor)s" date; use %(choices)s.'),
+                model=model, anchor=reminder.anchor, choices=" or ".join(anchors)
+            ),
         )
         for index, reminder in valid(found.parts.get("reminders"))
         if reminder.anchor not in anchors
@@ -225,7 +259,9 @@ def _reminder_problems(found: _Parts) -> Errors:
 
 def _note_problems(found: _Parts) -> Errors:
     return [
-        (f"notes[{index}].path", f'"{note.path}" does not point at anything in this definition.')
+        (f"notes[{index}].path", problem(
+            gettext_noop('"%(path)s" does not point at anything in this definition.'), path=note.path
+        ))
         for index, note in valid(found.parts.get("notes"))
         if not _resolves(found.raw, note.path)
     ]
@@ -241,10 +277,15 @@ def _certificate_problems(found: _Parts) -> Errors:
     for index, paid in enumerate(policy.paid_languages):
         fee = fees.get(paid.fee)
         if fee is None:
-            problems.append((f"certificate.paid_languages[{index}].fee", f'There is no fee "{paid.fee}".'))
+            problems.append((f"certificate.paid_languages[{index}].fee", problem(
+                gettext_noop('There is no fee "%(fee)s".'), fee=paid.fee
+            )))
         elif fee.billing is not None and fee.billing.on != "order":
             problems.append((f"certificate.paid_languages[{index}].fee",
-                             f'The fee "{paid.fee}" is not billed when ordered, so it cannot be ordered.'))
+                             problem(
+                                 gettext_noop('The fee "%(fee)s" is not billed when ordered, so it cannot be ordered.'),
+                                 fee=paid.fee
+                             )))
     return problems
 
 

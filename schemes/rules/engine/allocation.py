@@ -2,13 +2,13 @@
 canonical order, and the per-scope totals and compliance that result.
 
 Caps are allocated in a canonical order (date, type code, ref, points), so the result does not depend on
-the order the activities were given in, and later activities are the ones greyed out.
+the order the activities were given in, and later activities are the ones greyed out. This is the reference
+path (``evaluate_reference``); ``evaluate`` gets the same result faster through ``columns``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -17,16 +17,14 @@ from typing import Any, NamedTuple
 from ..activities import COMPLETED, ActivityInput, score
 from ..definition import SchemeDefinition, Totals
 from ..messages import Message
-from .compiled import Bounds, Plan, TypePlan, cap_plans, category_bounds
+from .compiled import Bounds, Plan, cap_plans, category_bounds
 from .explanations import cap_reason, rejection_reasons
-from .frame import AFTER, BEFORE, ELIGIBLE, FUTURE, INCOMPLETE, REJECTED, Frame, Span
+from .frame import ELIGIBLE, FUTURE, INCOMPLETE, REJECTED, Frame, Span
 from .report import CategoryResult, PeriodResult, SubCapResult
 
 __all__ = ["Bounds", "Plan", "cap_plans", "category_bounds"]  # compiled's, where they used to live
 
 ZERO = Decimal(0)
-MINUS_ONE = Decimal(-1)
-NO_ATTRIBUTES: Mapping[str, Any] = {}
 # Raw or counted points per (period number or None, category or sub-cap code).
 Table = dict[tuple[int | None, str], Decimal]
 
@@ -74,100 +72,6 @@ def canonical_key(work: Work) -> tuple[Any, ...]:
     return (day, str(activity.type), repr(activity.ref), points, work.status, detail)
 
 
-def classify(
-    definition: SchemeDefinition,
-    frame: Frame,
-    activities: Sequence[ActivityInput],
-    as_of: dt.date,
-    types: Mapping[str, TypePlan],
-) -> list[Work]:
-    """What ``classify_reference`` returns, faster: the same statuses, points and order.
-
-    An activity of a simple type (no attributes, a formula that reads none) with a calendar date on or
-    after the earliest plausible one and a plausible Decimal quantity whose points pass the per-activity
-    rules is scored inline from the compiled type (``types``); for every other activity — anything
-    ``score`` would have something to say about — ``score`` itself runs. The canonical key is computed
-    once per activity and the activities sorted by it once.
-    """
-    earliest = frame.earliest
-    first_start, last_end, ends = frame.first_start, frame.last_end, frame.period_ends
-    rules = definition.points
-    low, high, step = rules.activity_min, rules.activity_max, rules.step
-    calendar_date = dt.date
-    works = []
-    keys = []
-    for index, activity in enumerate(activities):
-        day = activity.date
-        quantity = activity.quantity
-        plan = types.get(activity.type) if type(activity.type) is str else None
-        points: Decimal | None = None
-        if (
-            plan is not None
-            and plan.simple
-            and type(day) is calendar_date
-            and day >= earliest
-            and type(quantity) is Decimal
-            and quantity.is_finite()
-            and 0 < quantity <= plan.maximum
-            and (not plan.whole or quantity == quantity.to_integral_value())
-        ):
-            points = plan.points(quantity, NO_ATTRIBUTES)
-            if (
-                (low is not None and points < low)
-                or (high is not None and points > high)
-                or (step is not None and points % step)
-            ):
-                points = None  # a rule is broken: score says which
-        if points is None:
-            work = _classified(definition, frame, activity, index, as_of, earliest)
-            works.append(work)
-            keys.append(canonical_key(work))
-            continue
-        work = Work(index, activity, points)
-        if day > as_of:
-            work.status = status = FUTURE
-        elif day < first_start:
-            work.status = status = BEFORE
-        elif day > last_end:
-            work.status = status = AFTER
-        else:
-            status = ELIGIBLE
-            if ends:
-                work.period = bisect_left(ends, day) + 1
-            if plan is not None and plan.awarded_on_completion and activity.attributes.get(COMPLETED) is False:
-                work.status = status = INCOMPLETE
-        works.append(work)
-        keys.append((day, activity.type, repr(activity.ref), points, status, ""))
-    return [works[position] for position in sorted(range(len(works)), key=keys.__getitem__)]
-
-
-def _classified(
-    definition: SchemeDefinition,
-    frame: Frame,
-    activity: ActivityInput,
-    index: int,
-    as_of: dt.date,
-    earliest: dt.date,
-) -> Work:
-    """One activity's points (from ``score``) and status: the reference path, for one activity."""
-    points, problems = score(definition, activity, earliest)
-    work = Work(index, activity, points)
-    if problems:
-        work.status = REJECTED
-        work.reasons = rejection_reasons(activity, problems)
-    elif activity.date > as_of:
-        work.status = FUTURE
-    else:
-        work.status, work.period = frame.locate(activity.date)
-        if (
-            work.status == ELIGIBLE
-            and definition.activity_types[activity.type].awarded_on_completion
-            and activity.attributes.get(COMPLETED) is False
-        ):
-            work.status = INCOMPLETE
-    return work
-
-
 def classify_reference(
     definition: SchemeDefinition, frame: Frame, activities: Sequence[ActivityInput], as_of: dt.date
 ) -> list[Work]:
@@ -211,76 +115,6 @@ class Allocation:
     raw: Table = field(default_factory=dict)
     counted: Table = field(default_factory=dict)
     excess: dict[Cap, Decimal] = field(default_factory=dict)
-
-
-# Where one (activity type, period)'s points go: the raw/counted table keys, and per cap its remaining-room key,
-# its maximum and the ``Cap`` that binds when it is reached; and the type's category.
-Route = tuple[tuple[tuple[int | None, str], ...], tuple[tuple[tuple[str, str, int | None], Decimal, Cap], ...], str]
-
-
-def allocate(
-    works: Sequence[Work], plans: Mapping[str, Plan], routes: dict[tuple[str, int | None], Route]
-) -> Allocation:
-    """What ``allocate_reference`` returns, faster: the same Decimal operations in the same order.
-
-    Each (type, period) is resolved once per definition into its route (``routes``, kept with the
-    compiled definition), so the loop only looks up and adds.
-    """
-    result = Allocation()
-    raw, counted, excess = result.raw, result.counted, result.excess
-    remaining: dict[tuple[str, str, int | None], Decimal] = {}
-    cap_reasons: dict[Cap, tuple[Message, ...]] = {}
-    for work in works:
-        if work.status != ELIGIBLE:
-            continue
-        route_key = (work.activity.type, work.period)
-        route = routes.get(route_key)
-        if route is None:
-            route = routes[route_key] = _route(plans, route_key)
-        tables, caps, category = route
-        points = work.points
-        assert points is not None
-        kept = points
-        binding = None
-        if len(caps) == 1:
-            slot, maximum, binding_cap = caps[0]
-            left = remaining.get(slot, maximum)
-            if left < kept:
-                kept = left
-                binding = binding_cap
-            remaining[slot] = left - kept
-        elif caps:
-            lefts = []
-            for slot, maximum, binding_cap in caps:
-                left = remaining.get(slot, maximum)
-                lefts.append(left)
-                if left < kept:
-                    kept = left
-                    binding = binding_cap
-            for (slot, _maximum, _cap), left in zip(caps, lefts, strict=True):
-                remaining[slot] = left - kept
-        work.counted = kept
-        for key in tables:
-            raw[key] = raw.get(key, ZERO) + points
-            counted[key] = counted.get(key, ZERO) + kept
-        if binding is not None:
-            excess[binding] = excess.get(binding, ZERO) + points - kept
-            reasons = cap_reasons.get(binding)
-            if reasons is None:
-                reasons = cap_reasons[binding] = (cap_reason(binding, category),)
-            work.reasons = reasons
-    return result
-
-
-def _route(plans: Mapping[str, Plan], route_key: tuple[str, int | None]) -> Route:
-    type_code, period = route_key
-    category, sub_cap, caps = plans[type_code]
-    tables = tuple((period, name) for name in ((category, sub_cap) if sub_cap is not None else (category,)))
-    slots = []
-    for tag, code, per, maximum in caps:
-        number = period if per == "period" else None
-        slots.append(((tag, code, number), maximum, Cap(tag, code, per, maximum, number)))
-    return tables, tuple(slots), category
 
 
 def allocate_reference(works: Sequence[Work], plans: Mapping[str, Plan]) -> Allocation:

@@ -94,7 +94,7 @@ def cap_explanation(
     )
 
 
-def _frame_edges(frame: Frame) -> tuple[dict[str, Any], dict[str, Any]]:
+def frame_edges(frame: Frame) -> tuple[dict[str, Any], dict[str, Any]]:
     """The parameters naming the first and the last scope of the frame."""
     spans = frame.periods or [frame.span(None)]
     first, last = spans[0], spans[-1]
@@ -105,34 +105,43 @@ def _frame_edges(frame: Frame) -> tuple[dict[str, Any], dict[str, Any]]:
     )
 
 
+def date_reasons(
+    before: Mapping[str, Any], after: Mapping[str, Any], as_of: dt.date
+) -> dict[str, tuple[Message, ...]]:
+    """Per status outside the frame, dated after ``as_of`` or not completed: the activity's own short reason."""
+    return {
+        BEFORE: (
+            Message(
+                "date-before-frame", gettext_noop("The date is before the %(scope)s %(start)s – %(end)s."), before
+            ),
+        ),
+        AFTER: (
+            Message("date-after-frame", gettext_noop("The date is after the %(scope)s %(start)s – %(end)s."), after),
+        ),
+        FUTURE: (Message("date-after-as-of", gettext_noop("The date is after %(as_of)s."), {"as_of": as_of}),),
+        INCOMPLETE: (Message("awarded-on-completion", gettext_noop("Points are awarded on completion.")),),
+    }
+
+
 def date_explanations(works: Sequence[Work], frame: Frame, as_of: dt.date) -> list[Message]:
     """One sentence per reason for points outside the frame, dated after ``as_of`` or not completed yet.
 
     Also gives each such activity its own short reason (shared message objects: they are all alike).
     """
-    before, after = _frame_edges(frame)
-    reasons = {
-        BEFORE: Message(
-            "date-before-frame", gettext_noop("The date is before the %(scope)s %(start)s – %(end)s."), before
-        ),
-        AFTER: Message(
-            "date-after-frame", gettext_noop("The date is after the %(scope)s %(start)s – %(end)s."), after
-        ),
-        FUTURE: Message("date-after-as-of", gettext_noop("The date is after %(as_of)s."), {"as_of": as_of}),
-        INCOMPLETE: Message("awarded-on-completion", gettext_noop("Points are awarded on completion.")),
-    }
+    before, after = frame_edges(frame)
+    reasons = date_reasons(before, after, as_of)
     sums: dict[tuple[str, str], Decimal] = {}
     for work in works:
         if work.status in reasons:
-            work.reasons = (reasons[work.status],)
+            work.reasons = reasons[work.status]
             group = (work.status, work.activity.type if work.status == INCOMPLETE else "")
             sums[group] = sums.get(group, ZERO) + (work.points or ZERO)
     return [
-        _uncounted(status, type_code, points, before, after, as_of) for (status, type_code), points in sums.items()
+        uncounted(status, type_code, points, before, after, as_of) for (status, type_code), points in sums.items()
     ]
 
 
-def _uncounted(
+def uncounted(
     status: str,
     type_code: str,
     points: Decimal,
