@@ -88,15 +88,11 @@ def outcome_for(context: LifecycleContext) -> Outcome | None:
     return context.extra[KEY].get(dossier.pk)
 
 
-def _day(moment: Any) -> str:
-    return reports.date(timezone.localtime(moment).date())
-
-
 def advice_stage(context: LifecycleContext) -> Stage | None:
     outcome = outcome_for(context)
     if outcome is None or outcome.advice is None:
         return None
-    day = _day(outcome.advice.advised_at)
+    day = reports.day_of(outcome.advice.advised_at)
     if outcome.awaiting:
         return Stage("advice", _("Advice given"), WAITING,
                      _("The assessors sent their advice to the certifying body on %(date)s; it decides next. "
@@ -111,7 +107,7 @@ def decided_stage(context: LifecycleContext) -> Stage | None:
     if outcome is None or latest is None:
         return None
     label = _("Decided")
-    day = _day(latest.decided_at)
+    day = reports.day_of(latest.decided_at)
     if latest.outcome == Decision.Outcome.GRANT:
         return Stage("decided", label, DONE, _("Granted on %(date)s.") % {"date": day})
     if latest.outcome == Decision.Outcome.BACK:
@@ -130,13 +126,14 @@ def decided_stage(context: LifecycleContext) -> Stage | None:
                      action_label=_("Appeal against the decision"), due=deadline)
     if appeal.status == Appeal.Status.OPEN:
         return Stage("decided", label, WAITING, _("Refused on %(date)s; your appeal of %(filed)s is being handled; "
-                                                  "nothing to do now.") % {"date": day, "filed": _day(appeal.filed_at)})
+                                                  "nothing to do now.")
+                     % {"date": day, "filed": reports.day_of(appeal.filed_at)})
     if appeal.status == Appeal.Status.UPHELD:
         return Stage("decided", label, WAITING, _("Your appeal was upheld on %(date)s: the certifying body decides "
                                                   "again; nothing to do now.")
-                     % {"date": _day(appeal.handled_at or appeal.filed_at)})
+                     % {"date": reports.day_of(appeal.handled_at or appeal.filed_at)})
     return Stage("decided", label, DONE, _("Refused on %(date)s; the appeal was dismissed on %(handled)s.")
-                 % {"date": day, "handled": _day(appeal.handled_at or appeal.filed_at)})
+                 % {"date": day, "handled": reports.day_of(appeal.handled_at or appeal.filed_at)})
 
 
 def certificate_stage(context: LifecycleContext) -> Stage | None:

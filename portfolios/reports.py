@@ -33,6 +33,11 @@ def date(value: dt.date) -> str:
     return formats.date_format(value, "DATE_FORMAT", use_l10n=True)
 
 
+def day_of(moment: dt.datetime) -> str:
+    """The local day of a moment, in words (when something was submitted, decided, advised)."""
+    return date(timezone.localtime(moment).date())
+
+
 def say(message: rules.Message, definition: rules.SchemeDefinition | None) -> str:
     """An engine message as a sentence in the current language (`definition` names the codes it refers to;
     None for a message that refers to none, such as the rules of an activity's date)."""

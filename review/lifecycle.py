@@ -15,7 +15,6 @@ from typing import Any
 
 from django.db.models import F
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dossiers.signals import submission_holds
@@ -43,10 +42,6 @@ def case_for(context: LifecycleContext) -> ReviewCase | None:
     return context.extra[KEY].get(dossier.pk)
 
 
-def _day(moment: Any) -> str:
-    return reports.date(timezone.localtime(moment).date())
-
-
 def review_stage(context: LifecycleContext) -> Stage | None:
     case = case_for(context)
     if case is None:
@@ -58,7 +53,7 @@ def review_stage(context: LifecycleContext) -> Stage | None:
         return Stage("accepted", _("Accepted on the rules"), DONE,
                      _("Accepted on %(date)s on the scheme's rules alone: this submission was not selected for an "
                        "assessor's review. Nothing more to do for it.")
-                     % {"date": _day(case.closed_at or case.opened_at)},
+                     % {"date": reports.day_of(case.closed_at or case.opened_at)},
                      action_url=url, action_label=_("Your dossier"))
     if case.state == State.HELD:
         # Rare, and only for this card: the reasons come from the apps that hold review (billing: an unpaid fee).
@@ -71,17 +66,18 @@ def review_stage(context: LifecycleContext) -> Stage | None:
                      action_url=url, action_label=_("Your dossier"))
     if case.state == State.OPEN:
         return Stage("in_review", label, WAITING,
-                     _("Waiting for an assessor since %(date)s; nothing to do now.") % {"date": _day(case.opened_at)},
+                     _("Waiting for an assessor since %(date)s; nothing to do now.")
+                     % {"date": reports.day_of(case.opened_at)},
                      action_url=url, action_label=_("Your dossier"))
     started = case.review_started_at or case.opened_at
     if case.state == State.ADVICE_GIVEN:
         return Stage("in_review", label, DONE, _("Reviewed from %(start)s to %(end)s.") % {
-            "start": _day(started), "end": _day(case.closed_at or started)}, action_url=url,
+            "start": reports.day_of(started), "end": reports.day_of(case.closed_at or started)}, action_url=url,
             action_label=_("Your dossier"))
     # Being assessed, reconciled, advised or waiting for information: the same words for all (blindness).
     return Stage("in_review", label, WAITING,
                  _("In review since %(date)s; nothing to do now: you hear from us when the advice is in.")
-                 % {"date": _day(started)}, action_url=url, action_label=_("Your dossier"))
+                 % {"date": reports.day_of(started)}, action_url=url, action_label=_("Your dossier"))
 
 
 def progress_of(submission: Any) -> list[dict[str, Any]]:

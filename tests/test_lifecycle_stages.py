@@ -55,7 +55,7 @@ def stages(page: str, number: str) -> dict[str, str]:
 
 
 def day(moment) -> str:
-    return reports.date(timezone.localtime(moment).date())
+    return reports.day_of(moment)
 
 
 def cmi_certification(org, person, number):

@@ -24,9 +24,13 @@ from accounts.models import User
 from accounts.outbox import outbox_enqueue
 from accounts.services import audit_record
 from dossiers.models import Dossier, DossierReopening, StatementRequest, Submission, SubmissionVersion
-from dossiers.services.dossiers import dossier_checklist
 from dossiers.services.statements import statement_rerequest
-from dossiers.services.submission import counted_activity_ids, snapshot_build, snapshot_digest
+from dossiers.services.submission import (
+    counted_activity_ids,
+    hold_for_submission,
+    snapshot_build,
+    snapshot_digest,
+)
 from dossiers.signals import submission_resubmitted
 from portfolios.models import Activity
 
@@ -89,13 +93,7 @@ def dossier_resubmit(*, dossier: Dossier, by: User, today: dt.date | None = None
     locked = _locked_dossier(dossier)
     if not locked.is_reopened:
         raise ValidationError(_("Nothing of this dossier is open for changes."), code="state")
-    if locked.owner_id != by.pk:
-        raise ValidationError(_("Only the professional whose dossier it is can submit it."), code="not_owner")
-    list(Activity.objects.for_organisation(locked.organisation_id).filter(owner_id=locked.owner_id)
-         .select_for_update().values_list("pk", flat=True))
-    checklist = dossier_checklist(locked, today=today)
-    if not checklist.complete:
-        raise ValidationError(checklist.missing, code="incomplete")
+    checklist = hold_for_submission(locked, by=by, today=today)
     submission = (Submission.objects.for_organisation(locked.organisation_id).select_for_update()
                   .get(dossier=locked))
     if submission.latest_version is None:

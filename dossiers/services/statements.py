@@ -175,7 +175,7 @@ def _request_context(statement: StatementRequest, token: str) -> dict[str, Any]:
         "requirement": reports.label(requirement.label, requirement.code),
         "requirement_description": reports.label(requirement.description),
         "section": reports.label(section.label, section.code),
-        "expires": reports.date(timezone.localtime(statement.expires_at).date()),
+        "expires": reports.day_of(statement.expires_at),
     }
 
 

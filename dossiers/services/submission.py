@@ -240,7 +240,21 @@ def _confirmation_email(submission: Submission, dossier: Dossier) -> None:
                   "link": site_url("dossier_detail", org=organisation.slug, pk=dossier.pk),
                   "scheme": dossier.scheme_version.label, "title": dossier_title(dossier),
                   "reference_date": reports.date(dossier.reference_date),
-                  "submitted_on": reports.date(timezone.localtime(submission.submitted_at).date())})
+                  "submitted_on": reports.day_of(submission.submitted_at)})
+
+
+def hold_for_submission(locked: Dossier, *, by: User, today: dt.date | None) -> Checklist:
+    """Before a dossier (or its next version) is frozen: only its owner submits; the professional's activities
+    are held still while the report is computed and frozen; the dossier page's checklist must be complete
+    (ValidationError with what is missing). Returns that checklist, which the snapshot is built from."""
+    if locked.owner_id != by.pk:
+        raise ValidationError(_("Only the professional whose dossier it is can submit it."), code="not_owner")
+    list(Activity.objects.for_organisation(locked.organisation_id).filter(owner_id=locked.owner_id)
+         .select_for_update().values_list("pk", flat=True))
+    checklist = dossier_checklist(locked, today=today)
+    if not checklist.complete:
+        raise ValidationError(checklist.missing, code="incomplete")
+    return checklist
 
 
 @transaction.atomic
@@ -250,14 +264,7 @@ def dossier_submit(*, dossier: Dossier, by: User, today: dt.date | None = None) 
               .select_related("certification", "scheme_version", "owner", "organisation").get(pk=dossier.pk))
     if locked.is_locked:
         raise ValidationError(_("This dossier has already been submitted."), code="locked")
-    if locked.owner_id != by.pk:
-        raise ValidationError(_("Only the professional whose dossier it is can submit it."), code="not_owner")
-    # Hold the professional's activities still while the report is computed and frozen.
-    list(Activity.objects.for_organisation(locked.organisation_id).filter(owner_id=locked.owner_id)
-         .select_for_update().values_list("pk", flat=True))
-    checklist = dossier_checklist(locked, today=today)
-    if not checklist.complete:
-        raise ValidationError(checklist.missing, code="incomplete")
+    checklist = hold_for_submission(locked, by=by, today=today)
     now = timezone.now()
     locked.status = Dossier.Status.SUBMITTED
     locked.submitted_at = now

@@ -65,7 +65,7 @@ def test_the_card_walks_from_in_review_to_certificate_valid_until(new_page):
     org, alice, (xena, yuri), dana, certification = people()
     with maintenance():
         case = case_of(submitted(org, alice, certification=certification))
-        started = reports.date(timezone.localtime(case.review_started_at).date())
+        started = reports.day_of(case.review_started_at)
     page = new_page(**PHONE)
     sign_in(page, "alice@example.com")
 
@@ -88,7 +88,7 @@ def test_the_card_walks_from_in_review_to_certificate_valid_until(new_page):
     page.reload()
     expect(card(page).locator(".next-step")).to_have_text("Certificate valid until 1 June 2030.")
     expect(card(page).locator('[data-stage="decided"]')).to_contain_text(
-        f"Granted on {reports.date(timezone.localtime(decision.decided_at).date())}.")
+        f"Granted on {reports.day_of(decision.decided_at)}.")
     expect(card(page).locator('[data-stage="certificate"]')).to_contain_text("valid until 1 June 2030")
 
     # The dossier page tells the same steps, to the certificate.
